@@ -1,0 +1,37 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   renders (for now: validates) every example scene
+#   make test   lint, format check and the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.photoplay-installed
+
+.PHONY: demo test lint format bench clean install
+
+install: $(STAMP)
+
+# torch first, pinned to the CPU build on disk: an open range pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml models/manifest.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m engine.models.fetch
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+demo: $(STAMP)
+	$(BIN)/photoplay demo scenes
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .photoplay out
