@@ -1,9 +1,9 @@
 """The errors Photoplay raises. Each carries what the user needs to act.
 
-    PhotoplayError            root: a clear one-line message, exit code 2
-    ├── SceneError            a scene file is invalid: one or more Diagnostics
-    ├── AssetError            a file is missing, unreadable or undecodable
-    └── NodeError             a render-graph node failed (kind, key)
+PhotoplayError            root: a clear one-line message, exit code 2
+├── SceneError            a scene file is invalid: one or more Diagnostics
+├── AssetError            a file is missing, unreadable or undecodable
+└── NodeError             a render-graph node failed (kind, key)
 """
 
 from __future__ import annotations
@@ -48,12 +48,23 @@ class PhotoplayError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self):
+        # Errors cross process boundaries (render workers, Dask): keep them picklable.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
     def lines(self) -> list[str]:
         hint = f" (hint: {self.hint})" if self.hint else ""
         return [f"error: {self.message}{hint}"]
 
     def to_json(self) -> list[dict]:
         return [{"severity": "error", "message": self.message, "hint": self.hint}]
+
+
+def _rebuild(cls, state: dict) -> PhotoplayError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
 
 
 class SceneError(PhotoplayError):

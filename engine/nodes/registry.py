@@ -1,0 +1,80 @@
+"""One registry of node kinds. Each kind is a pure function with a declared version.
+
+    @node("image.decode", version=1)
+    def decode(params, inputs, ctx): ...
+
+A node function takes its JSON ``params``, its ``inputs`` (the results of the
+nodes it depends on, by argument name) and a ``NodeContext`` (a private working
+folder for files it writes), and returns a picklable value. Files it writes are
+returned as ``Artifact("name")``; consumers receive them as absolute ``Path``s.
+Bump ``version`` whenever the output for the same params and inputs changes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file a node wrote into its working folder, by name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class NodeContext:
+    workdir: Path  # empty folder that becomes part of the cache entry
+
+
+NodeFn = Callable[[dict, dict, NodeContext], Any]
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    kind: str
+    version: int
+    fn: NodeFn
+    cpu_bound: bool
+
+
+_REGISTRY: dict[str, NodeKind] = {}
+
+# Modules that register node kinds; imported on first lookup so that importing the
+# registry stays cheap (workers import only what they run).
+NODE_MODULES = ("engine.nodes.kinds",)
+
+
+def node(kind: str, *, version: int, cpu_bound: bool = True) -> Callable[[NodeFn], NodeFn]:
+    def register(fn: NodeFn) -> NodeFn:
+        if kind in _REGISTRY and _REGISTRY[kind].fn is not fn:
+            raise ValueError(f"node kind {kind!r} registered twice")
+        _REGISTRY[kind] = NodeKind(kind, version, fn, cpu_bound)
+        return fn
+
+    return register
+
+
+def _load_all() -> None:
+    for module in NODE_MODULES:
+        importlib.import_module(module)
+
+
+def get(kind: str) -> NodeKind:
+    if kind not in _REGISTRY:
+        _load_all()
+    if kind not in _REGISTRY:
+        close = difflib.get_close_matches(kind, _REGISTRY, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KeyError(f"unknown node kind {kind!r}{hint}; known: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[kind]
+
+
+def kinds() -> dict[str, NodeKind]:
+    _load_all()
+    return dict(_REGISTRY)

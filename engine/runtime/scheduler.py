@@ -1,0 +1,208 @@
+"""Run a render graph: skip what the cache has, run the rest in parallel.
+
+Both back-ends share one loop: decide which nodes must run (a node whose key is
+cached is loaded, and nothing behind it is touched), then submit each node as
+soon as its inputs are known, to a local process pool or to a Dask cluster.
+Every node runs through ``run_node``, so both back-ends give the same result.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.errors import PhotoplayError
+from engine.graph import Graph, Node
+from engine.nodes import registry
+from engine.runtime.cache import Cache
+from engine.runtime.events import EventSink, ignore, node_event
+from engine.runtime.execute import run_node
+
+
+def plan(graph: Graph, cache: Cache, targets: list[str] | None = None) -> dict[str, str]:
+    """Map each node the targets need to ``cached`` or ``run``, dependencies first."""
+    status: dict[str, str] = {}
+
+    def need(key: str) -> None:
+        if key in status:
+            return
+        if cache.has(key):
+            status[key] = "cached"
+            return
+        for dep in graph.nodes[key].inputs.values():
+            need(dep)
+        status[key] = "run"
+
+    for key in targets if targets is not None else list(graph.outputs.values()):
+        need(key)
+    return status
+
+
+def _task(node: Node) -> tuple[str, str, str, dict]:
+    """What a worker needs to run a node: key, kind, the module defining it, params."""
+    module = registry.get(node.kind).fn.__module__
+    return node.key, node.kind, module, dict(node.params)
+
+
+class _Backend:
+    """Where nodes run. ``submit`` returns a concurrent.futures-like future."""
+
+    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str): ...
+
+    def wait_any(self, futures: set): ...
+
+    def close(self) -> None: ...
+
+
+class LocalBackend(_Backend):
+    """CPU-bound nodes in a process pool (all cores); light nodes in threads."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        context = multiprocessing.get_context("forkserver")
+        self.processes = cf.ProcessPoolExecutor(self.workers, mp_context=context)
+        self.threads = cf.ThreadPoolExecutor(self.workers)
+
+    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str):
+        pool = self.processes if registry.get(node.kind).cpu_bound else self.threads
+        return pool.submit(run_node, *_task(node), inputs, cache_root)
+
+    def wait_any(self, futures: set):
+        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+        return done
+
+    def close(self) -> None:
+        self.threads.shutdown(cancel_futures=True)
+        self.processes.shutdown(cancel_futures=True)
+
+
+class DaskBackend(_Backend):
+    """Nodes as tasks on a Dask distributed cluster (``tcp://host:port``).
+
+    The cluster's workers must see the same cache folder (one machine, or a
+    shared filesystem), since file results travel as paths.
+    """
+
+    def __init__(self, address: str, timeout_s: float = 10.0):
+        from distributed import Client
+
+        try:
+            self.client = Client(address, timeout=timeout_s, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise PhotoplayError(
+                f"cannot reach the Dask scheduler at {address}: {exc}",
+                hint="start one with `dask scheduler` and `dask worker ADDRESS`, "
+                "or leave out --scheduler to render on this machine",
+            ) from None
+
+    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str):
+        return self.client.submit(
+            run_node,
+            *_task(node),
+            inputs,
+            cache_root,
+            key=f"{node.kind}-{node.key[:16]}",
+            pure=False,
+        )
+
+    def wait_any(self, futures: set):
+        # distributed.wait() looks for a default client; poll our own futures instead.
+        while True:
+            done = {f for f in futures if f.done()}
+            if done:
+                return done
+            time.sleep(0.005)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def make_backend(scheduler: str | None, workers: int | None = None) -> _Backend:
+    if scheduler in (None, "", "local"):
+        return LocalBackend(workers)
+    if scheduler == "inline":
+        return InlineBackend()
+    return DaskBackend(scheduler)
+
+
+class _DoneFuture:
+    def __init__(self, fn, *args):
+        try:
+            self._value, self._error = fn(*args), None
+        except BaseException as exc:  # handed to the caller by result()
+            self._value, self._error = None, exc
+
+    def result(self):
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class InlineBackend(_Backend):
+    """Runs each node in this process, one at a time: for debugging and tiny graphs."""
+
+    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str):
+        return _DoneFuture(run_node, *_task(node), inputs, cache_root)
+
+    def wait_any(self, futures: set):
+        return set(futures)
+
+
+def run(
+    graph: Graph,
+    cache: Cache,
+    *,
+    targets: list[str] | None = None,
+    backend: _Backend | None = None,
+    on_event: EventSink = ignore,
+) -> dict[str, Any]:
+    """Compute ``targets`` (default: the graph's outputs). Returns values by key."""
+    targets = targets if targets is not None else list(graph.outputs.values())
+    status = plan(graph, cache, targets)
+    values: dict[str, Any] = {}
+    to_run: list[str] = []
+    for key, state in status.items():
+        if state == "cached":
+            try:
+                values[key] = cache.load(key)
+                on_event(node_event("cached", graph.nodes[key]))
+                continue
+            except KeyError:  # corrupted since plan(): compute it after all
+                pass
+        to_run.append(key)
+    if not to_run:
+        return values
+
+    own_backend = backend is None
+    backend = backend or make_backend(None)
+    waiting = set(to_run)
+    running: dict[Any, str] = {}
+    try:
+        while waiting or running:
+            for key in [k for k in to_run if k in waiting]:
+                node = graph.nodes[key]
+                if all(dep in values for dep in node.inputs.values()):
+                    inputs = {name: values[dep] for name, dep in node.inputs.items()}
+                    on_event(node_event("started", node))
+                    running[backend.submit(node, inputs, str(cache.root))] = key
+                    waiting.discard(key)
+            if not running:
+                stuck = ", ".join(graph.nodes[k].kind for k in waiting)
+                raise RuntimeError(f"render graph stalled with nodes left: {stuck}")
+            for future in backend.wait_any(set(running)):
+                key = running.pop(future)
+                value, hit, seconds = future.result()
+                values[key] = value
+                on_event(node_event("cached" if hit else "finished", graph.nodes[key], seconds))
+    finally:
+        if own_backend:
+            backend.close()
+    return values
+
+
+def default_cache_dir(scene_file: Path) -> Path:
+    return scene_file.resolve().parent / ".photoplay" / "cache"

@@ -1,0 +1,109 @@
+"""The scheduler contract: same graph, same values, on every back-end; cache skips work."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import NodeError
+from engine.graph import Graph
+from engine.runtime.cache import Cache
+from engine.runtime.scheduler import InlineBackend, LocalBackend, plan, run
+from tests.runtime import toy_nodes  # noqa: F401  (registers the test kinds)
+
+
+def diamond() -> tuple[Graph, str]:
+    g = Graph()
+    a = g.add("test.number", 1, {"value": 2})
+    b = g.add("test.add", 1, {"plus": 10}, {"x": a})
+    c = g.add("test.add", 1, {"plus": 100}, {"x": a})
+    d = g.add("test.add", 1, {}, {"x": b, "y": c})
+    g.outputs["sum"] = d
+    return g, d
+
+
+def collect():
+    events = []
+    return events, events.append
+
+
+@pytest.mark.parametrize("backend_factory", [InlineBackend, lambda: LocalBackend(2)])
+def test_values_and_second_run_runs_nothing(tmp_path, backend_factory):
+    graph, out = diamond()
+    cache = Cache(tmp_path)
+    events, sink = collect()
+    backend = backend_factory()
+    try:
+        values = run(graph, cache, backend=backend, on_event=sink)
+    finally:
+        backend.close()
+    assert values[out] == (2 + 10) + (2 + 100)
+    assert sorted(e["status"] for e in events if e["status"] != "started") == ["finished"] * 4
+
+    events, sink = collect()
+    assert run(graph, cache, on_event=sink)[out] == 114
+    assert [e["status"] for e in events] == ["cached"]  # only the output is touched
+
+
+def test_keys_are_merkle_changing_a_leaf_changes_only_downstream():
+    g1, _ = diamond()
+    g2 = Graph()
+    a = g2.add("test.number", 1, {"value": 2})
+    b = g2.add("test.add", 1, {"plus": 10}, {"x": a})
+    c = g2.add("test.add", 1, {"plus": 999}, {"x": a})
+    g2.outputs["sum"] = g2.add("test.add", 1, {}, {"x": b, "y": c})
+    shared = set(g1.nodes) & set(g2.nodes)
+    assert len(shared) == 2  # a and b keep their keys; c and the sum change
+
+
+def test_edit_reruns_only_changed_nodes(tmp_path):
+    cache = Cache(tmp_path)
+    g1, _ = diamond()
+    run(g1, cache, backend=InlineBackend())
+    g2 = Graph()
+    a = g2.add("test.number", 1, {"value": 2})
+    b = g2.add("test.add", 1, {"plus": 10}, {"x": a})
+    c = g2.add("test.add", 1, {"plus": 7}, {"x": a})
+    g2.outputs["sum"] = g2.add("test.add", 1, {}, {"x": b, "y": c})
+    status = plan(g2, cache)
+    assert sorted(status.values()) == ["cached", "cached", "run", "run"]
+    events, sink = collect()
+    assert run(g2, cache, backend=InlineBackend(), on_event=sink)[g2.outputs["sum"]] == 21
+    assert sum(e["status"] == "finished" for e in events) == 2
+
+
+def test_file_results_resolve_to_paths_and_corruption_is_rebuilt(tmp_path):
+    cache = Cache(tmp_path)
+    g = Graph()
+    g.outputs["f"] = key = g.add("test.noise_file", 1, {"seed": 3, "n_bytes": 4096})
+    first = run(g, cache, backend=InlineBackend())[key]
+    path = first["file"]
+    original = path.read_bytes()
+    assert len(original) == 4096 and path.is_relative_to(tmp_path)
+
+    path.write_bytes(original[:100])  # truncate the cached file
+    assert plan(g, cache) == {key: "run"}
+    events, sink = collect()
+    again = run(g, cache, backend=InlineBackend(), on_event=sink)[key]
+    assert again["file"].read_bytes() == original
+    assert [e["status"] for e in events] == ["started", "finished"]
+
+
+def test_node_errors_cross_the_process_boundary(tmp_path):
+    g = Graph()
+    g.outputs["x"] = g.add("test.fail", 1, {})
+    backend = LocalBackend(1)
+    try:
+        with pytest.raises(NodeError, match="refuses on purpose") as info:
+            run(g, Cache(tmp_path), backend=backend)
+    finally:
+        backend.close()
+    assert info.value.hint == "it always does"
+    assert not any(p.name.endswith(".partial") for p in tmp_path.rglob("*"))
+
+
+def test_cycle_is_named():
+    g, out = diamond()
+    node = g.nodes[out]
+    object.__setattr__(g.nodes[node.inputs["x"]], "inputs", {"loop": out})
+    with pytest.raises(ValueError, match="cycle"):
+        g.topological()

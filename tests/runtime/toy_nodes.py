@@ -1,0 +1,35 @@
+"""Tiny node kinds for scheduler and cache tests: hand-checkable outputs."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from engine.errors import NodeError
+from engine.nodes.registry import Artifact, node
+
+
+@node("test.number", version=1, cpu_bound=False)
+def number(params, inputs, ctx):
+    return params["value"]
+
+
+@node("test.add", version=1)
+def add(params, inputs, ctx):
+    time.sleep(params.get("sleep_s", 0))
+    return sum(inputs.values()) + params.get("plus", 0)
+
+
+@node("test.noise_file", version=1)
+def noise_file(params, inputs, ctx):
+    """Writes seeded bytes to a file: a stand-in for an encoded segment."""
+    rng = np.random.default_rng(params["seed"])
+    (ctx.workdir / "noise.bin").write_bytes(rng.bytes(params["n_bytes"]))
+    return {"file": Artifact("noise.bin"), "pid": os.getpid(), "upstream": inputs.get("x")}
+
+
+@node("test.fail", version=1)
+def fail(params, inputs, ctx):
+    raise NodeError("refuses on purpose", kind="test.fail", hint="it always does")
