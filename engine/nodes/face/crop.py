@@ -55,20 +55,28 @@ class CropTransform:
         Outside the photo the edge pixels are repeated, so a face at the border is
         not cut by a black band the model has never seen.
         """
-        m = self.crop_to_photo().copy()
-        # warpAffine maps integer pixel indices (centres): shift both ends by 0.5.
-        m[:, 2] += m[:, :2] @ np.array([0.5, 0.5]) - 0.5
-        k = self.side_px / self.out_px
-        src = rgb
+        height, width = rgb.shape[:2]
+        m = self.crop_to_photo()
+        # Cut out just the photo region under the crop (plus a bilinear margin).
+        ends = np.array([[0, 0], [self.out_px, 0], [0, self.out_px], [self.out_px, self.out_px]])
+        corners = self.to_photo(ends.astype(np.float64))
+        x0 = int(np.clip(math.floor(corners[:, 0].min()) - 2, 0, width - 1))
+        y0 = int(np.clip(math.floor(corners[:, 1].min()) - 2, 0, height - 1))
+        x1 = int(np.clip(math.ceil(corners[:, 0].max()) + 2, x0 + 1, width))
+        y1 = int(np.clip(math.ceil(corners[:, 1].max()) + 2, y0 + 1, height))
+        region = rgb[y0:y1, x0:x1]
+        m = m - np.array([[0, 0, x0], [0, 0, y0]])
+        k = self.side_px / self.out_px  # photo px per crop px
         if k > 2:
             # Shrink first with area averaging so the bilinear warp does not alias.
             f = 1.0 / math.floor(k)
-            src = cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-            sx, sy = src.shape[1] / rgb.shape[1], src.shape[0] / rgb.shape[0]
-            m = np.diag([sx, sy]) @ (m + np.array([[0, 0, 0.5], [0, 0, 0.5]]))
-            m[:, 2] -= 0.5
+            small = cv2.resize(region, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+            scale = np.diag([small.shape[1] / region.shape[1], small.shape[0] / region.shape[0]])
+            region, m = small, scale @ m
+        # warpAffine maps integer pixel indices (centres at +0.5): shift both ends.
+        m = m + np.c_[np.zeros((2, 2)), m[:, :2] @ np.array([0.5, 0.5]) - 0.5]
         return cv2.warpAffine(
-            src,
+            np.ascontiguousarray(region),
             m,
             (self.out_px, self.out_px),
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,

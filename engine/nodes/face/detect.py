@@ -12,6 +12,11 @@ suppression), pooled over several passes:
    faces too small to show at 192 px (group photos, scans at high dpi),
 4. when nothing is found, the photo rotated by +-25 degrees (tilted heads).
 
+Every merged candidate is then checked by the landmark model: one that its crop
+shows no face (presence under 0.5) is dropped. The many tile windows otherwise
+let through textures that look a little like a face (the detector scores those
+~0.6, real faces ~0.9).
+
 Reference: Bazarevsky et al., "BlazeFace: Sub-millisecond Neural Face Detection
 on Mobile GPUs", 2019; MediaPipe face_detection graphs (Apache-2.0).
 """
@@ -28,14 +33,20 @@ import numpy as np
 from engine.nodes.face.anchors import anchor_centres
 from engine.nodes.face.image import as_rgb
 from engine.nodes.face.interpreters import run_model
+from engine.nodes.face.mesh import MIN_PRESENCE, crop_from_box, read_landmarks
 
 KEYPOINT_NAMES = ("right_eye", "left_eye", "nose", "mouth", "right_ear", "left_ear")
 """Keypoint order; "right" is the subject's right, the image left in a frontal photo."""
 
 NMS_IOU = 0.3  # MediaPipe's min_suppression_threshold for both detectors
-TILE_MIN_SIDE_PX = 768  # photos at least this long also get a tiled full-range pass
+# The full-range model finds faces down to ~6% of its input side (~12 of 192 px), so
+# 640 px tiles find faces down to ~40 px, the smallest select_face accepts.
+TILE_PX = 640
+TILE_MIN_SIDE_PX = 800  # photos at least this long also get a tiled full-range pass
 TILE_OVERLAP = 0.25  # fraction of a tile shared with its neighbour
+MAX_TILES = 64  # bigger photos get bigger tiles, to bound the time
 RETRY_ANGLES_DEG = (25.0, -25.0)  # roll tried when the upright passes find nothing
+ROTATE_MAX_PX = 768  # longest side of the copy turned for those retries
 
 
 @dataclass(frozen=True)
@@ -200,24 +211,26 @@ def weighted_nms(cands: _Candidates, iou_threshold: float = NMS_IOU) -> _Candida
 def _tiles(width: int, height: int) -> list[tuple[int, int, int]]:
     """Overlapping square tiles (x0, y0, side) px covering a big photo.
 
-    The side is half the longer edge (at most the shorter edge), so each tile
-    shows its faces at least twice as large as the whole-photo pass does.
+    Tiles are TILE_PX wide (at most the shorter edge), grown until there are at
+    most MAX_TILES; neighbours share TILE_OVERLAP of a tile, so a face smaller
+    than that overlap lies whole inside some tile.
     """
-    side = min(math.ceil(max(width, height) / 2), width, height)
-    step = side * (1 - TILE_OVERLAP)
+    side = min(TILE_PX, width, height)
 
-    def starts(extent: int) -> list[int]:
-        n = max(1, math.ceil((extent - side) / step) + 1)
+    def starts(extent: int, side: int) -> list[int]:
+        n = max(1, math.ceil((extent - side) / (side * (1 - TILE_OVERLAP))) + 1)
         return [round(i * (extent - side) / max(n - 1, 1)) for i in range(n)]
 
-    return [(x0, y0, side) for y0 in starts(height) for x0 in starts(width)]
+    while len(starts(width, side)) * len(starts(height, side)) > MAX_TILES:
+        side = min(int(side * 1.25), width, height)
+    return [(x0, y0, side) for y0 in starts(height, side) for x0 in starts(width, side)]
 
 
-def _detect_upright(rgb: np.ndarray) -> _Candidates:
+def _detect_upright(rgb: np.ndarray, tiles: bool = True) -> _Candidates:
     """All candidates of the upright passes (whole photo, both models, tiles)."""
     height, width = rgb.shape[:2]
     parts = [_run_detector(SHORT_RANGE, rgb), _run_detector(FULL_RANGE, rgb)]
-    if max(width, height) >= TILE_MIN_SIDE_PX:
+    if tiles and max(width, height) >= TILE_MIN_SIDE_PX:
         for x0, y0, side in _tiles(width, height):
             tile = _run_detector(FULL_RANGE, rgb[y0 : y0 + side, x0 : x0 + side])
             offset = np.array([x0, y0], np.float64)
@@ -231,8 +244,13 @@ def _detect_rotated(rgb: np.ndarray, angle_deg: float) -> _Candidates:
     """Candidates found in ``rgb`` rotated by ``angle_deg`` (counter-clockwise), in rgb px.
 
     Keypoints map back exactly; a box maps to the axis-aligned square of its
-    size around its mapped centre (BlazeFace boxes are near square).
+    size around its mapped centre (BlazeFace boxes are near square). Whole-photo
+    passes only: tilted heads small enough to need tiles are rare.
     """
+    # Whole-photo passes see at most 192 px: turn a shrunk copy of a big photo.
+    shrink = min(1.0, ROTATE_MAX_PX / max(rgb.shape[:2]))
+    if shrink < 1.0:
+        rgb = cv2.resize(rgb, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
     height, width = rgb.shape[:2]
     centre = (width / 2, height / 2)
     rot = cv2.getRotationMatrix2D(centre, angle_deg, 1.0)
@@ -241,7 +259,7 @@ def _detect_rotated(rgb: np.ndarray, angle_deg: float) -> _Candidates:
     new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
     rot[:, 2] += (new_w / 2 - centre[0], new_h / 2 - centre[1])
     turned = cv2.warpAffine(rgb, rot, (new_w, new_h), flags=cv2.INTER_LINEAR)
-    cands = _detect_upright(turned)
+    cands = _detect_upright(turned, tiles=False)
     back = cv2.invertAffineTransform(rot)
 
     def unrotate(xy: np.ndarray) -> np.ndarray:
@@ -250,19 +268,20 @@ def _detect_rotated(rgb: np.ndarray, angle_deg: float) -> _Candidates:
     kps = unrotate(cands.keypoints.reshape(-1, 2)).reshape(-1, 6, 2)
     mid = unrotate((cands.boxes[:, :2] + cands.boxes[:, 2:]) / 2)
     half = (cands.boxes[:, 2:] - cands.boxes[:, :2]) / 2
-    return _Candidates(np.concatenate([mid - half, mid + half], axis=1), kps, cands.scores)
+    boxes = np.concatenate([mid - half, mid + half], axis=1)
+    # Pixel corners scale with the image: shrunk px -> photo px.
+    return _Candidates(boxes / shrink, kps / shrink, cands.scores)
 
 
-def _to_faces(cands: _Candidates) -> list[Face]:
+def _to_faces(rgb: np.ndarray, cands: _Candidates) -> list[Face]:
+    """Merge candidates into faces, keep those the landmark model confirms, left to right."""
     merged = weighted_nms(cands)
-    faces = [
-        Face(
-            box_xywh=(float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1])),
-            score=float(s),
-            keypoints=k.astype(np.float32),
-        )
-        for b, k, s in zip(merged.boxes, merged.keypoints, merged.scores, strict=True)
-    ]
+    faces = []
+    for b, k, s in zip(merged.boxes, merged.keypoints, merged.scores, strict=True):
+        box = (float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1]))
+        crop = crop_from_box(box, k[0], k[1])
+        if read_landmarks(rgb, crop).presence >= MIN_PRESENCE:
+            faces.append(Face(box_xywh=box, score=float(s), keypoints=k.astype(np.float32)))
     return sorted(faces, key=lambda f: f.centre_xy[0])
 
 
@@ -286,10 +305,11 @@ def detect_faces(image: np.ndarray) -> list[Face]:
         [177, 79, 96, 96]
     """
     rgb = as_rgb(image, kind="face.detect")
-    cands = _detect_upright(rgb)
-    if len(cands.scores) == 0:
-        cands = _Candidates.concat([_detect_rotated(rgb, a) for a in RETRY_ANGLES_DEG])
-    return _to_faces(cands)
+    faces = _to_faces(rgb, _detect_upright(rgb))
+    if not faces:
+        turned = _Candidates.concat([_detect_rotated(rgb, a) for a in RETRY_ANGLES_DEG])
+        faces = _to_faces(rgb, turned)
+    return faces
 
 
 def detect_faces_in_box(image: np.ndarray, box_xywh: tuple[float, ...]) -> list[Face]:
@@ -311,12 +331,15 @@ def detect_faces_in_box(image: np.ndarray, box_xywh: tuple[float, ...]) -> list[
     if x1 - x0 < 8 or y1 - y0 < 8:
         return []
     region = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-    cands = _Candidates.concat(
-        [_run_detector(SHORT_RANGE, region), _run_detector(FULL_RANGE, region)]
-    )
-    if len(cands.scores) == 0:
-        cands = _Candidates.concat([_detect_rotated(region, a) for a in RETRY_ANGLES_DEG])
     offset = np.array([x0, y0], np.float64)
-    cands.boxes += np.tile(offset, 2)
-    cands.keypoints += offset
-    return _to_faces(cands)
+
+    def in_photo(cands: _Candidates) -> _Candidates:
+        cands.boxes += np.tile(offset, 2)
+        cands.keypoints += offset
+        return cands
+
+    faces = _to_faces(rgb, in_photo(_detect_upright(region, tiles=False)))
+    if not faces:
+        turned = [_detect_rotated(region, a) for a in RETRY_ANGLES_DEG]
+        faces = _to_faces(rgb, in_photo(_Candidates.concat(turned)))
+    return faces

@@ -1,86 +1,44 @@
-"""468-point face landmarks with MediaPipe's face_landmark model.
+"""468-point face landmarks of a detected face, through one photo or a video.
 
-The model sees a 192 x 192 crop in [0, 1], square, turned so the eye line is
-horizontal, and about 1.5x the size of the face; it returns 468 points (x, y in
-crop px, z in the same scale, smaller = nearer the camera) and a face-presence
-logit. The first crop comes from a detection (box and eye keypoints); a second
+The landmark model (see ``mesh.py``) reads a square crop turned to the eye line.
+The first crop comes from a detection (box and eye keypoints); a second
 pass re-crops around the first pass's points, which centres and sizes the face
 the way the model was trained and sharpens the points (MediaPipe does the same
 from frame to frame when tracking).
 
-Point numbering is MediaPipe's canonical face mesh: 33 and 263 are the outer
-eye corners (subject's right, left), 13 and 14 the inner upper and lower lip,
-159/145 and 386/374 the upper and lower eyelids; see ``regions.py``.
+Measurements (``mouth_opening``, ``eye_openness``) are ratios to the
+inter-ocular distance, so they do not depend on how large the face is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.nodes.face.crop import CropTransform, eye_line_angle, square_around
+from engine.nodes.face.crop import CropTransform
 from engine.nodes.face.detect import Face, detect_faces
 from engine.nodes.face.image import as_rgb
-from engine.nodes.face.interpreters import run_model
+from engine.nodes.face.mesh import (
+    LEFT_EYE_OUTER,
+    MIN_PRESENCE,
+    RIGHT_EYE_OUTER,
+    Landmarks,
+    crop_from_box,
+    crop_from_points,
+    read_landmarks,
+)
 
-MODEL = "face_landmark"
-INPUT_PX = 192
-N_POINTS = 468
-CROP_SCALE = 1.5  # crop side / face size, as in MediaPipe's face landmark graphs
-MIN_PRESENCE = 0.5  # below this the crop holds no face (MediaPipe's threshold)
-RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
+__all__ = ["Landmarks", "eye_openness", "face_landmarks", "mouth_opening", "track_landmarks"]
+
 UPPER_LIP_INNER, LOWER_LIP_INNER = 13, 14
 RIGHT_EYELIDS = (159, 145)  # (upper, lower), subject's right eye
 LEFT_EYELIDS = (386, 374)
 
 
-@dataclass(frozen=True, eq=False)
-class Landmarks:
-    """Face landmarks in one photo or frame.
-
-    Attributes:
-        points: (468, 3) float32 px: x, y in photo pixels (continuous, pixel
-            (0, 0) spans [0, 1)); z in the same scale, relative depth, smaller
-            is nearer the camera.
-        presence: face-presence score in [0, 1]; under MIN_PRESENCE the crop
-            held no face and the points mean nothing.
-        crop: the crop the points were read from.
-    """
-
-    points: np.ndarray = field(repr=False)
-    presence: float
-    crop: CropTransform
-
-
-def _read_crop(rgb: np.ndarray, crop: CropTransform) -> Landmarks:
-    """Run the landmark model on one crop of ``rgb`` and map its points to the photo."""
-    x = (crop.sample(rgb).astype(np.float32) / 255.0)[None]
-    outputs = run_model(MODEL, x)
-    raw = next(o for o in outputs if o.size == N_POINTS * 3).reshape(N_POINTS, 3)
-    logit = float(next(o for o in outputs if o.size == 1).ravel()[0])
-    presence = 1.0 / (1.0 + np.exp(-np.clip(logit, -100.0, 100.0)))
-    pts = np.empty((N_POINTS, 3), np.float64)
-    pts[:, :2] = crop.to_photo(raw[:, :2].astype(np.float64))
-    pts[:, 2] = raw[:, 2] * (crop.side_px / crop.out_px)  # crop px -> photo px
-    return Landmarks(pts.astype(np.float32), float(presence), crop)
-
-
 def crop_from_face(face: Face) -> CropTransform:
-    """The model crop for a detection: its box, squared, 1.5x, turned to the eyes."""
-    angle = eye_line_angle(face.keypoints[0], face.keypoints[1])
-    x, y, w, h = face.box_xywh
-    corners = np.array([[x, y], [x + w, y + h]])
-    # A box is axis-aligned: size the square from it unturned, then turn it.
-    square = square_around(corners, 0.0, CROP_SCALE, INPUT_PX)
-    return CropTransform(square.centre_xy, square.side_px, angle, INPUT_PX)
-
-
-def crop_from_points(points: np.ndarray) -> CropTransform:
-    """The model crop around earlier landmarks (468, 2 or 3) px: turned to 33-263, 1.5x."""
-    angle = eye_line_angle(points[RIGHT_EYE_OUTER, :2], points[LEFT_EYE_OUTER, :2])
-    return square_around(points[:, :2], angle, CROP_SCALE, INPUT_PX)
+    """The model crop for a detection (see ``mesh.crop_from_box``)."""
+    return crop_from_box(face.box_xywh, face.keypoints[0], face.keypoints[1])
 
 
 def face_landmarks(image: np.ndarray, face: Face, *, refine: bool = True) -> Landmarks:
@@ -103,10 +61,10 @@ def face_landmarks(image: np.ndarray, face: Face, *, refine: bool = True) -> Lan
         ((468, 3), True)
     """
     rgb = as_rgb(image, kind="face.landmarks")
-    first = _read_crop(rgb, crop_from_face(face))
+    first = read_landmarks(rgb, crop_from_face(face))
     if not refine or first.presence < MIN_PRESENCE:
         return first
-    return _read_crop(rgb, crop_from_points(first.points))
+    return read_landmarks(rgb, crop_from_points(first.points))
 
 
 def _nearest_face(faces: list[Face], centre_xy: np.ndarray | None) -> Face:
@@ -146,7 +104,7 @@ def track_landmarks(
         rgb = as_rgb(frame, kind="face.track")
         found: Landmarks | None = None
         if prev is not None:
-            found = _read_crop(rgb, crop_from_points(prev.points))
+            found = read_landmarks(rgb, crop_from_points(prev.points))
         elif start is not None:
             found = face_landmarks(rgb, start)
         if found is None or found.presence < min_presence:
