@@ -1,0 +1,286 @@
+"""Build the typed Scene from a document that passed every check."""
+
+from __future__ import annotations
+
+from engine.errors import Diagnostic
+from engine.spec import model as m
+from engine.spec.checks import Findings
+from engine.spec.document import Document
+from engine.spec.yamlsafe import DocPath
+
+PRESETS = {
+    "square-720": (720, 720),
+    "square-1080": (1080, 1080),
+    "hd-720": (1280, 720),
+    "hd-1080": (1920, 1080),
+    "vertical-720": (720, 1280),
+    "vertical-1080": (1080, 1920),
+}
+DEFAULT_SIZE = (720, 720)
+
+
+def _pair(value, default):
+    """A value or a [start, end] pair → (start, end)."""
+    if value is None:
+        return default
+    if isinstance(value, list):
+        return tuple(_pair_item(v) for v in value)
+    return (value, value)
+
+
+def _pair_item(v):
+    return tuple(float(x) for x in v) if isinstance(v, list) else float(v)
+
+
+class _Builder:
+    def __init__(self, doc: Document, found: Findings):
+        self.doc = doc
+        self.found = found
+
+    def asset(self, value, path: DocPath) -> m.Asset | None:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            file = self.found.assets[(*path, "file")]
+            return m.Asset(file, value["file"], value.get("licence"), value.get("source"))
+        return m.Asset(self.found.assets[path], value)
+
+    def output(self, d: dict) -> m.Output:
+        if "size" in d:
+            width, height = d["size"]
+        else:
+            width, height = PRESETS.get(d.get("preset"), DEFAULT_SIZE)
+        q, a = d.get("quality", {}), d.get("audio", {})
+        return m.Output(
+            width=width,
+            height=height,
+            fps=d.get("fps", 25),
+            seed=d.get("seed", 0),
+            crf=q.get("crf", 20),
+            preset=q.get("preset", "veryfast"),
+            loudness_lufs=float(a.get("loudness_lufs", -14.0)),
+            true_peak_dbtp=float(a.get("true_peak_dbtp", -1.0)),
+            sample_rate=a.get("sample_rate", 48000),
+            poster=d.get("poster", True),
+        )
+
+    @staticmethod
+    def tts(d: dict) -> m.TtsVoice:
+        return m.TtsVoice(d["tts"], d.get("variant"), d.get("rate", 160), d.get("pitch", 50))
+
+    def voice(self, d: dict | None, path: DocPath):
+        if d is None:
+            return None
+        if "tts" in d:
+            return self.tts(d)
+        return m.RecordedVoice(
+            self.asset(d["audio"], (*path, "audio")),
+            d.get("transcript"),
+            d.get("language", "en-us"),
+            d.get("speaker", "own"),
+        )
+
+    def character(self, name: str, d: dict) -> m.Character:
+        path = ("characters", name)
+        c = d["consent"]
+        consent = m.Consent(
+            basis=c["basis"],
+            scope=tuple(c["scope"]),
+            granted_by=c.get("granted_by"),
+            date=c.get("date"),
+            record=self.asset(c.get("record"), (*path, "consent", "record")),
+            source=c.get("source"),
+            note=c.get("note"),
+        )
+        face = d.get("face")
+        if isinstance(face, dict):
+            face = tuple(float(x) for x in face["box"])
+        body = d.get("body", {})
+        return m.Character(
+            name=name,
+            display_name=d.get("name", name),
+            photo=self.asset(d.get("photo"), (*path, "photo")),
+            face=face,
+            body=m.Body(body.get("mode", "auto"), body.get("person", 0)),
+            voice=self.voice(d.get("voice"), (*path, "voice")),
+            consent=consent,
+        )
+
+    def music(self, d: dict | None) -> m.Music | None:
+        if d is None:
+            return None
+        file = self.asset(d["file"], ("music", "file"))
+        probe = self.found.probes.get(file.path)
+        return m.Music(
+            file=m.Asset(file.path, file.rel, d.get("licence"), d.get("source")),
+            start_s=float(d.get("start", 0.0)),
+            gain_db=float(d.get("gain_db", 0.0)),
+            duck_db=float(d.get("duck_db", 12.0)),
+            fade_in_s=float(d.get("fade_in", 0.0)),
+            fade_out_s=float(d.get("fade_out", 0.0)),
+            bpm=float(d["bpm"]) if "bpm" in d else None,
+            duration_s=probe.duration_s if probe else None,
+        )
+
+    def ethics(self, d: dict) -> m.Ethics:
+        label = d.get("label", {})
+        if isinstance(label, str):
+            label = {"text": label}
+        cr = d.get("cultural_review")
+        signing = d.get("signing")
+        credits = d.get("credits", {})
+        return m.Ethics(
+            label=m.Label(
+                text=label.get("text", "AI-generated"),
+                language=label.get("language", "en"),
+                position=label.get("position", "bottom-right"),
+                size=float(label.get("size", 0.035)),
+                colour=label.get("colour"),
+                opening_card=float(label.get("opening_card", 0.0)),
+            ),
+            credits=m.Credits(
+                float(credits.get("duration", 4.0)),
+                credits.get("background"),
+                credits.get("colour"),
+            ),
+            cultural_review=m.CulturalReview(cr["by"], cr["date"], cr.get("note")) if cr else None,
+            signing=m.Signing(
+                self.asset(signing["chain"], ("ethics", "signing", "chain")),
+                self.asset(signing["key"], ("ethics", "signing", "key")),
+            )
+            if signing
+            else None,
+        )
+
+    def action(self, verb: str, d, path: DocPath) -> m.Action:
+        if verb == "pause":
+            if not isinstance(d, dict):
+                return m.Pause(float(d))
+            return m.Pause(float(d["duration"]), _f(d.get("at")))
+        at = _f(d.get("at"))
+        who = d["who"]
+        if verb == "say":
+            return m.Say(
+                who,
+                d.get("text"),
+                self.asset(d.get("audio"), (*path, "audio")),
+                d.get("transcript"),
+                d.get("speaker", "own"),
+                self.tts(d["voice"]) if "voice" in d else None,
+                d.get("mood"),
+                at,
+            )
+        if verb == "sing":
+            return m.Sing(
+                who,
+                self.asset(d["audio"], (*path, "audio")),
+                d.get("lyrics"),
+                d.get("speaker", "own"),
+                d.get("mood"),
+                at,
+            )
+        if verb == "emote":
+            s = d.get("strength")
+            return m.Emote(
+                who,
+                d["expression"],
+                float(d.get("intensity", 0.7)),
+                float(d.get("duration", 1.5)),
+                m.Strength(s.get("head"), s.get("mouth"), s.get("eyes")) if s else None,
+                at,
+            )
+        if verb == "look":
+            toward = d["toward"]
+            if isinstance(toward, list):
+                toward = (float(toward[0]), float(toward[1]))
+            return m.Look(who, toward, float(d.get("duration", 1.0)), at)
+        if verb == "idle":
+            return m.Idle(who, float(d["duration"]), float(d.get("intensity", 0.5)), at)
+        return m.Dance(
+            who,
+            d.get("style"),
+            tuple(d["moves"]) if "moves" in d else None,
+            self.asset(d.get("motion"), (*path, "motion")),
+            d.get("bars"),
+            d.get("beats"),
+            _f(d.get("duration")),
+            _f(d.get("energy")),
+            d.get("fit_to_beats", False),
+            at,
+        )
+
+    def shot(self, i: int, d: dict) -> m.Shot:
+        path = ("shots", i)
+        bg = d.get("background")
+        if bg is not None and not (
+            isinstance(bg, str) and (*path, "background") not in self.found.assets
+        ):
+            bg = self.asset(bg, (*path, "background"))
+        cam = d.get("camera", {})
+        title = d.get("title")
+        if isinstance(title, str):
+            title = {"text": title}
+        tr = d.get("transition", {})
+        actions = []
+        for j, a in enumerate(d.get("do", [])):
+            verb, body = next(iter(a.items()))
+            actions.append(self.action(verb, body, (*path, "do", j, verb)))
+        return m.Shot(
+            index=i,
+            id=d.get("id"),
+            background=bg,
+            cast=tuple(d.get("cast", [])),
+            duration=_f(d.get("duration")),
+            camera=m.Camera(
+                zoom=_pair(cam.get("zoom"), (1.0, 1.0)),
+                pan=_pair_points(cam.get("pan")),
+                rotate=_pair(cam.get("rotate"), (0.0, 0.0)),
+                ease=cam.get("ease", "in-out"),
+            ),
+            title=m.Title(
+                title["text"],
+                title.get("subtitle"),
+                title.get("position", "center"),
+                float(title.get("size", 0.08)),
+                title.get("colour"),
+            )
+            if title
+            else None,
+            transition=m.Transition(tr.get("type", "cut"), float(tr.get("duration", 0.5))),
+            actions=tuple(actions),
+            est_duration_s=self.found.shot_s.get(i, 0.0),
+        )
+
+
+def _f(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _pair_points(value) -> tuple[m.Point, m.Point]:
+    if value is None:
+        return ((0.5, 0.5), (0.5, 0.5))
+    if isinstance(value[0], list):
+        return (tuple(map(float, value[0])), tuple(map(float, value[1])))
+    point = (float(value[0]), float(value[1]))
+    return (point, point)
+
+
+def build_scene(doc: Document, found: Findings, warnings: list[Diagnostic]) -> m.Scene:
+    """The typed Scene of a valid ``doc``; ``found`` carries resolved files and estimates."""
+    d = doc.data
+    b = _Builder(doc, found)
+    return m.Scene(
+        title=d.get("title"),
+        file=doc.file.resolve(),
+        root=doc.root,
+        output=b.output(d.get("output", {})),
+        characters={n: b.character(n, c) for n, c in d.get("characters", {}).items()},
+        music=b.music(d.get("music")),
+        captions=m.Captions(**d.get("captions", {})),
+        ethics=b.ethics(d.get("ethics", {})),
+        shots=tuple(b.shot(i, s) for i, s in enumerate(d["shots"])),
+        warnings=tuple(warnings),
+        source_sha256=doc.source_sha256,
+        vars=dict(doc.vars),
+        est_duration_s=found.total_s,
+    )

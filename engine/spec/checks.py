@@ -1,0 +1,556 @@
+"""Semantic checks the schema cannot express.
+
+They run on the loaded data even when it has schema errors (every lookup is
+guarded), so a user sees all problems at once:
+
+- assets: exist, are readable files, stay inside the project folder (no ``..``
+  or symlink escape, no absolute path outside), decode;
+- references: every ``who:`` and ``cast:`` entry names a character; cast
+  members and characters who act on screen have a photo;
+- consent: the scope covers what the scene makes each character do; the basis
+  has the fields it needs;
+- ethics: ceremonial and sacred dance styles need a cultural review;
+- durations: an estimate per shot and in total, within the limit;
+- licences: music and photos without ``licence:`` or ``source:`` (warning,
+  an error under strict).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import Diagnostic
+from engine.spec.document import Document
+from engine.spec.media import Probe, probe
+from engine.spec.templating import did_you_mean
+from engine.spec.yamlsafe import DocPath, format_path
+
+DEFAULT_RATE_WPM = 160
+DEFAULT_BPM = 120.0
+BEATS_PER_BAR = 4
+DEFAULT_DANCE_BARS = 4
+ACTION_SCOPE = {"say": "speech", "sing": "singing", "dance": "dance", "emote": "expressions"}
+ON_SCREEN_ACTIONS = ("sing", "emote", "look", "idle", "dance")
+DEFAULT_LENGTH_S = {"emote": 1.5, "look": 1.0}
+RESTRICTED_CONTEXTS = ("ceremonial", "sacred")
+
+
+@dataclass
+class Findings:
+    """What the checks found: problems, plus facts the model builder reuses."""
+
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    assets: dict[DocPath, Path] = field(default_factory=dict)  # path of the file string → file
+    probes: dict[Path, Probe] = field(default_factory=dict)
+    shot_s: dict[int, float] = field(default_factory=dict)  # estimated length per shot
+    total_s: float = 0.0
+
+
+def _get(obj: object, key: str, kind: type | tuple = object):
+    if isinstance(obj, dict):
+        value = obj.get(key)
+        if isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool)):
+            return value
+    return None
+
+
+def _num(obj: object, key: str) -> float | None:
+    value = _get(obj, key, (int, float))
+    if value is None or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _shot_name(i: int, shot: object) -> str:
+    sid = _get(shot, "id", str)
+    return f"shot {i + 1} ({sid!r})" if sid else f"shot {i + 1}"
+
+
+class Checker:
+    def __init__(
+        self,
+        doc: Document,
+        *,
+        strict: bool,
+        max_duration_s: float,
+        style_catalog: Mapping[str, str] | None,
+    ):
+        self.doc = doc
+        self.data = doc.data if isinstance(doc.data, dict) else {}
+        self.strict = strict
+        self.max_duration_s = max_duration_s
+        self.catalog = style_catalog
+        self.found = Findings()
+        self.characters = _get(self.data, "characters", dict) or {}
+        self.licence_warned: set[Path] = set()
+
+    # -- reporting ----------------------------------------------------------------------
+
+    def error(self, path: DocPath, code: str, msg: str, hint: str = "", *, key: bool = False):
+        pos = self.doc.where(path, key=key)
+        diag = Diagnostic(pos.file, pos.line, pos.col, format_path(path), code, msg, hint)
+        self.found.errors.append(diag)
+
+    def warn(self, path: DocPath, code: str, msg: str, hint: str = ""):
+        pos = self.doc.where(path)
+        severity = "error" if self.strict else "warning"
+        diag = Diagnostic(pos.file, pos.line, pos.col, format_path(path), code, msg, hint, severity)
+        (self.found.errors if self.strict else self.found.warnings).append(diag)
+
+    # -- driver -------------------------------------------------------------------------
+
+    def run(self) -> Findings:
+        self.check_finite(self.data, ())
+        self.check_characters()
+        music = _get(self.data, "music", dict)
+        if music is not None:
+            self.check_asset(("music", "file"), "av", licence_of=music)
+            self.check_music_offset(music)
+        signing = _get(_get(self.data, "ethics", dict), "signing", dict)
+        for key in ("chain", "key"):
+            if signing is not None:
+                self.check_asset(("ethics", "signing", key), None)
+        uses = self.check_shots()
+        self.check_consent(uses)
+        self.check_total()
+        return self.found
+
+    def check_finite(self, value: object, path: DocPath) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            self.error(path, "schema.not-finite", f"expected a finite number, got {value}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self.check_finite(item, (*path, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.check_finite(item, (*path, i))
+
+    # -- assets -------------------------------------------------------------------------
+
+    def check_asset(
+        self, path: DocPath, kind: str | None, *, licence_of: object = None
+    ) -> Path | None:
+        """Check the file named at ``path`` (a string, or an asset map's ``file``).
+
+        ``kind`` is "image", "av", "motion" or None (exists only). ``licence_of``
+        is the map that should carry ``licence:`` or ``source:`` (warn if not).
+        """
+        node = self._at(path)
+        if isinstance(node, dict):
+            licence_of = node if licence_of is None or licence_of is True else licence_of
+            path, node = (*path, "file"), node.get("file")
+        if not isinstance(node, str) or not node:
+            return None
+        file = self.resolve_file(path, node)
+        if file is None:
+            return None
+        self.found.assets[path] = file
+        if kind is not None:
+            result = self.found.probes.get(file) or probe(file, kind)
+            self.found.probes[file] = result
+            if result.error:
+                self.error(path, "asset.undecodable", f"{node!r}: {result.error}")
+                return None
+        if licence_of is not None and file not in self.licence_warned:
+            has = isinstance(licence_of, dict) and (
+                licence_of.get("licence") or licence_of.get("source")
+            )
+            if not has:
+                self.licence_warned.add(file)
+                self.warn(
+                    path,
+                    "licence.missing",
+                    f"{node!r} has no licence or source",
+                    f"write it as {{file: {node}, licence: ...}} or add source: ...",
+                )
+        return file
+
+    def resolve_file(self, path: DocPath, rel: str) -> Path | None:
+        root = self.doc.root
+        base = self.doc.folder_of(path)
+        given = Path(rel).expanduser() if rel.startswith("~") else Path(rel)
+        lexical = Path(os.path.normpath(given if given.is_absolute() else base / given))
+        if "\x00" in rel:
+            self.error(path, "asset.missing", "file name contains a NUL character")
+            return None
+        try:
+            resolved = lexical.resolve()
+        except (OSError, RuntimeError):  # symlink loops
+            self.error(
+                path, "asset.unreadable", f"{rel!r}: cannot follow this path (symlink loop?)"
+            )
+            return None
+        hint = "copy the file into the scene's folder and use a relative path"
+        lex_root = Path(os.path.abspath(self.doc.file.parent))
+        if not (_inside(lexical.absolute(), lex_root) or _inside(lexical.absolute(), root)):
+            self.error(
+                path,
+                "asset.outside-project",
+                f"{rel!r} is outside the project folder {str(root)!r}",
+                hint,
+            )
+            return None
+        if not _inside(resolved, root):
+            self.error(
+                path,
+                "asset.outside-project",
+                f"{rel!r} is a symlink that points outside the project folder",
+                hint,
+            )
+            return None
+        if not resolved.exists():
+            folder = resolved.parent
+            names = []
+            if folder.is_dir():
+                names = [p.name for _, p in zip(range(2000), folder.iterdir(), strict=False)]
+            close = did_you_mean(resolved.name, names)
+            if not close and rel.startswith("#"):
+                close = "a colour is written #rrggbb"
+            self.error(path, "asset.missing", f"file {rel!r} not found", close)
+            return None
+        if not resolved.is_file():
+            self.error(path, "asset.not-a-file", f"{rel!r} is a folder, not a file")
+            return None
+        if not os.access(resolved, os.R_OK):
+            self.error(path, "asset.unreadable", f"{rel!r} is not readable (permissions)")
+            return None
+        return resolved
+
+    def _at(self, path: DocPath) -> object:
+        node: object = self.data
+        for part in path:
+            if isinstance(part, int):
+                node = node[part] if isinstance(node, list) and part < len(node) else None
+            else:
+                node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    def check_music_offset(self, music: dict) -> None:
+        start = _num(music, "start")
+        file = self.found.assets.get(("music", "file"))
+        length = self.found.probes[file].duration_s if file in self.found.probes else None
+        if start is not None and length is not None and start >= length:
+            self.error(
+                ("music", "start"),
+                "duration.offset",
+                f"start {start:g} s is past the end of the music ({length:.1f} s long)",
+                f"use a start below {length:.1f}",
+            )
+
+    # -- characters ---------------------------------------------------------------------
+
+    def check_characters(self) -> None:
+        for name, char in self.characters.items():
+            if not isinstance(char, dict):
+                continue
+            base = ("characters", name)
+            if "photo" in char:
+                self.check_asset((*base, "photo"), "image", licence_of=True)
+            voice = _get(char, "voice", dict)
+            if voice is not None and "audio" in voice:
+                self.check_asset((*base, "voice", "audio"), "av")
+            consent = _get(char, "consent", dict)
+            if consent is None:
+                continue
+            if "record" in consent:
+                self.check_asset((*base, "consent", "record"), None)
+            basis = _get(consent, "basis", str)
+            cpath = (*base, "consent")
+            if basis == "public-domain" and not _get(consent, "source", str):
+                self.error(
+                    cpath,
+                    "consent.source",
+                    "basis 'public-domain' needs a source showing the photo and person are public domain",
+                    "add source: (an archive, a URL)",
+                )
+            if basis in ("self", "subject", "guardian", "estate"):
+                for key, what in (("granted_by", "who granted it"), ("date", "when (YYYY-MM-DD)")):
+                    if not _get(consent, key, str):
+                        self.error(
+                            cpath,
+                            "consent.record",
+                            f"basis {basis!r} needs {key}: {what}",
+                            f"add {key}:",
+                        )
+
+    # -- shots --------------------------------------------------------------------------
+
+    def check_ref(self, path: DocPath, name: object) -> dict | None:
+        if not isinstance(name, str):
+            return None
+        char = self.characters.get(name)
+        if char is None:
+            hint = did_you_mean(name, self.characters) or (
+                "declare it under characters:"
+                if not self.characters
+                else "declared: " + ", ".join(sorted(self.characters))
+            )
+            self.error(path, "ref.unknown-character", f"no character named {name!r}", hint)
+            return None
+        return char if isinstance(char, dict) else None
+
+    def check_shots(self) -> list[tuple[str, str, int, DocPath]]:
+        """Check every shot; return the uses (character, scope, shot index, path)."""
+        uses: list[tuple[str, str, int, DocPath]] = []
+        shots = _get(self.data, "shots", list) or []
+        for i, shot in enumerate(shots):
+            if not isinstance(shot, dict):
+                continue
+            base = ("shots", i)
+            bg = shot.get("background")
+            if isinstance(bg, dict) or (isinstance(bg, str) and not _is_colour(bg)):
+                self.check_asset((*base, "background"), "image", licence_of=True)
+            for j, name in enumerate(_get(shot, "cast", list) or []):
+                char = self.check_ref((*base, "cast", j), name)
+                if char is not None and "photo" not in char:
+                    self.error(
+                        (*base, "cast", j),
+                        "ref.no-photo",
+                        f"{name!r} is in the cast but has no photo to animate",
+                        f"give characters.{name}.photo, or leave {name} out of cast (a narrator speaks off screen)",
+                    )
+            actions = _get(shot, "do", list) or []
+            for j, action in enumerate(actions):
+                if not isinstance(action, dict) or len(action) != 1:
+                    continue
+                verb, body = next(iter(action.items()))
+                self.check_action(i, (*base, "do", j, verb), verb, body, uses)
+            self.found.shot_s[i] = self.shot_length(i, shot, actions)
+        return uses
+
+    def check_action(self, i: int, path: DocPath, verb: str, body: object, uses: list) -> None:
+        if not isinstance(body, dict):
+            return
+        who = body.get("who")
+        char = self.check_ref((*path, "who"), who) if "who" in body else None
+        if char is None:
+            pass
+        elif verb in ON_SCREEN_ACTIONS and "photo" not in char:
+            self.error(
+                (*path, "who"),
+                "ref.no-photo",
+                f"{who!r} has no photo, so cannot {verb} on screen",
+                f"give characters.{who}.photo",
+            )
+        if "audio" in body:
+            self.check_asset((*path, "audio"), "av")
+        if verb == "dance" and "motion" in body:
+            self.check_asset((*path, "motion"), "motion")
+        if verb == "dance":
+            self.check_style(path, body)
+        if verb == "say" and char is not None and "text" in body and "audio" not in body:
+            voice = _get(char, "voice", dict)
+            if voice is not None and "audio" in voice and "voice" not in body:
+                self.error(
+                    path,
+                    "voice.recorded",
+                    f"{who!r} has a recorded voice, so a text line has no voice to speak it",
+                    "give this line an audio: recording, or a voice: {tts: en-us}",
+                )
+        if isinstance(who, str) and char is not None:
+            scope = ACTION_SCOPE.get(verb)
+            if scope:
+                uses.append((who, scope, i, path))
+            if verb in ("say", "sing") and body.get("speaker") == "other" and "audio" in body:
+                uses.append((who, "voice-clone", i, (*path, "speaker")))
+
+    def check_style(self, path: DocPath, body: dict) -> None:
+        style = _get(body, "style", str)
+        if style is None or self.catalog is None:
+            return
+        context = self.catalog.get(style)
+        if context is None:
+            hint = did_you_mean(style, self.catalog) or "known: " + ", ".join(
+                sorted(self.catalog)[:20]
+            )
+            self.error(
+                (*path, "style"), "dance.unknown-style", f"unknown dance style {style!r}", hint
+            )
+            return
+        review = _get(_get(self.data, "ethics", dict), "cultural_review", dict)
+        if context in RESTRICTED_CONTEXTS and review is None:
+            self.error(
+                (*path, "style"),
+                "ethics.cultural-review",
+                f"{style!r} is a {context} dance; using it needs a cultural review",
+                "add ethics.cultural_review: {by: ..., date: YYYY-MM-DD, note: ...} naming who reviewed it",
+            )
+
+    # -- consent ------------------------------------------------------------------------
+
+    def check_consent(self, uses: list[tuple[str, str, int, DocPath]]) -> None:
+        needed: dict[tuple[str, str], tuple[int, DocPath]] = {}
+        for who, scope, i, path in uses:
+            needed.setdefault((who, scope), (i, path))
+        for name, char in self.characters.items():
+            voice = _get(char, "voice", dict)
+            if voice is not None and "audio" in voice and voice.get("speaker") == "other":
+                needed.setdefault((name, "voice-clone"), (-1, ("characters", name, "voice")))
+        shots = _get(self.data, "shots", list) or []
+        for (who, scope), (i, _path) in needed.items():
+            consent = _get(self.characters.get(who), "consent", dict)
+            if consent is None:
+                continue
+            granted = _get(consent, "scope", list)
+            if granted is None or scope in granted:
+                continue
+            where = f"in {_shot_name(i, shots[i])}" if i >= 0 else "by its recorded voice"
+            if scope == "voice-clone":
+                what = "someone else's voice speaking as this character"
+                msg = f"'voice-clone' is used {where} ({what}) but not granted"
+            else:
+                msg = f"{scope!r} is used {where} but not granted"
+            self.error(
+                ("characters", who, "consent", "scope"),
+                "consent.scope",
+                msg,
+                f"add {scope} to scope",
+            )
+
+    # -- durations ----------------------------------------------------------------------
+
+    def bpm(self) -> float:
+        return _num(_get(self.data, "music", dict), "bpm") or DEFAULT_BPM
+
+    def action_length(self, verb: str, body: object, path: DocPath) -> float:
+        if verb == "pause":
+            return (
+                float(body)
+                if isinstance(body, (int, float)) and not isinstance(body, bool)
+                else (_num(body, "duration") or 0.0)
+            )
+        if not isinstance(body, dict):
+            return 0.0
+        audio = self.found.assets.get((*path, "audio")) or self.found.assets.get(
+            (*path, "audio", "file")
+        )
+        if audio is not None and audio in self.found.probes:
+            return self.found.probes[audio].duration_s or 0.0
+        if verb == "say":
+            words = len(str(body.get("text", "")).split())
+            rate = _num(_get(body, "voice", dict), "rate")
+            char = (
+                self.characters.get(body.get("who")) if isinstance(body.get("who"), str) else None
+            )
+            rate = rate or _num(_get(char, "voice", dict), "rate") or DEFAULT_RATE_WPM
+            return words / rate * 60.0  # words / (words/min) * s/min = s
+        if verb == "dance":
+            beat_s = 60.0 / self.bpm()  # s/min / (beats/min) = s/beat
+            if _num(body, "duration"):
+                return _num(body, "duration")
+            if _num(body, "bars"):
+                return _num(body, "bars") * BEATS_PER_BAR * beat_s
+            if _num(body, "beats"):
+                return _num(body, "beats") * beat_s
+            motion = self.found.assets.get((*path, "motion")) or self.found.assets.get(
+                (*path, "motion", "file")
+            )
+            if motion is not None and motion in self.found.probes:
+                return self.found.probes[motion].duration_s or 0.0
+            return DEFAULT_DANCE_BARS * BEATS_PER_BAR * beat_s
+        return _num(body, "duration") or DEFAULT_LENGTH_S.get(verb, 0.0)
+
+    def shot_length(self, i: int, shot: dict, actions: list) -> float:
+        base = ("shots", i)
+        cursor_s, end_s = 0.0, 0.0
+        explicit = _num(shot, "duration")
+        for j, action in enumerate(actions):
+            if not isinstance(action, dict) or len(action) != 1:
+                continue
+            verb, body = next(iter(action.items()))
+            path = (*base, "do", j, verb)
+            at = _num(body, "at") if isinstance(body, dict) else None
+            start_s = at if at is not None else cursor_s
+            if at is not None and explicit is not None and at >= explicit:
+                self.error(
+                    (*path, "at"),
+                    "duration.at-outside",
+                    f"starts at {at:g} s but the shot lasts {explicit:g} s",
+                    "move it earlier or lengthen the shot",
+                )
+            cursor_s = start_s + self.action_length(verb, body, path)
+            end_s = max(end_s, cursor_s)
+        if explicit is None and end_s <= 0.0:
+            if isinstance(shot.get("duration"), (int, float)):
+                return 0.0  # a bad duration: the schema reports it
+            self.error(
+                base,
+                "duration.empty-shot",
+                "the shot has no duration and no actions that take time",
+                "add duration: SECONDS",
+            )
+            return 0.0
+        if explicit is not None and end_s > explicit + 1e-6:
+            self.warn_only(
+                (*base, "duration"),
+                "duration.overrun",
+                f"the actions take about {end_s:.1f} s but the shot lasts {explicit:g} s; they are cut",
+                f"use duration: {math.ceil(end_s)} or remove it to fit the actions",
+            )
+        length_s = explicit if explicit is not None else end_s
+        fade = _num(_get(shot, "transition", dict), "duration")
+        if fade is not None and fade > length_s:
+            self.error(
+                (*base, "transition", "duration"),
+                "duration.transition",
+                f"the transition lasts {fade:g} s, longer than the shot ({length_s:.1f} s)",
+            )
+        return length_s
+
+    def warn_only(self, path: DocPath, code: str, msg: str, hint: str = "") -> None:
+        pos = self.doc.where(path)
+        self.found.warnings.append(
+            Diagnostic(pos.file, pos.line, pos.col, format_path(path), code, msg, hint, "warning")
+        )
+
+    def check_total(self) -> None:
+        ethics = _get(self.data, "ethics", dict)
+        label = _get(ethics, "label", dict)
+        opening_s = _num(label, "opening_card") or 0.0
+        credits_s = _num(_get(ethics, "credits", dict), "duration") or 4.0
+        total_s = sum(self.found.shot_s.values()) + opening_s + credits_s
+        self.found.total_s = total_s
+        if total_s > self.max_duration_s:
+            minutes, seconds = divmod(int(round(total_s)), 60)
+            self.error(
+                ("shots",),
+                "duration.too-long",
+                f"the video would last about {minutes}:{seconds:02d} ({total_s:.0f} s); "
+                f"the limit is {self.max_duration_s:g} s",
+                "split it into several scenes, or raise the limit with --max-duration",
+                key=True,
+            )
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_colour(text: str) -> bool:
+    return (
+        len(text) == 7
+        and text.startswith("#")
+        and all(c in "0123456789abcdefABCDEF" for c in text[1:])
+    )
+
+
+def run_checks(
+    doc: Document,
+    *,
+    strict: bool = False,
+    max_duration_s: float = 1800.0,
+    style_catalog: Mapping[str, str] | None = None,
+) -> Findings:
+    """All semantic checks of ``doc``. See the module docstring."""
+    return Checker(
+        doc, strict=strict, max_duration_s=max_duration_s, style_catalog=style_catalog
+    ).run()
