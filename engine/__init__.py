@@ -6,3 +6,17 @@ Scene, ``compile`` that into a render graph, ``render`` the graph to an MP4, and
 """
 
 __version__ = "0.1.0"
+
+_API = ("load", "validate")
+
+
+def __getattr__(name: str):
+    # Lazy: importing a node module (engine.nodes...) must not pull in the spec and jsonschema.
+    if name in _API:
+        from engine import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+__all__ = ["__version__", *_API]

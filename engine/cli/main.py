@@ -1,0 +1,290 @@
+"""The ``photoplay`` command: parse flags, call the API, print.
+
+Exit codes: 0 valid, 2 invalid input or usage error, 1 internal error. Every
+PhotoplayError prints its lines (no traceback); anything unexpected prints
+one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import engine
+from engine.errors import Diagnostic, PhotoplayError, SceneError
+
+app = typer.Typer(
+    name="photoplay",
+    help="Declarative scene files in, talking and dancing photos out.\n\n"
+    "Example: photoplay validate scenes/talking-portrait.yaml",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"photoplay {engine.__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Declarative scene files in, talking and dancing photos out.
+
+    Example: photoplay validate scenes/talking-portrait.yaml
+    """
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
+        out[key.strip()] = value
+    return out
+
+
+def _summary(shown: str, scene) -> str:
+    n_chars, n_shots = len(scene.characters), len(scene.shots)
+    minutes, seconds = divmod(int(round(scene.est_duration_s)), 60)
+    warn = f", {len(scene.warnings)} warning(s)" if scene.warnings else ""
+    return (
+        f"{shown}: valid: {n_chars} character{'s' * (n_chars != 1)}, "
+        f"{n_shots} shot{'s' * (n_shots != 1)}, about {minutes}:{seconds:02d} "
+        f"({scene.est_duration_s:.1f} s){warn}"
+    )
+
+
+def _check(shown: str, **kwargs) -> tuple[list[Diagnostic], str | None]:
+    """Validate one file: (diagnostics, summary line or None if invalid)."""
+    try:
+        scene = engine.validate(shown, **kwargs)
+    except SceneError as err:
+        return list(err.diagnostics), None
+    return list(scene.warnings), _summary(shown, scene)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Scene files to check.")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="Set a template variable (repeatable)."),
+    ] = None,
+    variants: Annotated[
+        Path | None,
+        typer.Option("--variants", metavar="CSV", help="CSV of variables, header = names."),
+    ] = None,
+    row: Annotated[
+        int | None,
+        typer.Option("--row", metavar="N", help="Row of --variants (1 = first under the header)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Missing licences are errors.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the diagnostics as a JSON list.")
+    ] = False,
+    max_duration: Annotated[
+        float,
+        typer.Option("--max-duration", metavar="SECONDS", help="Longest video allowed.", min=0.001),
+    ] = 1800.0,
+) -> None:
+    """Check scene files and print every problem, one per line.
+
+    Examples:
+
+      photoplay validate scenes/talking-portrait.yaml
+
+      photoplay validate scenes/*.yaml --strict --json
+
+      photoplay validate scenes/campaign.yaml --variants scenes/campaign.csv --row 2
+
+      photoplay validate scene.yaml --set name=Ada --set seed=3
+    """
+    if (variants is None) != (row is None):
+        raise typer.BadParameter("--variants and --row go together", param_hint="--row")
+    kwargs = dict(
+        sets=_parse_sets(set_ or []),
+        variants=variants,
+        row=row,
+        strict=strict,
+        max_duration_s=max_duration,
+    )
+    all_diags: list[Diagnostic] = []
+    invalid = False
+    for shown in files:
+        diags, summary = _check(shown, **kwargs)
+        all_diags.extend(diags)
+        invalid |= summary is None
+        if not as_json:
+            for d in diags:
+                typer.echo(d.format())
+            if summary:
+                typer.echo(summary)
+    if as_json:
+        typer.echo(json.dumps([d.to_json() for d in all_diags], indent=2, ensure_ascii=False))
+    raise typer.Exit(2 if invalid else 0)
+
+
+@app.command()
+def new(
+    name: Annotated[Path, typer.Argument(metavar="NAME", help="Folder to create.")],
+    template: Annotated[
+        str, typer.Option("--template", "-t", help="talking, dance or campaign.")
+    ] = "talking",
+) -> None:
+    """Create a scene folder (scene.yaml, assets, schema) that validates.
+
+    Examples:
+
+      photoplay new hello
+
+      photoplay new party --template dance
+
+      photoplay new thanks --template campaign
+    """
+    from engine.cli.scaffold import scaffold
+    from engine.spec import scene_schema
+
+    scenes = scaffold(name, template, scene_schema())
+    for scene in scenes:
+        typer.echo(f"created {scene}")
+    typer.echo(f"next: photoplay validate {scenes[0]}")
+
+
+@app.command()
+def schema(
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="PATH", help="Write it here.")
+    ] = None,
+) -> None:
+    """Print the scene JSON Schema (draft 2020-12), or write it to a file.
+
+    Examples:
+
+      photoplay schema
+
+      photoplay schema --out scene.schema.json
+    """
+    from engine.spec import scene_schema
+
+    text = json.dumps(scene_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomic(out, text)
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(metavar="[DIR]", help="Folder of scenes.")] = Path(
+        "scenes"
+    ),
+) -> None:
+    """Validate every scene in a folder and summarise each (rendering comes later).
+
+    A scene NAME.yaml with a NAME.csv beside it is checked once per CSV row.
+
+    Example:
+
+      photoplay demo scenes
+    """
+    if not folder.is_dir():
+        raise PhotoplayError(f"{str(folder)!r} is not a folder", hint="photoplay demo scenes")
+    scenes = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not scenes:
+        raise PhotoplayError(f"no .yaml scenes in {str(folder)!r}")
+    invalid = False
+    for scene in scenes:
+        runs: list[dict] = [{}]
+        csv_path = scene.with_suffix(".csv")
+        if csv_path.is_file():
+            n_rows = max(0, sum(1 for line in csv_path.open(encoding="utf-8") if line.strip()) - 1)
+            runs = [{"variants": csv_path, "row": r} for r in range(1, n_rows + 1)] or runs
+        for kwargs in runs:
+            diags, summary = _check(str(scene), **kwargs)
+            for d in diags:
+                typer.echo(d.format())
+            if summary:
+                tag = f" [row {kwargs['row']}]" if kwargs else ""
+                typer.echo(summary + tag)
+            invalid |= summary is None
+    raise typer.Exit(2 if invalid else 0)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise PhotoplayError(f"folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` and return the exit code; never raises, never prints a traceback."""
+    try:
+        result = app(args=argv, prog_name="photoplay", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # click's usage and parameter errors
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"error: {exc.format_message()}", err=True)
+        return 2
+    except typer.Abort:
+        typer.echo("photoplay: aborted", err=True)
+        return 2
+    except PhotoplayError as exc:
+        for line in exc.lines():
+            typer.echo(line, err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("photoplay: interrupted", err=True)
+        return 130
+    except OSError as exc:  # a file or folder the user named: their error, not ours
+        where = f" {exc.filename!r}" if exc.filename else ""
+        typer.echo(f"error:{where} {exc.strerror or exc}", err=True)
+        return 2
+    except Exception as exc:  # the promise: one line, never a traceback
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        typer.echo(
+            f"photoplay: internal error: {type(exc).__name__}: {text} (please report this)",
+            err=True,
+        )
+        return 1
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()
