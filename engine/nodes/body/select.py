@@ -1,0 +1,119 @@
+"""Choose one person in a photo and say how much of their body it shows.
+
+A scene names a character's photo and, when several people are in it, which one
+(``person: N``, counted from the left, leftmost = 0). Dance moves need legs: a photo
+cropped at the waist can only do upper-body moves (``body: {mode: upper}``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.errors import AssetError
+from engine.nodes.body.pose import KEYPOINT, PersonBox, Pose, detect_people, pose_landmarks
+
+MIN_VISIBILITY = 0.5
+MIN_PRESENCE = 0.5
+BODY_MODES = ("full", "upper")
+
+
+def choose_person(people: list[PersonBox], index: int = 0, photo: str = "PHOTO") -> PersonBox:
+    """The ``index``-th person from the left of ``detect_people``'s list.
+
+    Raises:
+        AssetError: nobody in the photo, or ``index`` beyond the people found.
+    """
+    if not people:
+        raise AssetError(
+            f"no person found in {photo}",
+            hint="use a photo where one person is clearly visible, at least head and "
+            "shoulders, facing the camera and not too small",
+        )
+    if not 0 <= index < len(people):
+        raise AssetError(
+            f"{photo} shows {len(people)} {'person' if len(people) == 1 else 'people'}, "
+            f"so there is no person: {index}",
+            hint=f"choose person: 0 to {len(people) - 1} (counted from the left, leftmost = 0)",
+        )
+    return people[index]
+
+
+def person_pose(image: np.ndarray, index: int = 0, photo: str = "PHOTO") -> Pose:
+    """Detect the people in ``image``, choose one and read their pose and mask.
+
+    Args:
+        image: (H, W, 3) uint8 RGB, or (H, W) greyscale.
+        index: which person, counted from the left (leftmost = 0).
+        photo: the photo's name for error messages.
+
+    Raises:
+        AssetError: no person, no such person, or the pose model sees nobody there.
+    """
+    person = choose_person(detect_people(image), index, photo)
+    pose = pose_landmarks(image, person)
+    if pose.presence < MIN_PRESENCE:
+        raise AssetError(
+            f"no person found in {photo} (the pose model is unsure: presence {pose.presence:.2f})",
+            hint="use a sharper photo with the person larger in the frame",
+        )
+    return pose
+
+
+def _inside(pose: Pose, name: str) -> bool:
+    """Keypoint ``name`` lies inside the photo."""
+    x, y = pose.points[KEYPOINT[name], :2]
+    h, w = pose.image_hw
+    return bool(0 <= x <= w - 1 and 0 <= y <= h - 1)
+
+
+def _seen(pose: Pose, name: str) -> bool:
+    """Keypoint ``name`` is inside the photo and visible (not hidden or guessed)."""
+    return _inside(pose, name) and bool(pose.visibility[KEYPOINT[name]] >= MIN_VISIBILITY)
+
+
+def body_extent(pose: Pose, photo: str = "PHOTO") -> str:
+    """How much of the body the photo shows: "full" or "upper".
+
+    "full": both ankles inside the photo and at least one of them visible (the other
+    may be hidden behind a leg). "upper": both shoulders visible but not the full body
+    (cropped at the waist, hips, knees or shins).
+
+    Raises:
+        AssetError: not even both shoulders are visible.
+    """
+    ankles_inside = [_inside(pose, a) for a in ("left_ankle", "right_ankle")]
+    ankles_seen = [_seen(pose, a) for a in ("left_ankle", "right_ankle")]
+    if all(ankles_inside) and any(ankles_seen):
+        return "full"
+    if _seen(pose, "left_shoulder") and _seen(pose, "right_shoulder"):
+        return "upper"
+    raise AssetError(
+        f"{photo} does not show enough of the person: both shoulders must be visible",
+        hint="use a photo showing at least the head and both shoulders",
+    )
+
+
+def check_body_mode(pose: Pose, mode: str, photo: str = "PHOTO") -> str:
+    """Check that the photo supports body mode ``mode`` ("full" or "upper").
+
+    Returns:
+        The photo's extent, ``body_extent(pose)``.
+
+    Raises:
+        AssetError: "full" asked of a photo cropped at the waist (the message names
+            ``body: {mode: upper}``), or an unknown mode.
+    """
+    if mode not in BODY_MODES:
+        raise AssetError(
+            f"unknown body mode {mode!r}",
+            hint="use body: {mode: full} or body: {mode: upper}",
+        )
+    extent = body_extent(pose, photo)
+    if mode == "full" and extent != "full":
+        raise AssetError(
+            f"{photo} shows the person only from the waist up (the feet are not in "
+            "the photo), so full-body moves cannot be shown",
+            hint="use body: {mode: upper} for upper-body moves, or a photo that shows "
+            "the whole body down to the feet",
+        )
+    return extent
