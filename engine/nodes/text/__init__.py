@@ -1,0 +1,1 @@
+"""Text room: titles, captions and the disclosure label as RGBA overlays."""

@@ -1,0 +1,1 @@
+"""Warp room: camera moves, the fused frame compositor, the textured-triangle rasteriser."""

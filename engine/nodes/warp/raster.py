@@ -1,0 +1,410 @@
+"""Textured-triangle rasteriser: draws a deformed mesh of a photo (face, body).
+
+Each triangle has three vertices in the texture (``src_pts``) and three on
+the output frame (``dst_pts``). For every output pixel a triangle covers, its
+barycentric coordinates in the destination triangle give the matching texture
+point (an exact inverse map, affine per triangle), sampled bilinearly.
+
+Edges and seams. A pixel centre on an edge shared by two triangles belongs to
+exactly one of them (a top-left style tie rule on the oriented edge), so a
+mesh has no cracks and no doubly drawn pixels. Edges on the mesh outline
+(used by one triangle only) are anti-aliased: coverage is
+``clip(d + 0.5, 0, 1)`` with ``d`` the signed distance in px from the pixel
+centre to the edge (positive inside), i.e. the area of a one-pixel box cut by
+a straight edge, near enough. Anti-aliasing shared edges that way would let
+the background bleed through every seam, so they stay hard.
+
+Colour is composited "over" what ``out`` already holds, with alpha =
+coverage x texture alpha (texture channel 4, when present). Texture taps are
+premultiplied before interpolation so transparent texels do not bleed colour.
+
+Draw order: ``order`` is one key per triangle (a rank or a layer id); lower
+keys are drawn first and ties keep triangle index order, so a later layer
+covers an earlier one.
+
+Coordinates: pixel centres at integers, as everywhere in ``engine.nodes.warp``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from engine.errors import NodeError
+
+_BAND_ROWS = 8  # rows per parallel work item: small enough to balance, big enough to amortise
+
+
+def rasterise(
+    texture: np.ndarray,
+    src_pts: np.ndarray,
+    dst_pts: np.ndarray,
+    triangles: np.ndarray,
+    out: np.ndarray,
+    order: np.ndarray | None = None,
+    antialias: bool = True,
+    parallel: bool = True,
+) -> np.ndarray:
+    """Draw a textured mesh into ``out`` in place.
+
+    Parameters
+    ----------
+    texture : (Ht, Wt, 3) or (Ht, Wt, 4) uint8
+        The photo (straight alpha in channel 4 if present).
+    src_pts : (N, 2) float px
+        Vertex positions in the texture.
+    dst_pts : (N, 2) float px
+        Vertex positions on the output frame.
+    triangles : (T, 3) int
+        Vertex indices of each triangle (either winding).
+    out : (Ho, Wo, 3) uint8, C-contiguous
+        Frame to draw over; modified in place and returned.
+    order : (T,) int or float, optional
+        Draw key per triangle (lower first, ties by index); default index order.
+    antialias : bool
+        Soft coverage along the mesh outline (see module docstring).
+    parallel : bool
+        Split output rows over threads (identical result to serial).
+
+    Returns
+    -------
+    ``out``.
+    """
+    tex, src, dst, tris, seq = _prepare(texture, src_pts, dst_pts, triangles, out, order)
+    aa = _outline_edges(tris) if antialias else np.zeros(tris.shape, np.bool_)
+    if len(seq):
+        kernel = _raster_parallel if parallel else _raster_serial
+        kernel(tex, src, dst, tris, seq, aa, out)
+    return out
+
+
+def outline_edges(triangles: np.ndarray) -> np.ndarray:
+    """(T, 3) bool: edge k of triangle t (vertex k -> k+1) lies on the mesh outline."""
+    return _outline_edges(np.asarray(triangles, np.int64))
+
+
+def build_remap(
+    src_pts: np.ndarray,
+    dst_pts: np.ndarray,
+    triangles: np.ndarray,
+    out_size: tuple[int, int],
+    order: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same per-triangle inverse map as ``rasterise``, as ``cv2.remap`` maps.
+
+    Pixels no triangle covers get -1 (use ``BORDER_CONSTANT`` or
+    ``BORDER_TRANSPARENT``). Coverage is hard (pixel centre inside), no
+    anti-aliasing: a precomputed map cannot express partial coverage.
+
+    Returns
+    -------
+    map_x, map_y : (Ho, Wo) float32 texture px
+    """
+    out_w, out_h = (int(v) for v in out_size)
+    dummy = np.zeros((out_h, out_w, 3), np.uint8)
+    tex = np.zeros((1, 1, 3), np.uint8)
+    _, src, dst, tris, seq = _prepare(tex, src_pts, dst_pts, triangles, dummy, order)
+    map_x = np.full((out_h, out_w), -1.0, np.float32)
+    map_y = np.full((out_h, out_w), -1.0, np.float32)
+    for t in seq:
+        geo = _tri_setup_ref(dst[tris[t]])
+        if geo is None:
+            continue
+        xs, ys, e, inv_area = _tri_pixels_ref(geo, 0, out_h, out_w, pad=0)
+        inside = _hard_inside_ref(e, geo)
+        b = e * inv_area  # barycentric of the vertex opposite each edge
+        s = src[tris[t]]
+        sx = b[1] * s[0, 0] + b[2] * s[1, 0] + b[0] * s[2, 0]
+        sy = b[1] * s[0, 1] + b[2] * s[1, 1] + b[0] * s[2, 1]
+        map_x[ys[inside], xs[inside]] = sx[inside]
+        map_y[ys[inside], xs[inside]] = sy[inside]
+    return map_x, map_y
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _prepare(texture, src_pts, dst_pts, triangles, out, order):
+    tex = np.ascontiguousarray(texture)
+    if tex.dtype != np.uint8 or tex.ndim != 3 or tex.shape[2] not in (3, 4) or tex.size == 0:
+        raise NodeError(
+            f"texture must be (H, W, 3|4) uint8, got {tex.dtype} {tex.shape}", kind="warp.raster"
+        )
+    if (
+        not isinstance(out, np.ndarray)
+        or out.dtype != np.uint8
+        or out.ndim != 3
+        or out.shape[2] != 3
+        or not out.flags.c_contiguous
+        or not out.flags.writeable
+    ):
+        raise NodeError(
+            f"out must be a writable C-contiguous (H, W, 3) uint8 array, got {getattr(out, 'shape', out)}",
+            kind="warp.raster",
+        )
+    src = np.ascontiguousarray(src_pts, np.float64).reshape(-1, 2)
+    dst = np.ascontiguousarray(dst_pts, np.float64).reshape(-1, 2)
+    if src.shape != dst.shape:
+        raise NodeError(
+            f"src_pts {src.shape} and dst_pts {dst.shape} must have the same shape",
+            kind="warp.raster",
+        )
+    if not (np.all(np.isfinite(src)) and np.all(np.isfinite(dst))):
+        raise NodeError(
+            "mesh points must be finite", kind="warp.raster", hint="check for NaN landmarks"
+        )
+    tris = np.ascontiguousarray(triangles, np.int64).reshape(-1, 3)
+    if len(tris) and (tris.min() < 0 or tris.max() >= len(src)):
+        raise NodeError(
+            f"triangle indices must be in [0, {len(src)}), got [{tris.min()}, {tris.max()}]",
+            kind="warp.raster",
+        )
+    if order is None:
+        seq = np.arange(len(tris), dtype=np.int64)
+    else:
+        order = np.asarray(order).reshape(-1)
+        if len(order) != len(tris):
+            raise NodeError(
+                f"order has {len(order)} entries for {len(tris)} triangles", kind="warp.raster"
+            )
+        seq = np.argsort(order, kind="stable").astype(np.int64)
+    return tex, src, dst, tris, seq
+
+
+def _outline_edges(tris: np.ndarray) -> np.ndarray:
+    """Edges used by a single triangle are on the outline (see module docstring)."""
+    if len(tris) == 0:
+        return np.zeros((0, 3), np.bool_)
+    a = tris
+    b = np.roll(tris, -1, axis=1)
+    lo, hi = np.minimum(a, b).reshape(-1), np.maximum(a, b).reshape(-1)
+    keys = lo * (int(tris.max()) + 1) + hi
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return (counts[inverse] == 1).reshape(tris.shape)
+
+
+# --------------------------------------------------------------------------- kernel
+
+
+@nb.njit(cache=True)
+def _owns_tie(ex, ey):
+    """Tie rule for a pixel centre exactly on a hard edge with effective direction (ex, ey).
+
+    The two triangles sharing an edge see it with opposite effective
+    directions, so exactly one of them owns the pixel.
+    """
+    return ey > 0.0 or (ey == 0.0 and ex < 0.0)
+
+
+@nb.njit(cache=True)
+def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
+    """Draw one triangle, rows [y_lo, y_hi) only."""
+    w_out = out.shape[1]
+    h_tex, w_tex, n_ch = tex.shape[0], tex.shape[1], tex.shape[2]
+    i0, i1, i2 = tri[0], tri[1], tri[2]
+    px = (dst[i0, 0], dst[i1, 0], dst[i2, 0])
+    py = (dst[i0, 1], dst[i1, 1], dst[i2, 1])
+    area2 = (px[1] - px[0]) * (py[2] - py[0]) - (py[1] - py[0]) * (px[2] - px[0])
+    if abs(area2) < 1e-9:
+        return
+    sign = 1.0 if area2 > 0.0 else -1.0
+    inv_area = 1.0 / abs(area2)
+    pad = 1.0 if (aa[0] or aa[1] or aa[2]) else 0.0
+    x_min = max(0, int(math.floor(min(px[0], px[1], px[2]) - pad)))
+    x_max = min(w_out - 1, int(math.ceil(max(px[0], px[1], px[2]) + pad)))
+    y_min = max(y_lo, int(math.floor(min(py[0], py[1], py[2]) - pad)))
+    y_max = min(y_hi - 1, int(math.ceil(max(py[0], py[1], py[2]) + pad)))
+    if x_min > x_max or y_min > y_max:
+        return
+    # Effective (orientation-normalised) edge vectors k: vertex k -> k+1.
+    ex0 = sign * (px[1] - px[0])
+    ey0 = sign * (py[1] - py[0])
+    ex1 = sign * (px[2] - px[1])
+    ey1 = sign * (py[2] - py[1])
+    ex2 = sign * (px[0] - px[2])
+    ey2 = sign * (py[0] - py[2])
+    inv_len0 = 1.0 / max(math.sqrt(ex0 * ex0 + ey0 * ey0), 1e-12)
+    inv_len1 = 1.0 / max(math.sqrt(ex1 * ex1 + ey1 * ey1), 1e-12)
+    inv_len2 = 1.0 / max(math.sqrt(ex2 * ex2 + ey2 * ey2), 1e-12)
+    tie0 = _owns_tie(ex0, ey0)
+    tie1 = _owns_tie(ex1, ey1)
+    tie2 = _owns_tie(ex2, ey2)
+    sx0, sx1, sx2 = src[i0, 0], src[i1, 0], src[i2, 0]
+    sy0, sy1, sy2 = src[i0, 1], src[i1, 1], src[i2, 1]
+    for y in range(y_min, y_max + 1):
+        fy = float(y)
+        for x in range(x_min, x_max + 1):
+            fx = float(x)
+            # Edge functions, positive inside: e_k = cross(edge_k, p - vertex_k).
+            e0 = ex0 * (fy - py[0]) - ey0 * (fx - px[0])
+            e1 = ex1 * (fy - py[1]) - ey1 * (fx - px[1])
+            e2 = ex2 * (fy - py[2]) - ey2 * (fx - px[2])
+            cov = 1.0
+            if aa[0]:
+                cov = min(cov, max(0.0, min(1.0, e0 * inv_len0 + 0.5)))
+            elif not (e0 > 0.0 or (e0 == 0.0 and tie0)):
+                continue
+            if aa[1]:
+                cov = min(cov, max(0.0, min(1.0, e1 * inv_len1 + 0.5)))
+            elif not (e1 > 0.0 or (e1 == 0.0 and tie1)):
+                continue
+            if aa[2]:
+                cov = min(cov, max(0.0, min(1.0, e2 * inv_len2 + 0.5)))
+            elif not (e2 > 0.0 or (e2 == 0.0 and tie2)):
+                continue
+            if cov <= 0.0:
+                continue
+            # Edge k is opposite vertex k+2: its weight is e_k / |area2|.
+            b2 = e0 * inv_area
+            b0 = e1 * inv_area
+            b1 = e2 * inv_area
+            tx = b0 * sx0 + b1 * sx1 + b2 * sx2
+            ty = b0 * sy0 + b1 * sy1 + b2 * sy2
+            # Bilinear, replicate border, premultiplied taps.
+            tx = min(max(tx, 0.0), w_tex - 1.0)
+            ty = min(max(ty, 0.0), h_tex - 1.0)
+            xa = int(tx)
+            ya = int(ty)
+            ax = tx - xa
+            ay = ty - ya
+            xb = min(xa + 1, w_tex - 1)
+            yb = min(ya + 1, h_tex - 1)
+            w00 = (1.0 - ax) * (1.0 - ay)
+            w01 = ax * (1.0 - ay)
+            w10 = (1.0 - ax) * ay
+            w11 = ax * ay
+            if n_ch == 4:
+                a00 = tex[ya, xa, 3] / 255.0
+                a01 = tex[ya, xb, 3] / 255.0
+                a10 = tex[yb, xa, 3] / 255.0
+                a11 = tex[yb, xb, 3] / 255.0
+            else:
+                a00 = 1.0
+                a01 = 1.0
+                a10 = 1.0
+                a11 = 1.0
+            alpha = (a00 * w00 + a01 * w01 + a10 * w10 + a11 * w11) * cov
+            if alpha <= 0.0:
+                continue
+            for c in range(3):
+                col = (
+                    tex[ya, xa, c] * a00 * w00
+                    + tex[ya, xb, c] * a01 * w01
+                    + tex[yb, xa, c] * a10 * w10
+                    + tex[yb, xb, c] * a11 * w11
+                )
+                v = col * cov + out[y, x, c] * (1.0 - alpha) + 0.5
+                out[y, x, c] = np.uint8(min(255.0, max(0.0, v)))
+
+
+@nb.njit(cache=True, parallel=True)
+def _raster_parallel(tex, src, dst, tris, seq, aa, out):
+    n_bands = (out.shape[0] + _BAND_ROWS - 1) // _BAND_ROWS
+    for band in nb.prange(n_bands):
+        y_lo = band * _BAND_ROWS
+        y_hi = min(out.shape[0], y_lo + _BAND_ROWS)
+        for k in range(seq.shape[0]):
+            t = seq[k]
+            _raster_tri(tex, src, dst, tris[t], aa[t], out, y_lo, y_hi)
+
+
+@nb.njit(cache=True)
+def _raster_serial(tex, src, dst, tris, seq, aa, out):
+    for k in range(seq.shape[0]):
+        t = seq[k]
+        _raster_tri(tex, src, dst, tris[t], aa[t], out, 0, out.shape[0])
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def rasterise_reference(
+    texture: np.ndarray,
+    src_pts: np.ndarray,
+    dst_pts: np.ndarray,
+    triangles: np.ndarray,
+    out: np.ndarray,
+    order: np.ndarray | None = None,
+    antialias: bool = True,
+) -> np.ndarray:
+    """Plain NumPy version of ``rasterise`` (one triangle at a time, vectorised over its pixels)."""
+    tex, src, dst, tris, seq = _prepare(texture, src_pts, dst_pts, triangles, out, order)
+    aa = _outline_edges(tris) if antialias else np.zeros(tris.shape, np.bool_)
+    texf = tex.astype(np.float64)
+    h_tex, w_tex = tex.shape[:2]
+    alpha_tex = texf[..., 3] / 255.0 if tex.shape[2] == 4 else np.ones((h_tex, w_tex))
+    h_out, w_out = out.shape[:2]
+    for t in seq:
+        geo = _tri_setup_ref(dst[tris[t]])
+        if geo is None:
+            continue
+        pad = 1.0 if aa[t].any() else 0.0
+        xs, ys, e, inv_area = _tri_pixels_ref(geo, 0, h_out, w_out, pad)
+        if xs.size == 0:
+            continue
+        ok = np.ones(xs.shape, bool)
+        cov = np.ones(xs.shape)
+        tie = _ties_ref(geo)
+        for k in range(3):
+            if aa[t, k]:
+                cov = np.minimum(cov, np.clip(e[k] * geo["inv_len"][k] + 0.5, 0.0, 1.0))
+            else:
+                ok &= (e[k] > 0) | ((e[k] == 0) & tie[k])
+        ok &= cov > 0
+        xs, ys, e, cov = xs[ok], ys[ok], e[:, ok], cov[ok]
+        b2, b0, b1 = e[0] * inv_area, e[1] * inv_area, e[2] * inv_area
+        s = src[tris[t]]
+        tx = np.clip(b0 * s[0, 0] + b1 * s[1, 0] + b2 * s[2, 0], 0.0, w_tex - 1.0)
+        ty = np.clip(b0 * s[0, 1] + b1 * s[1, 1] + b2 * s[2, 1], 0.0, h_tex - 1.0)
+        xa, ya = tx.astype(np.int64), ty.astype(np.int64)
+        ax, ay = tx - xa, ty - ya
+        xb, yb = np.minimum(xa + 1, w_tex - 1), np.minimum(ya + 1, h_tex - 1)
+        taps = [(ya, xa, (1 - ax) * (1 - ay)), (ya, xb, ax * (1 - ay))]
+        taps += [(yb, xa, (1 - ax) * ay), (yb, xb, ax * ay)]
+        alpha = sum(alpha_tex[r, c] * w for r, c, w in taps) * cov
+        draw = alpha > 0
+        for ch in range(3):
+            col = sum(texf[r, c, ch] * alpha_tex[r, c] * w for r, c, w in taps)
+            v = col * cov + out[ys, xs, ch] * (1.0 - alpha) + 0.5
+            v = np.clip(v, 0.0, 255.0).astype(np.uint8)
+            out[ys[draw], xs[draw], ch] = v[draw]
+    return out
+
+
+def _tri_setup_ref(p):
+    area2 = (p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[1, 1] - p[0, 1]) * (p[2, 0] - p[0, 0])
+    if abs(area2) < 1e-9:
+        return None
+    sign = 1.0 if area2 > 0 else -1.0
+    edges = sign * (np.roll(p, -1, axis=0) - p)  # edge k: vertex k -> k+1
+    lens = np.maximum(np.hypot(edges[:, 0], edges[:, 1]), 1e-12)
+    return {"p": p, "edges": edges, "inv_len": 1.0 / lens, "inv_area": 1.0 / abs(area2)}
+
+
+def _tri_pixels_ref(geo, y_lo, y_hi, w_out, pad):
+    p = geo["p"]
+    x_min = max(0, int(np.floor(p[:, 0].min() - pad)))
+    x_max = min(w_out - 1, int(np.ceil(p[:, 0].max() + pad)))
+    y_min = max(y_lo, int(np.floor(p[:, 1].min() - pad)))
+    y_max = min(y_hi - 1, int(np.ceil(p[:, 1].max() + pad)))
+    ys, xs = np.mgrid[y_min : y_max + 1, x_min : x_max + 1]
+    xs, ys = xs.reshape(-1), ys.reshape(-1)
+    fx, fy = xs.astype(np.float64), ys.astype(np.float64)
+    ed = geo["edges"]
+    e = np.stack([ed[k, 0] * (fy - p[k, 1]) - ed[k, 1] * (fx - p[k, 0]) for k in range(3)])
+    return xs, ys, e, geo["inv_area"]
+
+
+def _ties_ref(geo):
+    ed = geo["edges"]
+    return [bool(ed[k, 1] > 0 or (ed[k, 1] == 0 and ed[k, 0] < 0)) for k in range(3)]
+
+
+def _hard_inside_ref(e, geo):
+    tie = _ties_ref(geo)
+    ok = np.ones(e.shape[1], bool)
+    for k in range(3):
+        ok &= (e[k] > 0) | ((e[k] == 0) & tie[k])
+    return ok
