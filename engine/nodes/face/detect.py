@@ -136,14 +136,18 @@ def _letterbox(region: np.ndarray, input_px: int) -> tuple[np.ndarray, float, fl
         and the left and top padding in region px.
     """
     h, w = region.shape[:2]
-    side = max(h, w)
-    pad_x, pad_y = (side - w) // 2, (side - h) // 2
+    # Shrink by a whole factor with area averaging (so fine texture does not alias;
+    # OpenCV's whole-factor path is ~3x faster), then bilinear to the input size.
+    # The square grows by up to factor - 1 px on the right and bottom for that.
+    factor = max(1, max(h, w) // input_px)
+    side = -(-max(h, w) // factor) * factor
+    pad_x, pad_y = (max(h, w) - w) // 2, (max(h, w) - h) // 2
     square = cv2.copyMakeBorder(
         region, pad_y, side - h - pad_y, pad_x, side - w - pad_x, cv2.BORDER_CONSTANT, value=0
     )
-    # INTER_AREA averages when shrinking big photos, so fine texture does not alias.
-    interp = cv2.INTER_AREA if side > input_px else cv2.INTER_LINEAR
-    small = cv2.resize(square, (input_px, input_px), interpolation=interp)
+    if factor > 1:
+        square = cv2.resize(square, (side // factor, side // factor), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(square, (input_px, input_px), interpolation=cv2.INTER_LINEAR)
     x = small.astype(np.float32) / 127.5 - 1.0
     return x[None], float(side), float(pad_x), float(pad_y)
 
