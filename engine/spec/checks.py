@@ -187,7 +187,8 @@ class Checker:
             return None
         hint = "copy the file into the scene's folder and use a relative path"
         lex_root = Path(os.path.abspath(self.doc.file.parent))
-        if not (_inside(lexical.absolute(), lex_root) or _inside(lexical.absolute(), root)):
+        absolute = Path(os.path.abspath(lexical))  # abspath also folds '..'
+        if not (_inside(absolute, lex_root) or _inside(absolute, root)):
             self.error(
                 path,
                 "asset.outside-project",
@@ -458,6 +459,7 @@ class Checker:
     def shot_length(self, i: int, shot: dict, actions: list) -> float:
         base = ("shots", i)
         cursor_s, end_s = 0.0, 0.0
+        late = False  # an action starts after the shot's end (reported once, not as overrun too)
         explicit = _num(shot, "duration")
         for j, action in enumerate(actions):
             if not isinstance(action, dict) or len(action) != 1:
@@ -467,6 +469,7 @@ class Checker:
             at = _num(body, "at") if isinstance(body, dict) else None
             start_s = at if at is not None else cursor_s
             if at is not None and explicit is not None and at >= explicit:
+                late = True
                 self.error(
                     (*path, "at"),
                     "duration.at-outside",
@@ -476,8 +479,8 @@ class Checker:
             cursor_s = start_s + self.action_length(verb, body, path)
             end_s = max(end_s, cursor_s)
         if explicit is None and end_s <= 0.0:
-            if isinstance(shot.get("duration"), (int, float)):
-                return 0.0  # a bad duration: the schema reports it
+            if "duration" in shot or actions:
+                return 0.0  # a bad duration or bad actions: the schema reports those
             self.error(
                 base,
                 "duration.empty-shot",
@@ -485,7 +488,7 @@ class Checker:
                 "add duration: SECONDS",
             )
             return 0.0
-        if explicit is not None and end_s > explicit + 1e-6:
+        if explicit is not None and explicit > 0 and end_s > explicit + 1e-6 and not late:
             self.warn_only(
                 (*base, "duration"),
                 "duration.overrun",

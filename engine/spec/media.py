@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ def _probe_image(path: str) -> Probe:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return Probe(error="image is too large to decode safely")
     except Exception as exc:  # PIL raises many types for broken files
-        return Probe(error=f"not a readable image ({_short(exc)})")
+        return Probe(error=f"not a readable image ({_short(exc, path)})")
     return Probe(size_px=size_px)
 
 
@@ -92,7 +93,7 @@ def _probe_av(path: str) -> Probe:
             else:
                 duration_s = _scan_duration(container, stream, first)
     except Exception as exc:  # FFmpeg raises many error types for broken files
-        return Probe(error=f"cannot decode ({_short(exc)})")
+        return Probe(error=f"cannot decode ({_short(exc, path)})")
     return Probe(duration_s=duration_s, size_px=size_px)
 
 
@@ -134,6 +135,9 @@ def _probe_bvh(path: str) -> Probe:
     return Probe(duration_s=frames * frame_s)
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: Exception, path: str) -> str:
+    """The first line of an error, without the file name (the diagnostic already has it)."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = text.replace(f": '{path}'", "").replace(f" '{path}'", "").replace(path, "the file")
+    text = re.sub(r"^\[Errno -?\d+\] ", "", text)
     return text[:120]

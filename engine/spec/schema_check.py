@@ -141,6 +141,7 @@ class _Explainer:
             unit = "characters" if "Length" in kw else "items"
             bound = "at least" if kw.startswith("min") else "at most"
             size = len(inst) if hasattr(inst, "__len__") else "?"
+            unit = unit[:-1] if want == 1 else unit
             self.add(path, "schema.length", f"expected {bound} {want} {unit}, got {size}")
         elif kw in ("minProperties", "maxProperties") and "action" in err.schema.get(
             "description", ""

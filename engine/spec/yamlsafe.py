@@ -49,6 +49,8 @@ MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
 
 DocPath = tuple[str | int, ...]
+_DEPTH_MSG = f"nesting deeper than {MAX_DEPTH} levels"
+_DEPTH_HINT = "a scene never needs this depth; flatten the structure"
 
 _TAG = "tag:yaml.org,2002:"
 _CORE_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
@@ -164,15 +166,7 @@ def _compose(text: str, file: str) -> _Node | None:
                 node = _Node("scalar", line, col, event.tag, event.value, plain)
             elif isinstance(event, (SequenceStartEvent, MappingStartEvent)):
                 if len(stack) >= MAX_DEPTH:
-                    raise _diag(
-                        file,
-                        line,
-                        col,
-                        (),
-                        "limit.depth",
-                        f"nesting deeper than {MAX_DEPTH} levels",
-                        "a scene never needs this depth; flatten the structure",
-                    )
+                    raise _diag(file, line, col, (), "limit.depth", _DEPTH_MSG, _DEPTH_HINT)
                 kind = "seq" if isinstance(event, SequenceStartEvent) else "map"
                 node = _Node(kind, line, col, event.tag)
             else:
@@ -190,6 +184,8 @@ def _compose(text: str, file: str) -> _Node | None:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "nesting depth" in problem:  # libyaml's own guard (1000 levels) fired first
+            raise _diag(file, line, col, (), "limit.depth", _DEPTH_MSG, _DEPTH_HINT) from None
         raise _diag(file, line, col, (), "yaml.syntax", problem) from None
     except yaml.YAMLError as exc:
         raise _diag(file, 1, 1, (), "yaml.syntax", str(exc).splitlines()[0]) from None
