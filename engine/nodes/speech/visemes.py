@@ -1,0 +1,305 @@
+"""Phonemes (IPA, any espeak language) → mouth shapes and controls per video frame.
+
+Each IPA symbol has an articulatory target: one of Rhubarb Lip Sync's nine
+mouth shapes (A closed, B clenched, C open, D wide, E rounded, F puckered,
+G lip on teeth, H tongue up, X rest) and four continuous controls in [0, 1]:
+
+    jaw_open         0 = lips together, 1 = widest open (``ɑ``)
+    lip_width        0 = narrow, pursed; 1 = spread (``i``)
+    rounding         0 = flat lips; 1 = rounded, protruded (``u``, ``w``)
+    upper_lip_raise  0 = rest; 1 = raised off the teeth (``f``, ``v``)
+
+Coarticulation, as animators and Rhubarb do it: the mouth moves toward a sound
+before it is heard (``anticipation_s``), each frame averages the targets it
+spans, a zero-phase Gaussian smooths the controls, bilabials (p, b, m) are
+then pressed shut on at least one frame, and discrete shapes hold for at least
+``min_hold_s``. Silences go to X, the relaxed closed mouth.
+
+Symbols: stress (ˈ ˌ), length (ː ˑ), tie bars (◌͡◌), tone letters, combining
+diacritics (nasal ◌̃, lowered ◌̞...) and modifier letters (ʰ ʲ ʷ ᵝ...) are
+stripped; the remaining letters of one phoneme (a diphthong ``aɪ``, an affricate
+``tʃ``, espeak's ``ɔːɹ``) share its time in order.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+PAUSE = "_"
+SHAPES = "ABCDEFGHX"
+N_CONTROLS = 4  # jaw_open, lip_width, rounding, upper_lip_raise
+
+
+class UnmappedPhonemeWarning(UserWarning):
+    """An IPA symbol with no viseme target; it was drawn as a neutral B."""
+
+
+# symbols → (Rhubarb shape, jaw_open, lip_width, rounding, upper_lip_raise)
+_TABLE: list[tuple[str, str, tuple[float, float, float, float]]] = [
+    # vowels, by height, backness and rounding
+    ("iɨ", "B", (0.20, 0.85, 0.00, 0.15)),
+    ("ɪ", "B", (0.28, 0.78, 0.00, 0.15)),
+    ("yʏ", "F", (0.20, 0.25, 0.90, 0.10)),
+    ("eɘ", "C", (0.38, 0.75, 0.00, 0.15)),
+    ("øɵʉ", "E", (0.36, 0.35, 0.75, 0.10)),
+    ("ɛ", "C", (0.55, 0.70, 0.00, 0.15)),
+    ("œɞ", "E", (0.55, 0.40, 0.65, 0.10)),
+    ("æ", "C", (0.75, 0.75, 0.00, 0.20)),
+    ("aä", "D", (0.90, 0.60, 0.00, 0.15)),
+    ("ɶ", "D", (0.85, 0.45, 0.50, 0.10)),
+    ("əɜ", "C", (0.40, 0.55, 0.10, 0.10)),
+    ("ɚɝ", "E", (0.35, 0.45, 0.45, 0.15)),
+    ("ɐ", "C", (0.60, 0.55, 0.05, 0.10)),
+    ("ɯ", "B", (0.25, 0.60, 0.00, 0.10)),
+    ("ɤ", "C", (0.40, 0.55, 0.00, 0.10)),
+    ("ʌ", "C", (0.60, 0.55, 0.05, 0.10)),
+    ("ɑ", "D", (1.00, 0.50, 0.05, 0.15)),
+    ("ɒ", "D", (0.85, 0.40, 0.40, 0.10)),
+    ("u", "F", (0.15, 0.10, 1.00, 0.05)),
+    ("ʊ", "F", (0.25, 0.20, 0.80, 0.05)),
+    ("o", "E", (0.40, 0.25, 0.80, 0.05)),
+    ("ɔ", "E", (0.60, 0.35, 0.60, 0.10)),
+    # consonants, by place of articulation
+    ("pbmʙɓʘ", "A", (0.00, 0.50, 0.15, 0.00)),  # bilabial stops, nasal, trill, click
+    ("ɸβ", "B", (0.08, 0.45, 0.30, 0.05)),  # bilabial fricatives: lips near, not shut
+    ("fvɱʋ", "G", (0.12, 0.50, 0.00, 0.55)),
+    ("θð", "H", (0.22, 0.55, 0.00, 0.25)),  # tongue between the teeth
+    ("lɫɭʎɬɮɺʟ", "H", (0.32, 0.55, 0.05, 0.20)),
+    ("tdnszɗǀǃ", "B", (0.18, 0.60, 0.05, 0.20)),
+    ("rɾ", "B", (0.25, 0.55, 0.05, 0.15)),
+    ("ɹɻ", "E", (0.22, 0.40, 0.50, 0.15)),
+    ("ʃʒ", "B", (0.15, 0.35, 0.65, 0.30)),
+    ("ɕʑ", "B", (0.15, 0.50, 0.40, 0.25)),
+    ("ʈɖɳʂʐɽ", "B", (0.20, 0.50, 0.20, 0.20)),
+    ("cɟɲçʝjʄǂ", "B", (0.20, 0.70, 0.00, 0.20)),
+    ("kɡgŋxɣɰɠǁ", "B", (0.28, 0.50, 0.05, 0.10)),
+    ("qɢɴχʁʀʛ", "B", (0.30, 0.50, 0.05, 0.10)),
+    ("wʍɥ", "F", (0.12, 0.10, 0.95, 0.05)),
+    ("hɦħʕʜʢ", "C", (0.35, 0.55, 0.05, 0.10)),  # breathy: the mouth is already opening
+    ("ʔɧ", "B", (0.20, 0.55, 0.05, 0.10)),
+]
+_TARGETS: dict[str, tuple[str, np.ndarray]] = {
+    ch: (shape, np.asarray(controls, dtype=np.float32))
+    for chars, shape, controls in _TABLE
+    for ch in chars
+}
+REST = np.asarray((0.02, 0.50, 0.15, 0.00), dtype=np.float32)  # X: relaxed, lips together
+_NEUTRAL = ("B", np.asarray((0.25, 0.55, 0.05, 0.10), dtype=np.float32))
+
+# marks that change how a sound is timed or voiced but not the lips' target
+_IGNORED = set("ˈˌːˑ‿.-ʼ'˥˦˧˨˩0123456789|‖")
+
+
+def _base_letters(ipa: str) -> list[str]:
+    """The base letters of one phoneme, marks and diacritics stripped ("ˈaɪ" → a, ɪ)."""
+    if ipa.startswith("(") and ipa.endswith(")"):  # espeak's language switch: "(en)"
+        return []
+    letters = []
+    for ch in unicodedata.normalize("NFD", ipa):
+        if ch in _IGNORED or unicodedata.combining(ch):  # stress, length, tone, ◌̃ ◌͡◌
+            continue
+        if unicodedata.category(ch) == "Lm":  # modifier letters: ʰ ʲ ʷ ˠ ˤ ᵝ ⁿ
+            continue
+        letters.append(ch)
+    return letters
+
+
+def unmapped_symbols(ipa: str) -> list[str]:
+    """Letters of ``ipa`` with no viseme target (empty for every espeak phoneme we know)."""
+    if ipa == PAUSE:
+        return []
+    return [ch for ch in _base_letters(ipa) if ch not in _TARGETS]
+
+
+def phoneme_targets(ipa: str) -> list[tuple[str, np.ndarray]]:
+    """One phoneme → its targets in order: [(shape, (4,) float32 controls)].
+
+    A pause (or an empty phoneme) is [("X", REST)]. Unknown letters warn
+    (``UnmappedPhonemeWarning``) and take a neutral B.
+    """
+    if ipa == PAUSE:
+        return [("X", REST)]
+    out = []
+    for ch in _base_letters(ipa):
+        target = _TARGETS.get(ch)
+        if target is None:
+            warnings.warn(
+                f"no viseme for IPA {ch!r} (U+{ord(ch):04X}) in {ipa!r}; drawn as B",
+                UnmappedPhonemeWarning,
+                stacklevel=3,
+            )
+            target = _NEUTRAL
+        out.append(target)
+    return out or [("X", REST)]
+
+
+class VisemeTrack(NamedTuple):
+    """Mouth per video frame.
+
+    controls: (n_frames, 4) float32 in [0, 1]: jaw_open, lip_width, rounding,
+        upper_lip_raise
+    shapes: n_frames Rhubarb shapes, each one of "ABCDEFGHX"
+    """
+
+    controls: np.ndarray
+    shapes: list[str]
+
+
+def _target_segments(phonemes) -> list[tuple[float, float, str, np.ndarray]]:
+    """Phonemes → [(start_s, end_s, shape, controls)], letters sharing their phoneme's time."""
+    segments = []
+    for start_s, end_s, ipa in phonemes:
+        if end_s <= start_s:
+            continue
+        targets = phoneme_targets(ipa)
+        step = (end_s - start_s) / len(targets)
+        for k, (shape, controls) in enumerate(targets):
+            segments.append((start_s + k * step, start_s + (k + 1) * step, shape, controls))
+    return segments
+
+
+def viseme_track(
+    phonemes,
+    fps: float,
+    n_frames: int,
+    *,
+    anticipation_s: float = 0.04,
+    min_hold_s: float = 0.07,
+    smooth_s: float = 0.02,
+) -> VisemeTrack:
+    """Mouth shapes and controls for each video frame of a line.
+
+    phonemes: [(start_s, end_s, ipa)] from ``tts.synthesise`` or ``align.align``
+        (``"_"`` = pause); time before, between and after them is silence
+    fps: video frame rate, frames per second > 0; frame i shows time i / fps
+    n_frames: number of frames to return, >= 0
+    anticipation_s: how far ahead of the sound the mouth moves, seconds
+    min_hold_s: shortest run of one discrete shape, seconds (bilabials excepted:
+        a p/b/m shorter than a frame is kept, and lengthened to the hold)
+    smooth_s: standard deviation of the Gaussian smoothing, seconds
+
+    Returns a ``VisemeTrack``: (n_frames, 4) float32 controls and n_frames shapes.
+    """
+    if fps <= 0 or n_frames < 0:
+        raise ValueError(f"fps must be > 0 and n_frames >= 0, got fps={fps}, n_frames={n_frames}")
+    segments = _target_segments(phonemes)
+    frame_s = 1.0 / fps
+    # each frame samples the window of one frame centred anticipation_s ahead of it
+    t0 = np.arange(n_frames) * frame_s + anticipation_s - 0.5 * frame_s
+    t1 = t0 + frame_s
+    weight = np.zeros((n_frames, len(segments)), dtype=np.float64)
+    for j, (s, e, _, _) in enumerate(segments):
+        weight[:, j] = np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0.0, None)
+    covered = weight.sum(axis=1)
+    table = np.stack([c for *_, c in segments]) if segments else np.zeros((0, N_CONTROLS))
+    controls = weight @ table + (frame_s - covered)[:, None] * REST[None, :]  # silence = rest
+    controls = _gaussian_smooth(controls / frame_s, smooth_s * fps)
+
+    shapes = _frame_shapes(weight, covered, segments, frame_s)
+    shapes = _hold_shapes(shapes, max(1, math.ceil(min_hold_s * fps - 1e-9)))
+    for i, shape in enumerate(shapes):  # bilabials reach full closure
+        if shape == "A":
+            controls[i, 0] = 0.0
+            controls[i, 3] = 0.0
+    return VisemeTrack(np.clip(controls, 0.0, 1.0).astype(np.float32), shapes)
+
+
+def expected_opening(phonemes, fps: float, n_frames: int) -> np.ndarray:
+    """(n_frames,) float32 jaw opening in [0, 1]: what the rendered mouth should do.
+
+    The lip-sync test correlates the inner-lip gap measured on rendered frames
+    with this curve.
+    """
+    return viseme_track(phonemes, fps, n_frames).controls[:, 0].copy()
+
+
+def _gaussian_smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
+    """Zero-phase Gaussian smoothing along axis 0, edges held; (T, C) float64."""
+    if sigma_frames <= 0.05 or len(x) < 2:
+        return x
+    radius = int(math.ceil(3 * sigma_frames))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
+    taps /= taps.sum()
+    padded = np.pad(x, ((radius, radius), (0, 0)), mode="edge")
+    return np.stack(
+        [np.convolve(padded[:, c], taps, mode="valid") for c in range(x.shape[1])], axis=1
+    )
+
+
+def _frame_shapes(weight: np.ndarray, covered: np.ndarray, segments, frame_s: float) -> list[str]:
+    """The shape covering most of each frame's window; a bilabial inside it wins."""
+    n_frames = weight.shape[0]
+    shapes = []
+    for i in range(n_frames):
+        best, best_w = "X", frame_s - covered[i]  # uncovered time is silence
+        by_shape: dict[str, float] = {}
+        for j in np.flatnonzero(weight[i]):
+            shape = segments[j][2]
+            by_shape[shape] = by_shape.get(shape, 0.0) + weight[i, j]
+        if by_shape.get("A", 0.0) > 0.25 * frame_s:  # a closure must show
+            shapes.append("A")
+            continue
+        for shape, w in by_shape.items():
+            if w > best_w:
+                best, best_w = shape, w
+        shapes.append(best)
+    return shapes
+
+
+def _hold_shapes(shapes: list[str], hold_frames: int) -> list[str]:
+    """Merge runs shorter than ``hold_frames`` into a neighbour; A runs are lengthened.
+
+    Runs at the clip's ends are left as they are (the clip cuts them), and so
+    is a short opening between two closures ("bob" at 25 fps), so both show.
+    """
+    out = list(shapes)
+    if hold_frames <= 1 or not out:
+        return out
+    frozen: set[int] = set()  # starts of short runs that must stay
+    for _ in range(2 * len(out)):  # each pass fixes or freezes one short run
+        runs = _runs(out)
+        short = [
+            k
+            for k, (start, end, shape) in enumerate(runs)
+            if end - start < hold_frames and start > 0 and end < len(out) and start not in frozen
+        ]
+        if not short:
+            break
+        k = min(short, key=lambda k: runs[k][1] - runs[k][0])
+        start, end, shape = runs[k]
+        if shape == "A":  # lengthen the closure into its longer neighbour
+            need = hold_frames - (end - start)
+            left, right = runs[k - 1], runs[k + 1]
+            if right[1] - right[0] >= left[1] - left[0]:
+                out[end : min(end + need, right[1])] = ["A"] * (min(end + need, right[1]) - end)
+            else:
+                new_start = max(start - need, left[0])
+                out[new_start:start] = ["A"] * (start - new_start)
+            if _runs(out) == runs:  # neighbours too short to give: leave it
+                frozen.add(start)
+            continue
+        left, right = runs[k - 1], runs[k + 1]
+        # join the neighbour that holds longer, but never close the mouth over a sound
+        candidates = [r for r in (left, right) if r[2] != "A"]
+        if not candidates:  # an opening between two closures ("bob"): keep it
+            frozen.add(start)
+            continue
+        fill = max(candidates, key=lambda r: r[1] - r[0])[2]
+        out[start:end] = [fill] * (end - start)
+    return out
+
+
+def _runs(shapes: list[str]) -> list[tuple[int, int, str]]:
+    """[(start, end, shape)] of consecutive equal shapes, end exclusive."""
+    runs = []
+    start = 0
+    for i in range(1, len(shapes) + 1):
+        if i == len(shapes) or shapes[i] != shapes[start]:
+            runs.append((start, i, shapes[start]))
+            start = i
+    return runs
