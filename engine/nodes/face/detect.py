@@ -12,8 +12,8 @@ suppression), pooled over several passes:
    faces too small to show at 192 px (group photos, scans at high dpi),
 4. when nothing is found, the photo rotated by +-25 degrees (tilted heads).
 
-Every merged candidate is then checked by the landmark model: one that its crop
-shows no face (presence under 0.5) is dropped. The many tile windows otherwise
+Every merged candidate is then checked by the landmark model: a candidate whose
+crop shows no face (presence under 0.5) is dropped. The many tile windows otherwise
 let through textures that look a little like a face (the detector scores those
 ~0.6, real faces ~0.9).
 
@@ -252,9 +252,12 @@ def _detect_rotated(rgb: np.ndarray, angle_deg: float) -> _Candidates:
     passes only: tilted heads small enough to need tiles are rare.
     """
     # Whole-photo passes see at most 192 px: turn a shrunk copy of a big photo.
-    shrink = min(1.0, ROTATE_MAX_PX / max(rgb.shape[:2]))
-    if shrink < 1.0:
-        rgb = cv2.resize(rgb, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    shrink = np.ones(2)
+    if max(rgb.shape[:2]) > ROTATE_MAX_PX:
+        f = ROTATE_MAX_PX / max(rgb.shape[:2])
+        small = cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        shrink = np.array([small.shape[1] / rgb.shape[1], small.shape[0] / rgb.shape[0]])
+        rgb = small
     height, width = rgb.shape[:2]
     centre = (width / 2, height / 2)
     rot = cv2.getRotationMatrix2D(centre, angle_deg, 1.0)
@@ -267,14 +270,15 @@ def _detect_rotated(rgb: np.ndarray, angle_deg: float) -> _Candidates:
     back = cv2.invertAffineTransform(rot)
 
     def unrotate(xy: np.ndarray) -> np.ndarray:
-        return xy @ back[:, :2].T + back[:, 2]
+        # The matrix maps pixel indices; our points are continuous px (centres +0.5).
+        return (xy - 0.5) @ back[:, :2].T + back[:, 2] + 0.5
 
     kps = unrotate(cands.keypoints.reshape(-1, 2)).reshape(-1, 6, 2)
     mid = unrotate((cands.boxes[:, :2] + cands.boxes[:, 2:]) / 2)
     half = (cands.boxes[:, 2:] - cands.boxes[:, :2]) / 2
     boxes = np.concatenate([mid - half, mid + half], axis=1)
     # Pixel corners scale with the image: shrunk px -> photo px.
-    return _Candidates(boxes / shrink, kps / shrink, cands.scores)
+    return _Candidates(boxes / np.tile(shrink, 2), kps / shrink, cands.scores)
 
 
 def _to_faces(rgb: np.ndarray, cands: _Candidates) -> list[Face]:

@@ -15,6 +15,7 @@ from engine.nodes.face.detect import (
     FULL_RANGE,
     SHORT_RANGE,
     _Candidates,
+    _detect_rotated,
     _tiles,
     detect_faces,
     detect_faces_in_box,
@@ -131,6 +132,17 @@ def test_tilted_heads_found(astronaut, angle_deg):
     assert len(faces) == 1
     expected = map_points(base.keypoints, m)
     np.testing.assert_allclose(faces[0].keypoints[:4], expected[:4], atol=0.1 * base.size_px)
+
+
+@pytest.mark.parametrize(("scale", "angle_deg"), [(1, 25), (2, -25)])
+def test_turned_retry_maps_points_back_to_the_photo(astronaut, scale, angle_deg):
+    """The fallback pass (used when upright passes find nothing) on a photo turned
+    internally, shrunk first when big; its points must land back on the face."""
+    photo = cv2.resize(astronaut, None, fx=scale, fy=scale) if scale != 1 else astronaut
+    merged = weighted_nms(_detect_rotated(photo, angle_deg))
+    assert len(merged.scores) == 1
+    # On the hand-measured pupils, as the upright detection is (8% of the face).
+    np.testing.assert_allclose(merged.keypoints[0, :2] / scale, ASTRONAUT_PUPILS, atol=8)
 
 
 def test_group_photo_faces_come_left_to_right(astronaut, grace):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import cv2
 import numpy as np
@@ -171,3 +172,13 @@ def test_tracking_follows_a_moving_face_and_recovers_after_a_gap(astronaut):
     # Following a given face from the start gives the same points on frame 0.
     first = next(track_landmarks(frames[:1], detect_faces(frames[0])[0]))
     np.testing.assert_allclose(first.points, tracked[0].points, atol=1e-4)
+
+
+def test_results_survive_a_pickle_round_trip(astronaut, astro_lm):
+    """Nodes may run on Dask workers: faces and landmarks must travel."""
+    face = detect_faces(astronaut)[0]
+    face2, lm2 = pickle.loads(pickle.dumps((face, astro_lm)))
+    assert face2.box_xywh == face.box_xywh
+    np.testing.assert_array_equal(face2.keypoints, face.keypoints)
+    np.testing.assert_array_equal(lm2.points, astro_lm.points)
+    assert lm2.crop == astro_lm.crop
