@@ -64,7 +64,8 @@ def decode(
     cy = raw[:, 1] + centre[:, 1]
     w, h = raw[:, 2], raw[:, 3]
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-    keypoints = raw[:, 4:].reshape(len(raw), -1, 2) + centre[:, None, :]
+    n_keypoints = (raw_boxes.shape[1] - 4) // 2
+    keypoints = raw[:, 4:].reshape(len(raw), n_keypoints, 2) + centre[:, None, :]
     return boxes, keypoints, scores[keep]
 
 
