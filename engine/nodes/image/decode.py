@@ -138,9 +138,12 @@ def _to_srgb_rgba(im: Image.Image) -> np.ndarray:
 
     icc = im.info.get("icc_profile")
     rgb = None
-    if icc and im.mode in ("RGB", "L", "CMYK"):
+    if (icc and im.mode in ("RGB", "L", "CMYK", "LAB")) or im.mode == "LAB":
         try:
-            src_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            if icc:
+                src_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            else:  # CIELAB pixels carry their meaning without a profile
+                src_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB"))
             rgb = ImageCms.profileToProfile(im, src_profile, _SRGB, outputMode="RGB")
         except (ImageCms.PyCMSError, OSError, ValueError):
             rgb = None  # a broken embedded profile: fall back to the plain conversion
