@@ -1,0 +1,1 @@
+"""Ethics nodes: consent, disclosure label, invisible watermark, provenance, verify."""

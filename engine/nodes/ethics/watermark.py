@@ -1,0 +1,124 @@
+"""Photoplay's invisible video watermark: the keyed carrier shared by embedder and detector.
+
+Method (spread spectrum on a coarse, frame-relative grid)
+---------------------------------------------------------
+The frame is cut into square cells, ``CELLS_PER_SHORT_SIDE`` along its shorter
+side (11.25 px on a 1280x720 frame, 5.6 px on 360x360), so the pattern scales
+with the picture and survives a 0.5x downscale. Cells are grouped in tiles of
+``TILE_CELLS`` x ``TILE_CELLS`` that repeat over the whole frame, so a crop only
+shifts the tile cyclically. Within a tile a key picks, by a seeded permutation:
+
+- 256 cells of pilot A: known +-1 chips, used to find each frame's alignment;
+- 256 cells of pilot B: known +-1 chips, used only to score the detection, so
+  the score is not biased by the alignment search (see watermark_detect);
+- 512 data cells: chip x (+1 for a coded 0, -1 for a coded 1) of the 210 bits
+  of the convolutionally coded payload (ecc.py), each coded bit in 2-3 cells.
+
+Every cell adds a half-sine bump ``sin(pi u) sin(pi v)`` (u, v in [0, 1] across
+the cell) times its sign to the luma, scaled by a perceptual mask
+(watermark_embed). The same pattern is added to every frame: a fixed pattern
+is what H.264's motion-compensated coding keeps best, and it lets the detector
+read any window of frames without knowing where it starts.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import NodeError
+from engine.nodes.ethics.ecc import ID_BITS, coded_len, conv_encode, payload_bits
+
+CELLS_PER_SHORT_SIDE = 64
+TILE_CELLS = 32
+N_PILOT_A = 256
+N_PILOT_B = 256
+N_CODED = coded_len(ID_BITS + 16)  # 210
+MIN_SIDE_PX = 64  # below this a cell is under 1 px
+
+
+@dataclass(frozen=True)
+class CarrierLayout:
+    """Where pilots and data sit in a tile, for one key.
+
+    All index arrays are flat indices into the (TILE_CELLS, TILE_CELLS) tile.
+    chips: (TILE_CELLS**2,) float64 of +-1.
+    data_bit: (n_data,) int64, the coded bit each data cell carries.
+    """
+
+    pilot_a: np.ndarray
+    pilot_b: np.ndarray
+    data: np.ndarray
+    data_bit: np.ndarray
+    chips: np.ndarray
+
+
+def check_key(key: int) -> int:
+    """Keys are non-negative ints (a seed); raise NodeError otherwise."""
+    if isinstance(key, bool) or not isinstance(key, int | np.integer) or key < 0:
+        raise NodeError(
+            f"watermark key must be a non-negative int, got {key!r}",
+            hint="pass the project's watermark seed, e.g. key=7",
+        )
+    return int(key)
+
+
+def check_payload_id(payload_id: int) -> int:
+    """Payload ids are ints in [0, 2**48); raise NodeError otherwise."""
+    ok = isinstance(payload_id, int | np.integer) and not isinstance(payload_id, bool)
+    if not ok or not 0 <= payload_id < (1 << ID_BITS):
+        raise NodeError(
+            f"watermark payload must be an int in [0, 2**48), got {payload_id!r}",
+            hint="use the 48-bit id of the provenance record",
+        )
+    return int(payload_id)
+
+
+@functools.lru_cache(maxsize=64)
+def carrier_layout(key: int) -> CarrierLayout:
+    """The keyed tile layout (pure function of key; cached)."""
+    rng = np.random.default_rng([check_key(key), 0x57A7E4])
+    n_cells = TILE_CELLS * TILE_CELLS
+    perm = rng.permutation(n_cells)
+    chips = rng.choice(np.array([-1.0, 1.0]), size=n_cells)
+    data = perm[N_PILOT_A + N_PILOT_B :]
+    # Each coded bit gets floor or ceil of n_data / N_CODED cells, at keyed places.
+    data_bit = rng.permutation(np.arange(len(data)) % N_CODED)
+    return CarrierLayout(
+        pilot_a=np.sort(perm[:N_PILOT_A]),
+        pilot_b=np.sort(perm[N_PILOT_A : N_PILOT_A + N_PILOT_B]),
+        data=data,
+        data_bit=data_bit,
+        chips=chips,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def carrier_tile(payload_id: int, key: int) -> np.ndarray:
+    """The signed tile to embed: (TILE_CELLS, TILE_CELLS) int8 of +-1."""
+    layout = carrier_layout(key)
+    code = conv_encode(payload_bits(check_payload_id(payload_id)))
+    signs = layout.chips.copy()
+    signs[layout.data] *= 1.0 - 2.0 * code[layout.data_bit]
+    tile = signs.astype(np.int8).reshape(TILE_CELLS, TILE_CELLS)
+    tile.flags.writeable = False
+    return tile
+
+
+def cell_px(height: int, width: int) -> float:
+    """Cell size in px for a frame of this size (frame-relative grid)."""
+    return min(height, width) / CELLS_PER_SHORT_SIDE
+
+
+def axis_cells(n_px: int, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each pixel along one axis: its tile cell index and its half-sine weight.
+
+    Returns (n_px,) int64 cell index in [0, TILE_CELLS) and (n_px,) float64 in (0, 1].
+    Pixel centres sit at i + 0.5.
+    """
+    pos = (np.arange(n_px) + 0.5) / cell  # in cells
+    idx = np.floor(pos).astype(np.int64)
+    weight = np.sin(np.pi * (pos - idx))
+    return idx % TILE_CELLS, weight
