@@ -39,3 +39,9 @@ characters:
     voice: {tts: en-us, rate: 150}
     consent: {basis: estate, granted_by: Maria Costa, date: 2026-10-02, scope: [speech, dance, expressions]}
 """
+
+
+@pytest.fixture
+def character() -> str:
+    """A YAML ``characters:`` block with rosa (photo, TTS voice, speech/dance/expressions)."""
+    return CHARACTER
