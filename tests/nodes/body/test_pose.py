@@ -56,7 +56,7 @@ def test_astronaut_is_one_person_with_keypoints_where_measured():
 def test_mask_covers_the_astronaut():
     mask = astronaut_pose().mask
     assert mask.shape == (512, 512) and mask.dtype == np.float32
-    assert 0.0 <= mask.min() and mask.max() <= 1.0
+    assert mask.min() >= 0.0 and mask.max() <= 1.0
     person, region = mask > 0.5, astronaut_region()
     iou = (person & region).sum() / (person | region).sum()
     assert iou > 0.8  # measured 0.87
