@@ -170,7 +170,7 @@ def viseme_track(
     *,
     anticipation_s: float = 0.04,
     min_hold_s: float = 0.07,
-    smooth_s: float = 0.02,
+    smooth_s: float = 0.03,
 ) -> VisemeTrack:
     """Mouth shapes and controls for each video frame of a line.
 
