@@ -187,20 +187,30 @@ def viseme_track(
     """
     if fps <= 0 or n_frames < 0:
         raise ValueError(f"fps must be > 0 and n_frames >= 0, got fps={fps}, n_frames={n_frames}")
+    if n_frames == 0:
+        return VisemeTrack(np.zeros((0, N_CONTROLS), dtype=np.float32), [])
     segments = _target_segments(phonemes)
     frame_s = 1.0 / fps
     # each frame samples the window of one frame centred anticipation_s ahead of it
     t0 = np.arange(n_frames) * frame_s + anticipation_s - 0.5 * frame_s
     t1 = t0 + frame_s
-    weight = np.zeros((n_frames, len(segments)), dtype=np.float64)
-    for j, (s, e, _, _) in enumerate(segments):
-        weight[:, j] = np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0.0, None)
-    covered = weight.sum(axis=1)
-    table = np.stack([c for *_, c in segments]) if segments else np.zeros((0, N_CONTROLS))
-    controls = weight @ table + (frame_s - covered)[:, None] * REST[None, :]  # silence = rest
+    # time each frame's window spends on each control target and on each shape
+    controls = np.zeros((n_frames, N_CONTROLS), dtype=np.float64)
+    by_shape = np.zeros((n_frames, len(SHAPES)), dtype=np.float64)
+    for s, e, shape, target in segments:
+        first = max(int(math.floor((s - t0[0]) / frame_s)) - 1, 0)
+        last = min(int(math.ceil((e - t0[0]) / frame_s)) + 1, n_frames)
+        if first >= last:
+            continue
+        overlap = np.clip(np.minimum(t1[first:last], e) - np.maximum(t0[first:last], s), 0, None)
+        controls[first:last] += overlap[:, None] * target[None, :]
+        by_shape[first:last, SHAPES.index(shape)] += overlap
+    silence = np.clip(frame_s - by_shape.sum(axis=1), 0.0, None)
+    controls += silence[:, None] * REST[None, :]
+    by_shape[:, SHAPES.index("X")] += silence
     controls = _gaussian_smooth(controls / frame_s, smooth_s * fps)
 
-    shapes = _frame_shapes(weight, covered, segments, frame_s)
+    shapes = _frame_shapes(by_shape, frame_s)
     shapes = _hold_shapes(shapes, max(1, math.ceil(min_hold_s * fps - 1e-9)))
     for i, shape in enumerate(shapes):  # bilabials reach full closure
         if shape == "A":
@@ -231,24 +241,14 @@ def _gaussian_smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
     )
 
 
-def _frame_shapes(weight: np.ndarray, covered: np.ndarray, segments, frame_s: float) -> list[str]:
-    """The shape covering most of each frame's window; a bilabial inside it wins."""
-    n_frames = weight.shape[0]
-    shapes = []
-    for i in range(n_frames):
-        best, best_w = "X", frame_s - covered[i]  # uncovered time is silence
-        by_shape: dict[str, float] = {}
-        for j in np.flatnonzero(weight[i]):
-            shape = segments[j][2]
-            by_shape[shape] = by_shape.get(shape, 0.0) + weight[i, j]
-        if by_shape.get("A", 0.0) > 0.25 * frame_s:  # a closure must show
-            shapes.append("A")
-            continue
-        for shape, w in by_shape.items():
-            if w > best_w:
-                best, best_w = shape, w
-        shapes.append(best)
-    return shapes
+def _frame_shapes(by_shape: np.ndarray, frame_s: float) -> list[str]:
+    """The shape covering most of each frame's window; a bilabial inside it wins.
+
+    by_shape: (n_frames, 9) seconds of each of ``SHAPES`` inside each frame's window
+    """
+    closure = by_shape[:, SHAPES.index("A")] > 0.25 * frame_s  # a closure must show
+    best = np.argmax(by_shape, axis=1)  # ties go to the earlier letter
+    return ["A" if closed else SHAPES[k] for closed, k in zip(closure, best, strict=True)]
 
 
 def _hold_shapes(shapes: list[str], hold_frames: int) -> list[str]:
