@@ -178,29 +178,27 @@ def _tap(src, x, y, c, border, bg):
 
 
 @nb.njit(cache=True, inline="always")
-def _bilinear(src, flat, sx, sy, border, bg):
-    """Bilinear sample of 3 channels at (sx, sy) px -> three float64.
+def _bilinear_inside(flat, w, sx, sy):
+    """Bilinear sample at (sx, sy) px, all four taps inside: three float64.
 
-    ``flat`` is ``src.reshape(-1)``: one offset per tap row is cheaper than
-    three-index addressing in this, the hottest loop of the renderer.
+    ``flat`` is the (H, W, 3) source reshaped to 1-D and ``w`` its width:
+    one offset per tap row is cheaper than three-index addressing in this,
+    the hottest loop of the renderer. Needs 0 <= sx < w - 1, 0 <= sy < H - 1.
     """
-    h, w = src.shape[0], src.shape[1]
-    if sx >= 0.0 and sy >= 0.0 and sx < w - 1 and sy < h - 1:
-        x0 = int(sx)  # truncation is floor here: sx >= 0
-        y0 = int(sy)
-        ax = sx - x0
-        ay = sy - y0
-        w00 = (1.0 - ax) * (1.0 - ay)
-        w01 = ax * (1.0 - ay)
-        w10 = (1.0 - ax) * ay
-        w11 = ax * ay
-        o = (y0 * w + x0) * 3
-        o2 = o + w * 3
-        c0 = flat[o] * w00 + flat[o + 3] * w01 + flat[o2] * w10 + flat[o2 + 3] * w11
-        c1 = flat[o + 1] * w00 + flat[o + 4] * w01 + flat[o2 + 1] * w10 + flat[o2 + 4] * w11
-        c2 = flat[o + 2] * w00 + flat[o + 5] * w01 + flat[o2 + 2] * w10 + flat[o2 + 5] * w11
-        return c0, c1, c2
-    return _bilinear_border(src, sx, sy, border, bg)
+    x0 = int(sx)  # truncation is floor here: sx >= 0
+    y0 = int(sy)
+    ax = sx - x0
+    ay = sy - y0
+    w00 = (1.0 - ax) * (1.0 - ay)
+    w01 = ax * (1.0 - ay)
+    w10 = (1.0 - ax) * ay
+    w11 = ax * ay
+    o = (y0 * w + x0) * 3
+    o2 = o + w * 3
+    c0 = flat[o] * w00 + flat[o + 3] * w01 + flat[o2] * w10 + flat[o2 + 3] * w11
+    c1 = flat[o + 1] * w00 + flat[o + 4] * w01 + flat[o2 + 1] * w10 + flat[o2 + 4] * w11
+    c2 = flat[o + 2] * w00 + flat[o + 5] * w01 + flat[o2 + 2] * w10 + flat[o2 + 5] * w11
+    return c0, c1, c2
 
 
 @nb.njit(cache=True)
@@ -284,69 +282,80 @@ def _bicubic(src, sx, sy, border, bg):
     return c0, c1, c2
 
 
-@nb.njit(cache=True, inline="always")
-def _sample(src, flat, m, x, y, interp, border, bg):
-    # Same association as the reference: m00 x + (m01 y + m02).
-    sx = m[0, 0] * x + (m[0, 1] * y + m[0, 2])
-    sy = m[1, 0] * x + (m[1, 1] * y + m[1, 2])
+@nb.njit(cache=True)
+def _sample_general(src, sx, sy, interp, border, bg):
+    """Bicubic anywhere, or bilinear with taps outside the image: the uncommon paths."""
     if interp == 1:
         return _bicubic(src, sx, sy, border, bg)
-    return _bilinear(src, flat, sx, sy, border, bg)
+    return _bilinear_border(src, sx, sy, border, bg)
 
 
 @nb.njit(cache=True, inline="always")
 def _to_u8(v):
-    # Round half up; clipping also absorbs bicubic overshoot.
-    v = v + 0.5
-    if v <= 0.0:
-        return np.uint8(0)
-    if v >= 255.0:
-        return np.uint8(255)
-    return np.uint8(int(v))
+    # Round half up; the clip also absorbs bicubic overshoot.
+    return np.uint8(int(min(max(v + 0.5, 0.0), 255.0)))
 
 
 @nb.njit(cache=True)
 def _compose_row(
     y, src_a, m_a, src_b, m_b, w_b, ov, ox, oy, opacity, premul, interp, border, bg, out
 ):
+    """One output row. Everything per row is hoisted into scalars first."""
     n_x = out.shape[1]
-    use_a = w_b < 1.0
-    use_b = w_b > 0.0
+    ha, wa = src_a.shape[0], src_a.shape[1]
+    hb, wb = src_b.shape[0], src_b.shape[1]
     flat_a = src_a.reshape(-1)
     flat_b = src_b.reshape(-1)
+    # Same association as the reference: m00 x + (m01 y + m02).
+    a00, a10 = m_a[0, 0], m_a[1, 0]
+    a_x0, a_y0 = m_a[0, 1] * y + m_a[0, 2], m_a[1, 1] * y + m_a[1, 2]
+    b00, b10 = m_b[0, 0], m_b[1, 0]
+    b_x0, b_y0 = m_b[0, 1] * y + m_b[0, 2], m_b[1, 1] * y + m_b[1, 2]
+    use_a = w_b < 1.0
+    use_b = w_b > 0.0
+    w_a = 1.0 - w_b
+    fast = interp == 0
     oh, ow = ov.shape[0], ov.shape[1]
     oyy = y - oy
     row_has_ov = opacity > 0.0 and 0 <= oyy < oh
+    k_ov = opacity / 255.0
+    row = out[y]
     for x in range(n_x):
         r = 0.0
         g = 0.0
         b = 0.0
         if use_a:
-            r, g, b = _sample(src_a, flat_a, m_a, x, y, interp, border, bg)
+            sx = a00 * x + a_x0
+            sy = a10 * x + a_y0
+            if fast and sx >= 0.0 and sy >= 0.0 and sx < wa - 1 and sy < ha - 1:
+                r, g, b = _bilinear_inside(flat_a, wa, sx, sy)
+            else:
+                r, g, b = _sample_general(src_a, sx, sy, interp, border, bg)
         if use_b:
-            rb, gb, bb = _sample(src_b, flat_b, m_b, x, y, interp, border, bg)
+            sx = b00 * x + b_x0
+            sy = b10 * x + b_y0
+            if fast and sx >= 0.0 and sy >= 0.0 and sx < wb - 1 and sy < hb - 1:
+                rb, gb, bb = _bilinear_inside(flat_b, wb, sx, sy)
+            else:
+                rb, gb, bb = _sample_general(src_b, sx, sy, interp, border, bg)
             if use_a:
-                r = (1.0 - w_b) * r + w_b * rb
-                g = (1.0 - w_b) * g + w_b * gb
-                b = (1.0 - w_b) * b + w_b * bb
+                r = w_a * r + w_b * rb
+                g = w_a * g + w_b * gb
+                b = w_a * b + w_b * bb
             else:
                 r, g, b = rb, gb, bb
         if row_has_ov:
             oxx = x - ox
             if 0 <= oxx < ow:
-                alpha = ov[oyy, oxx, 3] * (opacity / 255.0)
+                alpha = ov[oyy, oxx, 3] * k_ov
                 if alpha > 0.0:
-                    if premul:
-                        r = ov[oyy, oxx, 0] * opacity + r * (1.0 - alpha)
-                        g = ov[oyy, oxx, 1] * opacity + g * (1.0 - alpha)
-                        b = ov[oyy, oxx, 2] * opacity + b * (1.0 - alpha)
-                    else:
-                        r = ov[oyy, oxx, 0] * alpha + r * (1.0 - alpha)
-                        g = ov[oyy, oxx, 1] * alpha + g * (1.0 - alpha)
-                        b = ov[oyy, oxx, 2] * alpha + b * (1.0 - alpha)
-        out[y, x, 0] = _to_u8(r)
-        out[y, x, 1] = _to_u8(g)
-        out[y, x, 2] = _to_u8(b)
+                    k_c = opacity if premul else alpha
+                    r = ov[oyy, oxx, 0] * k_c + r * (1.0 - alpha)
+                    g = ov[oyy, oxx, 1] * k_c + g * (1.0 - alpha)
+                    b = ov[oyy, oxx, 2] * k_c + b * (1.0 - alpha)
+        row[x, 0] = _to_u8(r)
+        row[x, 1] = _to_u8(g)
+        row[x, 2] = _to_u8(b)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -412,7 +421,7 @@ def compose_reference(
         x1, y1 = min(ox + ow, out_w), min(oy + oh, out_h)
         if x1 > x0 and y1 > y0:
             layer[y0:y1, x0:x1] = overlay[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
-        alpha = layer[..., 3:4] * (overlay_opacity / 255.0)
+        alpha = layer[..., 3:4] * (overlay_opacity / 255.0)  # same factor as the kernel
         colour = layer[..., :3] * (overlay_opacity if overlay_premultiplied else alpha)
         c = colour + c * (1.0 - alpha)
     return np.clip(np.floor(c + 0.5), 0, 255).astype(np.uint8)
