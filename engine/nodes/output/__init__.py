@@ -9,23 +9,3 @@
 Every file is written to a hidden temporary file beside its target and renamed
 onto it when complete (``atomic.py``).
 """
-
-from engine.nodes.output.captions import srt_text, vtt_text, write_srt, write_vtt
-from engine.nodes.output.mux import mux, poster
-from engine.nodes.output.probe import frame_times, iter_frames, probe, read_audio, read_frames
-from engine.nodes.output.segment import SegmentWriter
-
-__all__ = [
-    "SegmentWriter",
-    "frame_times",
-    "iter_frames",
-    "mux",
-    "poster",
-    "probe",
-    "read_audio",
-    "read_frames",
-    "srt_text",
-    "vtt_text",
-    "write_srt",
-    "write_vtt",
-]

@@ -78,7 +78,11 @@ def mux(
     if audio is not None:
         audio = _fit_audio(audio, n_audio)
 
-    options = {"movflags": "+faststart"} if faststart else {}
+    # Movie timescale = audio rate: edit-list durations (which trim the AAC
+    # priming and end padding) are then exact in samples, not rounded to 1 ms.
+    options = {"movie_timescale": str(sr_hz)}
+    if faststart:
+        options["movflags"] = "+faststart"
     try:
         # Exits run in reverse: the MP4 is closed (moov written) before the rename.
         with (

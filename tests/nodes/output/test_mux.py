@@ -191,3 +191,43 @@ def test_poster_png_round_trip(tmp_path):
     with pytest.raises(NodeError, match="uint8"):
         poster(frame.astype(np.float32), tmp_path / "p2.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["poster.png"]
+
+
+@pytest.mark.parametrize(("fps", "sr_hz"), [(29.97, 44100), (24, 44100), (12.5, 48000)])
+def test_odd_rates_keep_exact_lengths(tmp_path, fps, sr_hz):
+    segments = []
+    for k in range(3):
+        path = tmp_path / f"s{k}.mp4"
+        with SegmentWriter(path, 32, 32, fps) as seg:
+            for i in range(17):
+                seg.write(np.full((32, 32, 3), 10 * i, np.uint8))
+        segments.append(path)
+    out = tmp_path / "out.mp4"
+    info = mux(segments, np.zeros((10, 2), np.float32), out, sr_hz=sr_hz)
+    expected_s = 51 / info["fps"]
+    assert info["n_audio_samples"] == round(expected_s * sr_hz)
+    facts = probe(out)
+    assert facts["video"]["n_frames"] == 51
+    assert abs(facts["duration_s"] - expected_s) < 1e-3
+    audio, _, t0_sec = read_audio(out)
+    assert t0_sec == 0.0 and len(audio) == info["n_audio_samples"]
+    times = frame_times(out)
+    assert np.allclose(np.diff(times), 1 / float(info["fps"]), atol=1e-4)
+
+
+def test_exception_mid_mux_leaves_nothing(rendered, tmp_path, monkeypatch):
+    import engine.nodes.output.mux as mux_module
+
+    real = mux_module._joined_packets
+
+    def failing(paths, layout):
+        for i, packet in enumerate(real(paths, layout)):
+            if i == 60:
+                raise OSError(28, "No space left on device")
+            yield packet
+
+    monkeypatch.setattr(mux_module, "_joined_packets", failing)
+    out = tmp_path / "out.mp4"
+    with pytest.raises(NodeError, match="No space left"):
+        mux(rendered["segments"], _click_track(), out)
+    assert list(tmp_path.iterdir()) == []
