@@ -9,10 +9,10 @@ with the picture and survives a 0.5x downscale. Cells are grouped in tiles of
 shifts the tile cyclically. Within a tile a key picks, by a seeded permutation:
 
 - 256 cells of pilot A: known +-1 chips, used to find each frame's alignment;
-- 256 cells of pilot B: known +-1 chips, used only to score the detection, so
+- 128 cells of pilot B: known +-1 chips, used only to score the detection, so
   the score is not biased by the alignment search (see watermark_detect);
-- 512 data cells: chip x (+1 for a coded 0, -1 for a coded 1) of the 210 bits
-  of the convolutionally coded payload (ecc.py), each coded bit in 2-3 cells.
+- 640 data cells: chip x (+1 for a coded 0, -1 for a coded 1) of the 210 bits
+  of the convolutionally coded payload (ecc.py), each coded bit in 3-4 cells.
 
 Every cell adds a half-sine bump ``sin(pi u) sin(pi v)`` (u, v in [0, 1] across
 the cell) times its sign to the luma, scaled by a perceptual mask
@@ -34,7 +34,7 @@ from engine.nodes.ethics.ecc import ID_BITS, coded_len, conv_encode, payload_bit
 CELLS_PER_SHORT_SIDE = 64
 TILE_CELLS = 32
 N_PILOT_A = 256
-N_PILOT_B = 256
+N_PILOT_B = 128
 N_CODED = coded_len(ID_BITS + 16)  # 210
 MIN_SIDE_PX = 64  # below this a cell is under 1 px
 

@@ -37,10 +37,10 @@ from engine.nodes.ethics.watermark import (
 )
 
 BLOCK_PX = 4
-MASK_GAIN = 0.45  # levels of bump amplitude per level/px of mean gradient
+MASK_GAIN = 0.6  # levels of bump amplitude per level/px of mean gradient
 AMP_MIN_LEVELS = 0.6  # on flat areas: below one level, dithered
-AMP_MAX_LEVELS = 6.0
-DEFAULT_MIN_PSNR_DB = 41.0
+AMP_MAX_LEVELS = 10.0
+DEFAULT_MIN_PSNR_DB = 40.5
 _BUMP_MEAN_SQ = 0.25  # mean of (sin(pi u) sin(pi v))**2 over a cell
 _DITHER_MSE = 1.0 / 6.0  # mean squared error of rounding with a uniform dither
 
