@@ -1,0 +1,338 @@
+"""Scene → render graph.
+
+    images, speech, music ──▶ shot.timing (one per shot) ──▶ render.segment (one per shot)
+                                       │                              │
+                                       └──▶ audio.mix ──▶ output.mux ◀┘
+                                       └──▶ output.captions
+
+Each shot's segment depends only on its own picture, camera, text and speech
+(and, for a cross-fade, the previous shot's picture and camera), so editing one
+shot changes the keys of that shot's nodes, the mix and the final mux only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from engine.compile.assets import file_sha256
+from engine.compile.provenance import WATERMARK_KEY, lineage_id, manifest
+from engine.graph import Graph
+from engine.nodes import registry
+from engine.spec.model import (
+    Asset,
+    Character,
+    Dance,
+    Emote,
+    Idle,
+    Look,
+    Pause,
+    Say,
+    Scene,
+    Shot,
+    Sing,
+    TtsVoice,
+)
+
+DEFAULT_VOICE = TtsVoice(tts="en-us")
+DEFAULT_BPM = 120.0
+CARD_BACKGROUND = (16, 16, 20)
+IMAGE_MAX_SIDE = 4096
+
+
+def _hex_rgb(colour: str | None, default) -> list[int]:
+    if not colour or colour == "auto":
+        return list(default)
+    return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+
+
+@dataclass
+class Compiled:
+    """A scene's graph, the keys of what a render delivers, and its provenance."""
+
+    graph: Graph
+    video: str
+    captions: str
+    poster: str
+    manifest: dict
+    segments: list[str] = field(default_factory=list)
+
+
+class _Compiler:
+    def __init__(self, scene: Scene, graph: Graph):
+        self.scene = scene
+        self.graph = graph
+        self.out = scene.output
+        self.voices: dict[str, dict] = {}
+
+    def add(self, kind: str, params: dict, inputs: dict | None = None, **kw) -> str:
+        version = registry.get(kind).version
+        return self.graph.add(kind, version, params, inputs, **kw)
+
+    # -- sources ----------------------------------------------------------
+
+    def image(self, asset: Asset) -> str:
+        params = {"path": str(asset.path), "sha256": file_sha256(asset.path)}
+        params["max_side"] = IMAGE_MAX_SIDE
+        return self.add("image.load", params, label=asset.rel, cost=0.2)
+
+    def speech(self, say: Say | Sing, character: Character) -> str:
+        audio = say.audio
+        if audio is not None:
+            text = say.transcript if isinstance(say, Say) else say.lyrics
+            params = {"path": str(audio.path), "sha256": file_sha256(audio.path)}
+            params |= {"transcript": text, "language": "en-us"}
+            return self.add("speech.recording", params, label=audio.rel, cost=1.0)
+        voice = say.voice or (
+            character.voice if isinstance(character.voice, TtsVoice) else DEFAULT_VOICE
+        )
+        params = {
+            "text": say.text,
+            "voice": voice.tts,
+            "variant": voice.variant,
+            "rate": voice.rate,
+            "pitch": voice.pitch,
+        }
+        key = f"{voice.tts}+{voice.variant or ''}"
+        self.voices[key] = {"engine": "espeak-ng", "voice": voice.tts, "variant": voice.variant}
+        return self.add("speech.tts", params, label=say.text[:40], cost=0.3)
+
+    def music(self) -> str | None:
+        music = self.scene.music
+        if music is None:
+            return None
+        params = {
+            "path": str(music.file.path),
+            "sha256": file_sha256(music.file.path),
+            "sr_hz": self.out.sample_rate,
+            "start_s": music.start_s,
+        }
+        return self.add("audio.decode", params, label=music.file.rel, cost=0.5)
+
+    # -- shots ------------------------------------------------------------
+
+    def action_plan(self, shot: Shot) -> tuple[list[dict], dict[str, str]]:
+        """Each action as timing params, and the speech nodes it needs."""
+        actions, inputs = [], {}
+        bpm = (self.scene.music.bpm if self.scene.music else None) or DEFAULT_BPM
+        for index, action in enumerate(shot.actions):
+            kind = type(action).__name__.lower()
+            entry = {"kind": kind, "at": action.at, "duration_s": 0.0, "speech": None}
+            if isinstance(action, Say | Sing):
+                name = f"speech_{shot.index}_{index}"  # unique scene-wide: the mix reads them all
+                inputs[name] = self.speech(action, self.scene.characters[action.who])
+                entry["speech"], entry["duration_s"] = name, None
+            elif isinstance(action, Pause | Idle | Emote | Look):
+                entry["duration_s"] = action.duration
+            elif isinstance(action, Dance):
+                beats = action.beats or (action.bars or 8) * 4
+                entry["duration_s"] = action.duration or beats * 60.0 / bpm
+            actions.append(entry)
+        return actions, inputs
+
+    def timing(self, shot: Shot) -> str:
+        actions, inputs = self.action_plan(shot)
+        transition = shot.transition.duration if shot.transition.type != "cut" else 0.0
+        params = {
+            "fps": self.out.fps,
+            "explicit_s": shot.duration,
+            "transition_s": transition,
+            "actions": actions,
+        }
+        return self.add("shot.timing", params, inputs, label=f"shot {shot.index + 1}", cost=0.01)
+
+    def picture(self, shot: Shot) -> tuple[dict, dict[str, str]]:
+        """What fills the frame: the background, else the first cast member's photo."""
+        background = shot.background
+        if background is None:
+            for name in shot.cast:
+                photo = self.scene.characters[name].photo
+                if photo is not None:
+                    background = photo
+                    break
+        if isinstance(background, Asset):
+            return {"kind": "image", "input": "picture"}, {"picture": self.image(background)}
+        return {"kind": "colour", "rgb": _hex_rgb(background, (0, 0, 0))}, {}
+
+    def camera(self, shot: Shot) -> dict:
+        cam = shot.camera
+        return {
+            "zoom": list(cam.zoom),
+            "pan": [list(p) for p in cam.pan],
+            "rotate": list(cam.rotate),
+            "ease": cam.ease,
+        }
+
+    def common(self) -> dict:
+        label = self.scene.ethics.label
+        captions = self.scene.captions
+        return {
+            "size": [self.out.width, self.out.height],
+            "fps": self.out.fps,
+            "crf": self.out.crf,
+            "preset": self.out.preset,
+            "label": {
+                "text": label.text,
+                "position": label.position,
+                "size": label.size,
+                "colour": label.colour,
+            },
+            "captions": {"burn": captions.burn, "size": captions.size},
+            "watermark": {"payload": lineage_id(self.scene), "key": WATERMARK_KEY},
+        }
+
+    def segment(self, shot: Shot, timing: str, previous: Shot | None, poster: bool) -> str:
+        picture, inputs = self.picture(shot)
+        params = self.common() | {
+            "picture": picture,
+            "camera": self.camera(shot),
+            "title": _title(shot),
+            "transition": {"type": shot.transition.type, "duration": shot.transition.duration},
+            "previous": None,
+            "poster": poster,
+        }
+        if previous is not None and shot.transition.type == "crossfade":
+            prev_picture, prev_inputs = self.picture(previous)
+            if prev_picture["kind"] == "image":
+                prev_picture = {"kind": "image", "input": "previous"}
+                inputs["previous"] = prev_inputs["picture"]
+            params["previous"] = {"picture": prev_picture, "camera": self.camera(previous)}
+        inputs["timing"] = timing
+        label = f"shot {shot.index + 1}"
+        return self.add("render.segment", params, inputs, label=label, cost=3.0)
+
+    def card(self, text: str, duration_s: float, colours: tuple, label: str) -> tuple[str, str]:
+        """A full-frame text card (opening disclosure, credits): its timing and segment."""
+        timing = self.add(
+            "shot.timing",
+            {"fps": self.out.fps, "explicit_s": duration_s, "transition_s": 0.0, "actions": []},
+            label=label,
+            cost=0.01,
+        )
+        background, colour = colours
+        params = self.common() | {
+            "picture": {"kind": "colour", "rgb": _hex_rgb(background, CARD_BACKGROUND)},
+            "camera": None,
+            "title": {"text": text, "position": "center", "size": 0.04, "colour": colour},
+            "transition": {"type": "fade", "duration": 0.5},
+            "previous": None,
+            "poster": False,
+        }
+        segment = self.add("render.segment", params, {"timing": timing}, label=label, cost=1.0)
+        return timing, segment
+
+    # -- the whole scene ---------------------------------------------------
+
+    def compile(self) -> Compiled:
+        scene = self.scene
+        timings: list[str] = []
+        segments: list[str] = []
+        label = scene.ethics.label
+        if label.opening_card > 0:
+            t, s = self.card(label.text, label.opening_card, (None, None), "opening card")
+            timings.append(t)
+            segments.append(s)
+        previous = None
+        for shot in scene.shots:
+            timing = self.timing(shot)
+            timings.append(timing)
+            segments.append(self.segment(shot, timing, previous, poster=not previous))
+            previous = shot
+        credits = scene.ethics.credits
+        t, s = self.card(
+            credits_text(scene, self.voices),
+            credits.duration,
+            (credits.background, credits.colour),
+            "credits",
+        )
+        timings.append(t)
+        segments.append(s)
+
+        names = {f"t{i}": key for i, key in enumerate(timings)}
+        captions = self.add(
+            "output.captions", {"segments": list(names)}, names, label="captions", cost=0.01
+        )
+        mix_inputs = dict(names)
+        for key in timings:
+            mix_inputs |= {k: v for k, v in self.graph.nodes[key].inputs.items()}
+        music = self.music()
+        music_params = None
+        if music is not None:
+            mix_inputs["music"] = music
+            m = scene.music
+            music_params = {
+                "input": "music",
+                "gain_db": m.gain_db,
+                "duck_db": m.duck_db,
+                "fade_in_s": m.fade_in_s,
+                "fade_out_s": m.fade_out_s,
+            }
+        out = scene.output
+        mix = self.add(
+            "audio.mix",
+            {
+                "sr_hz": out.sample_rate,
+                "segments": list(names),
+                "music": music_params,
+                "loudness_lufs": out.loudness_lufs,
+                "true_peak_dbtp": out.true_peak_dbtp,
+            },
+            mix_inputs,
+            label="soundtrack",
+            cost=1.0,
+        )
+        record = manifest(scene, models=[], styles=[], voices=list(self.voices.values()))
+        seg_names = {f"s{i}": key for i, key in enumerate(segments)}
+        video = self.add(
+            "output.mux",
+            {
+                "segments": list(seg_names),
+                "audio": "mix",
+                "sr_hz": out.sample_rate,
+                "metadata": {"comment": json.dumps(record, sort_keys=True)},
+            },
+            seg_names | {"mix": mix},
+            label="final mux",
+            cost=0.5,
+        )
+        poster = segments[1] if label.opening_card > 0 else segments[0]
+        return Compiled(self.graph, video, captions, poster, record, segments)
+
+
+def _title(shot: Shot) -> dict | None:
+    title = shot.title
+    if title is None:
+        return None
+    return {
+        "text": title.text,
+        "subtitle": title.subtitle,
+        "position": title.position,
+        "size": title.size,
+        "colour": title.colour,
+    }
+
+
+def credits_text(scene: Scene, voices: dict) -> str:
+    """The end card: photos and consent, voices, music, and the disclosure."""
+    lines = [scene.title or "", scene.ethics.label.text, ""]
+    for ch in scene.characters.values():
+        consent = ch.consent
+        who = f" ({consent.granted_by})" if consent.granted_by else ""
+        photo = ""
+        if ch.photo:
+            photo = f" photo: {ch.photo.source or ch.photo.licence or ch.photo.rel};"
+        lines.append(f"{ch.display_name}:{photo} consent: {consent.basis}{who}")
+    for voice in voices.values():
+        lines.append(
+            f"Voice: espeak-ng {voice['voice']}{'+' + voice['variant'] if voice['variant'] else ''}"
+        )
+    if scene.music:
+        music = scene.music.file
+        lines.append(f"Music: {music.rel} ({music.licence or music.source or 'licence not given'})")
+    lines.append("Made with Photoplay")
+    return "\n".join(line for line in lines if line is not None).strip()
+
+
+def compile_scene(scene: Scene, graph: Graph | None = None) -> Compiled:
+    """Compile ``scene`` into ``graph`` (a new one by default; pass one to share nodes)."""
+    return _Compiler(scene, graph if graph is not None else Graph()).compile()

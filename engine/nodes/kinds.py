@@ -1,0 +1,101 @@
+"""Every node kind of the render graph, registered with its version.
+
+Each kind is a thin wrapper: it unpacks JSON params and upstream values and
+calls a room's pure function (image, speech, audio, render, output...). Bump a
+kind's version whenever its output for the same params and inputs changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.nodes.registry import Artifact, NodeContext, node
+
+# Heavy rooms are imported inside each kind, so a worker loads only what it runs.
+
+
+@node("image.load", version=1)
+def image_load(params: dict, inputs: dict, ctx: NodeContext) -> np.ndarray:
+    """A photo as (H, W, 3) uint8 sRGB, EXIF-rotated, alpha flattened onto black."""
+    from engine.nodes.image.decode import flatten_alpha, load_image
+
+    return flatten_alpha(load_image(params["path"], max_side=params.get("max_side", 4096)))
+
+
+@node("speech.tts", version=1)
+def speech_tts(params: dict, inputs: dict, ctx: NodeContext):
+    """One line spoken by espeak-ng, with phoneme and word times."""
+    from engine.nodes.speech.tts import synthesise
+
+    return synthesise(
+        params["text"],
+        voice=params["voice"],
+        variant=params.get("variant"),
+        rate_wpm=params["rate"],
+        pitch=params["pitch"],
+    )
+
+
+@node("speech.recording", version=1)
+def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
+    """A supplied recording, with phoneme and word times from forced alignment."""
+    from engine.nodes.speech.recording import recorded_speech
+
+    return recorded_speech(params["path"], params.get("transcript"), params.get("language"))
+
+
+@node("audio.decode", version=1)
+def audio_decode(params: dict, inputs: dict, ctx: NodeContext) -> np.ndarray:
+    """(n, 2) float32 at ``sr_hz``, from ``start_s`` for ``duration_s`` (or to the end)."""
+    from engine.nodes.audio.decode import decode_audio
+
+    return decode_audio(
+        params["path"], params["sr_hz"], params.get("start_s", 0.0), params.get("duration_s")
+    )
+
+
+@node("shot.timing", version=1, cpu_bound=False)
+def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
+    """When each action of a shot runs, how long the shot lasts, and its captions."""
+    from engine.nodes.timeline.shot import shot_layout
+
+    return shot_layout(params, inputs)
+
+
+@node("render.segment", version=1)
+def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
+    """One shot encoded as an H.264 segment (see engine.nodes.render.shot)."""
+    from engine.nodes.render.shot import render_shot
+
+    poster = render_shot(params, inputs, ctx.workdir / "segment.mp4")
+    return {"file": Artifact("segment.mp4"), "poster": poster}
+
+
+@node("audio.mix", version=1)
+def audio_mix(params: dict, inputs: dict, ctx: NodeContext) -> dict:
+    """The soundtrack: music ducked under the voices, loudness-normalised."""
+    from engine.nodes.audio.soundtrack import soundtrack
+
+    audio, report = soundtrack(params, inputs)
+    np.save(ctx.workdir / "mix.npy", audio)
+    return {"file": Artifact("mix.npy"), "report": report}
+
+
+@node("output.mux", version=1)
+def output_mux(params: dict, inputs: dict, ctx: NodeContext) -> dict:
+    """Segments joined without re-encoding, plus AAC audio and the embedded manifest."""
+    from engine.nodes.output.final import mux_video
+
+    info = mux_video(params, inputs, ctx.workdir / "video.mp4")
+    return {"file": Artifact("video.mp4"), "info": info}
+
+
+@node("output.captions", version=1, cpu_bound=False)
+def output_captions(params: dict, inputs: dict, ctx: NodeContext) -> list:
+    """Caption cues of the whole video: each shot's cues moved to its start time."""
+    cues, start_s = [], 0.0
+    for name in params["segments"]:
+        layout = inputs[name]
+        cues += [(start_s + s, start_s + e, text) for s, e, text in layout["cues"]]
+        start_s += layout["timing"].duration_s
+    return cues

@@ -1,0 +1,136 @@
+"""When each action of a shot starts and ends, and how long the shot lasts.
+
+Actions run one after another unless they give ``at`` (seconds into the shot),
+so a character can speak while dancing. A shot lasts its explicit duration, or
+until its last action ends plus a short tail, or ``EMPTY_SHOT_S`` when it has
+neither. Shots begin and end on frame boundaries: n_frames = round(duration x fps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EMPTY_SHOT_S = 4.0  # a photo-story shot with no actions and no duration
+TAIL_S = 0.4  # breath after the last action, so a line never ends on a cut
+GAP_S = 0.25  # between consecutive lines of speech
+
+
+@dataclass(frozen=True)
+class ActionTime:
+    index: int
+    kind: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class ShotTiming:
+    duration_s: float
+    n_frames: int
+    fps: int
+    actions: tuple[ActionTime, ...]
+
+
+def shot_timing(
+    actions: list[dict], explicit_s: float | None, fps: int, *, transition_s: float = 0.0
+) -> ShotTiming:
+    """Lay out a shot's actions in time.
+
+    Parameters
+    ----------
+    actions : each ``{"kind": str, "duration_s": float >= 0, "at": float | None}``
+        in scene order; ``duration_s`` is already measured (speech audio length,
+        dance bars at the music's tempo...).
+    explicit_s : the shot's ``duration`` in seconds, or None to derive it.
+    fps : frames per second (int > 0).
+    transition_s : a cross-fade or fade at the start: actions begin after it.
+
+    Returns
+    -------
+    ShotTiming, with action times in seconds from the shot's first frame.
+    """
+    cursor = transition_s
+    laid: list[ActionTime] = []
+    previous_kind = ""
+    for index, action in enumerate(actions):
+        length = max(0.0, float(action["duration_s"]))
+        if action.get("at") is not None:
+            start = float(action["at"])
+        else:
+            start = cursor + (GAP_S if previous_kind in ("say", "sing") and laid else 0.0)
+        laid.append(ActionTime(index, action["kind"], start, start + length))
+        if action.get("at") is None:
+            cursor = start + length
+            previous_kind = action["kind"]
+    if explicit_s is not None:
+        duration = float(explicit_s)
+    elif laid:
+        duration = max(a.end_s for a in laid) + TAIL_S
+    else:
+        duration = max(EMPTY_SHOT_S, transition_s)
+    n_frames = max(1, round(duration * fps))
+    return ShotTiming(n_frames / fps, n_frames, fps, tuple(laid))
+
+
+CAPTION_MAX_CHARS = 80  # two lines of ~40
+CAPTION_MAX_S = 5.0
+CAPTION_HOLD_S = 0.3
+
+
+def caption_cues(
+    words: list[tuple[float, float, str]], offset_s: float
+) -> list[tuple[float, float, str]]:
+    """Group a line's timed words into caption cues of at most two short lines.
+
+    A cue breaks after a sentence end, or when it would pass CAPTION_MAX_CHARS or
+    CAPTION_MAX_S. Times are shifted by ``offset_s``; each cue is held a little
+    after its last word, but never into the next cue.
+    """
+    cues: list[list] = []
+    for start, end, word in words:
+        word = word.strip()
+        if not word:
+            continue
+        if cues:
+            cue = cues[-1]
+            text = f"{cue[2]} {word}"
+            fits = len(text) <= CAPTION_MAX_CHARS and end - cue[0] <= CAPTION_MAX_S
+            if fits and not cue[2].endswith((".", "!", "?")):
+                cue[1], cue[2] = end, text
+                continue
+        cues.append([start, end, word])
+    timed = []
+    for i, (start, end, text) in enumerate(cues):
+        next_start = cues[i + 1][0] if i + 1 < len(cues) else float("inf")
+        timed.append((offset_s + start, offset_s + min(end + CAPTION_HOLD_S, next_start), text))
+    return timed
+
+
+def shot_layout(params: dict, inputs: dict) -> dict:
+    """The ``shot.timing`` node: lay out a shot whose speech durations are now known.
+
+    params: ``{"fps", "explicit_s", "transition_s", "actions": [{"kind",
+    "duration_s" (None for speech), "at", "speech" (input name or None)}]}``.
+    inputs: the Speech of each line, by name.
+
+    Returns ``{"timing": ShotTiming, "cues": [(start_s, end_s, text)] from the
+    shot's start, "voices": [(start_s, speech input name)]}``.
+    """
+    actions = []
+    for action in params["actions"]:
+        duration = action["duration_s"]
+        if action.get("speech"):
+            duration = inputs[action["speech"]].duration_s
+        actions.append({"kind": action["kind"], "duration_s": duration, "at": action.get("at")})
+    timing = shot_timing(
+        actions, params.get("explicit_s"), params["fps"], transition_s=params.get("transition_s", 0)
+    )
+    cues, voices = [], []
+    for action, laid in zip(params["actions"], timing.actions, strict=True):
+        name = action.get("speech")
+        if not name:
+            continue
+        voices.append((laid.start_s, name))
+        cues += caption_cues(inputs[name].words, laid.start_s)
+    cues = [(s, min(e, timing.duration_s), t) for s, e, t in cues if s < timing.duration_s]
+    return {"timing": timing, "cues": cues, "voices": voices}
