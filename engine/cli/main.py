@@ -216,7 +216,8 @@ def demo(
         runs: list[dict] = [{}]
         csv_path = scene.with_suffix(".csv")
         if csv_path.is_file():
-            n_rows = max(0, sum(1 for line in csv_path.open(encoding="utf-8") if line.strip()) - 1)
+            text = csv_path.read_text(encoding="utf-8", errors="replace")
+            n_rows = max(0, sum(1 for line in text.splitlines() if line.strip()) - 1)
             runs = [{"variants": csv_path, "row": r} for r in range(1, n_rows + 1)] or runs
         for kwargs in runs:
             diags, summary = _check(str(scene), **kwargs)
