@@ -58,7 +58,12 @@ def validate(
         doc, strict=strict, max_duration_s=max_duration_s, style_catalog=style_catalog
     )
     semantic = sorted(found.errors, key=lambda d: (d.file, d.line, d.col))
-    semantic = [d for d in dict.fromkeys(semantic) if d not in schema_errors]
+    typed = {d.path for d in schema_errors}  # a NaN that is also the wrong type: say it once
+    semantic = [
+        d
+        for d in dict.fromkeys(semantic)
+        if d not in schema_errors and not (d.code == "schema.not-finite" and d.path in typed)
+    ]
     errors = schema_errors + semantic
     if errors:
         raise SceneError(errors + found.warnings)

@@ -88,9 +88,8 @@ def load_with_extends(file: Path, shown: str, root: Path, chain: tuple[Path, ...
     target = data.pop("extends")
     where = ("extends",)
     if not isinstance(target, str) or not target.strip():
-        raise _problem(
-            tree, where, "schema.type", f"expected a file path, got {type(target).__name__}"
-        )
+        got = "an empty string" if isinstance(target, str) else type(target).__name__
+        raise _problem(tree, where, "schema.type", f"expected a file path, got {got}")
     base_file = file.parent / target
     base_shown = os.path.normpath(os.path.join(os.path.dirname(shown), target))
     if os.path.isabs(target) or not _inside(base_file, root):
@@ -108,6 +107,8 @@ def load_with_extends(file: Path, shown: str, root: Path, chain: tuple[Path, ...
         raise _problem(tree, where, "extends.cycle", f"extends loops back: {loop}")
     if len(chain) >= MAX_CHAIN:
         raise _problem(tree, where, "extends.cycle", f"extends chain longer than {MAX_CHAIN}")
+    if base_file.is_dir():
+        raise _problem(tree, where, "extends.missing", f"{target!r} is a folder, not a scene file")
     if not base_file.is_file():
         raise _problem(
             tree,

@@ -222,6 +222,8 @@ class _Explainer:
             if isinstance(b, dict) and set(b) == {"required"} and len(b["required"]) == 1
         ]
         if keys and len(keys) == len(branches):
+            if not isinstance(inst, dict):
+                return  # `required` only applies to maps; the type error says the rest
             present = [k for k in keys if isinstance(inst, dict) and k in inst]
             if present:
                 self.add(path, "schema.one-of", f"give only one of {', '.join(present)}")
