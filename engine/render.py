@@ -58,6 +58,12 @@ def _check_writable(folder: Path) -> None:
         ) from None
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _publish(files: dict[Path, Path | bytes]) -> None:
     """Copy each source (a path or bytes) to a temp name beside its target, then rename all."""
     staged: list[tuple[Path, Path]] = []

@@ -71,9 +71,10 @@ class _Compiler:
 
     # -- sources ----------------------------------------------------------
 
-    def image(self, asset: Asset) -> str:
+    def image(self, asset: Asset, zoom_max: float = 1.0) -> str:
         params = {"path": str(asset.path), "sha256": file_sha256(asset.path)}
         params["max_side"] = IMAGE_MAX_SIDE
+        params["fit"] = [self.out.width, self.out.height, zoom_max]
         return self.add("image.load", params, label=asset.rel, cost=0.2)
 
     def speech(self, say: Say | Sing, character: Character) -> str:
@@ -117,11 +118,12 @@ class _Compiler:
         bpm = (self.scene.music.bpm if self.scene.music else None) or DEFAULT_BPM
         for index, action in enumerate(shot.actions):
             kind = type(action).__name__.lower()
-            entry = {"kind": kind, "at": action.at, "duration_s": 0.0, "speech": None}
+            entry = {"kind": kind, "at": action.at, "duration_s": 0.0, "speech": None, "text": None}
             if isinstance(action, Say | Sing):
                 name = f"speech_{shot.index}_{index}"  # unique scene-wide: the mix reads them all
                 inputs[name] = self.speech(action, self.scene.characters[action.who])
                 entry["speech"], entry["duration_s"] = name, None
+                entry["text"] = action.text if isinstance(action, Say) else action.lyrics
             elif isinstance(action, Pause | Idle | Emote | Look):
                 entry["duration_s"] = action.duration
             elif isinstance(action, Dance):
@@ -151,7 +153,8 @@ class _Compiler:
                     background = photo
                     break
         if isinstance(background, Asset):
-            return {"kind": "image", "input": "picture"}, {"picture": self.image(background)}
+            image = self.image(background, max(shot.camera.zoom))
+            return {"kind": "image", "input": "picture"}, {"picture": image}
         return {"kind": "colour", "rgb": _hex_rgb(background, (0, 0, 0))}, {}
 
     def camera(self, shot: Shot) -> dict:
@@ -322,6 +325,10 @@ def credits_text(scene: Scene, voices: dict) -> str:
         if ch.photo:
             photo = f" photo: {ch.photo.source or ch.photo.licence or ch.photo.rel};"
         lines.append(f"{ch.display_name}:{photo} consent: {consent.basis}{who}")
+    for shot in scene.shots:
+        if isinstance(shot.background, Asset):
+            bg = shot.background
+            lines.append(f"Photo: {bg.rel} ({bg.source or bg.licence or 'source not given'})")
     for voice in voices.values():
         lines.append(
             f"Voice: espeak-ng {voice['voice']}{'+' + voice['variant'] if voice['variant'] else ''}"

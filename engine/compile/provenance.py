@@ -6,6 +6,7 @@ themselves, and no clock time, so the same scene renders to the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import platform
 from importlib import metadata
@@ -52,10 +53,8 @@ def asset_record(asset: Asset, role: str) -> dict:
 def _versions() -> dict:
     found = {"photoplay": __version__, "python": platform.python_version()}
     for name in _PACKAGES:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return found
 
 

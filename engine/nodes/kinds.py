@@ -16,10 +16,18 @@ from engine.nodes.registry import Artifact, NodeContext, node
 
 @node("image.load", version=1)
 def image_load(params: dict, inputs: dict, ctx: NodeContext) -> np.ndarray:
-    """A photo as (H, W, 3) uint8 sRGB, EXIF-rotated, alpha flattened onto black."""
-    from engine.nodes.image.decode import flatten_alpha, load_image
+    """A photo as (H, W, 3) uint8 sRGB, EXIF-rotated, alpha flattened onto black.
 
-    return flatten_alpha(load_image(params["path"], max_side=params.get("max_side", 4096)))
+    With ``fit: [out_w, out_h, zoom_max]`` it is area-shrunk to what that frame
+    size and closest zoom need: no shimmer from minifying, and cheaper warps.
+    """
+    from engine.nodes.image.decode import flatten_alpha, load_image, shrink_for_output
+
+    rgb = flatten_alpha(load_image(params["path"], max_side=params.get("max_side", 4096)))
+    if params.get("fit"):
+        out_w, out_h, zoom_max = params["fit"]
+        rgb = shrink_for_output(rgb, out_w, out_h, zoom_max)
+    return rgb
 
 
 @node("speech.tts", version=1)

@@ -101,10 +101,14 @@ class OverlayTrack:
             if index >= 0:
                 words = self.text.cues[index][2]
                 size = self.text.caption_size
-                # Captions sit above the bottom label so the two never collide.
+                # Captions sit above the bottom label, or at the top when a title
+                # holds the bottom, so no two texts collide.
+                title_below = self.text.title and self.text.title.get("position") == "bottom"
+                anchor = "top" if title_below else "bottom"
+                margin = 0.05 if title_below else 0.11
                 layers.append(
                     text_overlay(
-                        words, self.w, self.h, anchor="bottom", size_frac=size, margin_frac=0.11
+                        words, self.w, self.h, anchor=anchor, size_frac=size, margin_frac=margin
                     )
                 )
             layers.append(self.label)  # last: the disclosure is never covered

@@ -19,7 +19,7 @@ from engine.nodes.output.segment import SegmentWriter
 from engine.nodes.render.overlays import OverlayTrack, ShotText
 from engine.nodes.text.render import label_box
 from engine.nodes.warp.camera import camera_affine
-from engine.nodes.warp.compose import compose_frame
+from engine.nodes.warp.compose_cv import compose_frame_cv as compose_frame
 
 Picture = Callable[[int], np.ndarray]  # frame index -> (H, W, 3) uint8 picture of the shot
 

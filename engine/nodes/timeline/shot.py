@@ -77,6 +77,17 @@ CAPTION_MAX_S = 5.0
 CAPTION_HOLD_S = 0.3
 
 
+def written_words(words: list[tuple[float, float, str]], text: str | None) -> list:
+    """The timed words with their spelling as written (punctuation, capitals) when the
+    line's text splits into the same number of words; else as the speech engine gave them."""
+    if not text:
+        return words
+    tokens = text.split()
+    if len(tokens) != len(words):
+        return words
+    return [(start, end, token) for (start, end, _), token in zip(words, tokens, strict=True)]
+
+
 def caption_cues(
     words: list[tuple[float, float, str]], offset_s: float
 ) -> list[tuple[float, float, str]]:
@@ -131,6 +142,7 @@ def shot_layout(params: dict, inputs: dict) -> dict:
         if not name:
             continue
         voices.append((laid.start_s, name))
-        cues += caption_cues(inputs[name].words, laid.start_s)
+        words = written_words(inputs[name].words, action.get("text"))
+        cues += caption_cues(words, laid.start_s)
     cues = [(s, min(e, timing.duration_s), t) for s, e, t in cues if s < timing.duration_s]
     return {"timing": timing, "cues": cues, "voices": voices}
