@@ -1,0 +1,72 @@
+"""One talking-photo frame: mouth interior, then the face mesh over it.
+
+Per frame: copy the rest frame (the photo placed in the frame; triangles no
+control moves are never drawn again), draw the mouth interior where the lips
+have opened, then rasterise the moving triangles from the photo to their
+deformed places with ``engine.nodes.warp.raster.rasterise``. While the mouth
+opens, the triangles inside the inner lips are drawn first, under the
+interior, and fade out with it (``mouth.mouth_alpha``); at rest every
+triangle maps a pixel to itself, so the frame is the photo.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.errors import NodeError
+from engine.nodes.animate.deform import as_controls, deform
+from engine.nodes.animate.mouth import draw_mouth_interior, mouth_alpha
+from engine.nodes.animate.rig import FaceRig
+from engine.nodes.warp.raster import rasterise
+
+
+def rest_frame(rig: FaceRig, photo: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8: the photo in the frame at rest (the whole mesh, undeformed)."""
+    w, h = rig.out_size
+    out = np.zeros((h, w, 3), np.uint8)
+    return rasterise(photo, rig.src_pts, rig.rest_pts, rig.triangles, out, rig.draw_order)
+
+
+def render_face_frame(
+    rig: FaceRig,
+    photo: np.ndarray,
+    controls,
+    out: np.ndarray,
+    *,
+    background: np.ndarray | None = None,
+) -> np.ndarray:
+    """Draw one frame of the animated face into ``out`` in place and return it.
+
+    rig: from ``build_face_rig`` on ``photo``.
+    photo: (Hp, Wp, 3) uint8, the rig's photo (the texture).
+    controls: (C,) float32 or {slot: value} (see ``controls.SLOTS``).
+    out: (H, W, 3) uint8 C-contiguous, H, W = ``rig.out_size`` reversed.
+    background: ``rest_frame(rig, photo)``, computed once per clip and passed in
+        to save a full-frame rasterise per frame; computed here when None.
+
+    All-zero controls give ``rest_frame`` exactly (the photo, for equal sizes).
+    """
+    w, h = rig.out_size
+    if out.shape != (h, w, 3):
+        raise NodeError(
+            f"out must be ({h}, {w}, 3) for this rig, got {out.shape}", kind="animate.render"
+        )
+    c = as_controls(controls)
+    dst = deform(rig, c)
+    out[...] = rest_frame(rig, photo) if background is None else background
+    alpha = mouth_alpha(rig, dst)
+    moving = rig.moving_tris
+    mouth = rig.mouth_tris & moving
+    if alpha <= 0.0:
+        _draw(rig, photo, dst, moving, out)
+        return out
+    if alpha < 1.0:
+        _draw(rig, photo, dst, mouth, out)  # the photo's lip seam, fading out
+    draw_mouth_interior(out, rig, dst, c, alpha)
+    _draw(rig, photo, dst, moving & ~mouth, out)
+    return out
+
+
+def _draw(rig: FaceRig, photo: np.ndarray, dst: np.ndarray, which: np.ndarray, out) -> None:
+    if which.any():
+        rasterise(photo, rig.src_pts, dst, rig.triangles[which], out, rig.draw_order[which])
