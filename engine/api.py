@@ -1,12 +1,52 @@
 """The Python API, with the same verbs as the command line.
 
     scene = engine.validate("scenes/talking-portrait.yaml")   # load + check → Scene
+    compiled = engine.compile(scene)                          # → render graph
+    result = engine.render("scenes/photo-story.yaml", "out/story.mp4")
 
 ``load`` reads a scene file (YAML with positions, extends, variables);
 ``validate`` checks it into a typed Scene or raises SceneError with every
-problem. ``compile``, ``render`` and ``verify`` join them as they land.
+problem, including what only the engine knows (which TTS voices are
+installed); ``compile`` turns a Scene into a render graph; ``render`` runs it
+and writes the MP4 with its provenance, captions and poster beside it.
 """
 
-from engine.spec import load, validate
+from __future__ import annotations
 
-__all__ = ["load", "validate"]
+import os
+from collections.abc import Collection
+
+from engine import spec
+from engine.spec import Document, Scene, load
+
+
+def installed_voices() -> Collection[str]:
+    from engine.nodes.speech.tts import list_voices
+
+    return frozenset(list_voices())
+
+
+def validate(doc_or_path: Document | str | os.PathLike, **options) -> Scene:
+    """``engine.spec.validate`` with the engine's catalogs (installed voices) filled in."""
+    options.setdefault("voice_catalog", installed_voices())
+    return spec.validate(doc_or_path, **options)
+
+
+def compile(scene: Scene):  # noqa: A001  (the pipeline's verb)
+    from engine.compile.compiler import compile_scene
+
+    return compile_scene(scene)
+
+
+def render(scene_or_path, out=None, **options):
+    """Validate (when given a path), compile and render one scene; see ``engine.render``."""
+    from engine.render import render as render_scene
+
+    if not isinstance(scene_or_path, Scene):
+        keys = ("sets", "variants", "row", "strict", "max_duration_s")
+        checks = {k: options.pop(k) for k in keys if k in options}
+        scene_or_path = validate(scene_or_path, **checks)
+    return render_scene(scene_or_path, out, **options)
+
+
+__all__ = ["compile", "load", "render", "validate"]

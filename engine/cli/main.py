@@ -230,6 +230,15 @@ def demo(
     raise typer.Exit(2 if invalid else 0)
 
 
+def _register_rendering() -> None:
+    from engine.cli.rendering import register
+
+    register(app)
+
+
+_register_rendering()
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
     folder = path.absolute().parent

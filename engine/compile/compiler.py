@@ -299,6 +299,9 @@ class _Compiler:
             cost=0.5,
         )
         poster = segments[1] if label.opening_card > 0 else segments[0]
+        tag = f"{scene.file.stem}#{lineage_id(scene):012x}"
+        self.graph.outputs |= {f"{tag}:video": video, f"{tag}:captions": captions}
+        self.graph.outputs[f"{tag}:poster"] = poster
         return Compiled(self.graph, video, captions, poster, record, segments)
 
 

@@ -9,7 +9,7 @@ Pure data: imports nothing of the engine but ``engine.errors``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from engine.errors import SceneError
 from engine.spec.build import PRESETS, build_scene
@@ -27,6 +27,7 @@ def validate(
     strict: bool = False,
     max_duration_s: float = 1800.0,
     style_catalog: Mapping[str, str] | None = None,
+    voice_catalog: Collection[str] | None = None,
     sets: Mapping[str, str] | None = None,
     variants: str | os.PathLike | None = None,
     row: int | None = None,
@@ -41,6 +42,8 @@ def validate(
     style_catalog : dance style name → context ("social", "ceremonial",
         "sacred"). When given, unknown styles are errors and ceremonial or
         sacred ones need ``ethics.cultural_review``.
+    voice_catalog : names of the installed TTS voices. When given, a scene
+        naming another voice is refused (espeak-ng would silently fall back).
     sets, variants, row : passed to ``load`` when a path is given.
 
     Raises
@@ -55,7 +58,11 @@ def validate(
         doc = load(doc_or_path, sets=sets, variants=variants, row=row)
     schema_errors = schema_diagnostics(doc)
     found = run_checks(
-        doc, strict=strict, max_duration_s=max_duration_s, style_catalog=style_catalog
+        doc,
+        strict=strict,
+        max_duration_s=max_duration_s,
+        style_catalog=style_catalog,
+        voice_catalog=voice_catalog,
     )
     semantic = sorted(found.errors, key=lambda d: (d.file, d.line, d.col))
     typed = {d.path for d in schema_errors}  # a NaN that is also the wrong type: say it once

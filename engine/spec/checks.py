@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,8 +79,10 @@ class Checker:
         strict: bool,
         max_duration_s: float,
         style_catalog: Mapping[str, str] | None,
+        voice_catalog: Collection[str] | None = None,
     ):
         self.doc = doc
+        self.voices = voice_catalog
         self.data = doc.data if isinstance(doc.data, dict) else {}
         self.strict = strict
         self.max_duration_s = max_duration_s
@@ -255,6 +257,7 @@ class Checker:
             voice = _get(char, "voice", dict)
             if voice is not None and "audio" in voice:
                 self.check_asset((*base, "voice", "audio"), "av")
+            self.check_voice((*base, "voice"), voice)
             consent = _get(char, "consent", dict)
             if consent is None:
                 continue
@@ -340,6 +343,8 @@ class Checker:
             )
         if "audio" in body:
             self.check_asset((*path, "audio"), "av")
+        if verb == "say":
+            self.check_voice((*path, "voice"), _get(body, "voice", dict))
         if verb == "dance" and "motion" in body:
             self.check_asset((*path, "motion"), "motion")
         if verb == "dance":
@@ -359,6 +364,17 @@ class Checker:
                 uses.append((who, scope, i, path))
             if verb in ("say", "sing") and body.get("speaker") == "other" and "audio" in body:
                 uses.append((who, "voice-clone", i, (*path, "speaker")))
+
+    def check_voice(self, path: DocPath, voice: dict | None) -> None:
+        """A TTS voice must be installed: espeak-ng would silently fall back to another."""
+        name = _get(voice, "tts", str) if voice is not None else None
+        if name is None or self.voices is None or name in self.voices:
+            return
+        close = did_you_mean(name, self.voices)
+        listed = ", ".join(sorted(v for v in self.voices if v[:2] == name[:2])[:12])
+        hint = close or (f"installed {name[:2]} voices: {listed}" if listed else "")
+        hint = hint or "see the installed voices with: photoplay voices"
+        self.error((*path, "tts"), "voice.unknown", f"TTS voice {name!r} is not installed", hint)
 
     def check_style(self, path: DocPath, body: dict) -> None:
         style = _get(body, "style", str)
@@ -552,8 +568,13 @@ def run_checks(
     strict: bool = False,
     max_duration_s: float = 1800.0,
     style_catalog: Mapping[str, str] | None = None,
+    voice_catalog: Collection[str] | None = None,
 ) -> Findings:
     """All semantic checks of ``doc``. See the module docstring."""
     return Checker(
-        doc, strict=strict, max_duration_s=max_duration_s, style_catalog=style_catalog
+        doc,
+        strict=strict,
+        max_duration_s=max_duration_s,
+        style_catalog=style_catalog,
+        voice_catalog=voice_catalog,
     ).run()

@@ -1,0 +1,247 @@
+"""``photoplay render``, ``graph``, ``plan``, ``cache`` and ``voices``: thin wrappers over the API."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.errors import PhotoplayError
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="KEY=VALUE", help="Set a template variable (repeatable)."),
+]
+CacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache", metavar="DIR", help="Cache folder (default: .photoplay/cache beside the scene)."
+    ),
+]
+
+
+def _sets(pairs: list[str] | None) -> dict[str, str]:
+    from engine.cli.main import _parse_sets
+
+    return _parse_sets(pairs or [])
+
+
+def _variant_rows(variants: Path) -> int:
+    try:
+        with open(variants, newline="", encoding="utf-8") as fh:
+            return max(0, sum(1 for row in csv.reader(fh) if any(c.strip() for c in row)) - 1)
+    except OSError as exc:
+        raise PhotoplayError(
+            f"cannot read {variants}: {exc.strerror}", hint="check the path"
+        ) from None
+
+
+def _scenes(file: Path, out: Path | None, sets, variants: Path | None, row: int | None) -> dict:
+    """Output path → validated Scene, one per variants row when --variants is given."""
+    import engine
+
+    if variants is None:
+        scene = engine.validate(file, sets=sets)
+        return {out or scene.file.with_suffix(".mp4"): scene}
+    rows = [row] if row else range(1, _variant_rows(variants) + 1)
+    scenes = {}
+    for r in rows:
+        scene = engine.validate(file, sets=sets, variants=variants, row=r)
+        base = out or scene.file.with_suffix(".mp4")
+        scenes[base.with_name(f"{base.stem}-{r}{base.suffix or '.mp4'}")] = scene
+    return scenes
+
+
+class _Progress:
+    """A rich progress bar over the graph's nodes, with ETA weighted by each node's cost."""
+
+    def __init__(self, graph):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.cost = {key: node.cost for key, node in graph.nodes.items()}
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            transient=False,
+        )
+        self.task = self.bar.add_task("rendering", total=sum(self.cost.values()))
+
+    def done(self) -> None:
+        self.bar.update(self.task, completed=sum(self.cost.values()), description="done")
+
+    def __call__(self, event: dict) -> None:
+        if event.get("event") == "node" and event["status"] in ("cached", "finished"):
+            label = f"{event['kind']} {event.get('label', '')}".strip()
+            self.bar.update(self.task, advance=self.cost.get(event["key"], 0), description=label)
+
+
+def render(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scene file.")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", metavar="OUT", help="Video to write.")
+    ] = None,
+    set_: SetOpt = None,
+    variants: Annotated[
+        Path | None, typer.Option("--variants", metavar="CSV", help="Render one video per CSV row.")
+    ] = None,
+    row: Annotated[
+        int | None, typer.Option("--row", metavar="N", help="Only this row of --variants.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786."),
+    ] = None,
+    cache: CacheOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
+) -> None:
+    """Render a scene to an MP4 (H.264 + AAC) with its provenance, captions and poster.
+
+    Examples:
+
+      photoplay render scenes/photo-story.yaml -o out/story.mp4
+
+      photoplay render scenes/campaign.yaml --variants scenes/campaign.csv
+
+      photoplay render scene.yaml --scheduler tcp://127.0.0.1:8786 --json
+    """
+    from engine.compile.compiler import compile_scene
+    from engine.graph import Graph
+    from engine.render import render_scenes
+
+    scenes = _scenes(file, out, _sets(set_), variants, row)
+    if as_json:
+
+        def sink(event):
+            print(json.dumps(event), flush=True)
+
+        results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=sink)
+        return
+    graph = Graph()
+    for scene in scenes.values():
+        compile_scene(scene, graph)
+    progress = _Progress(graph)
+    with progress.bar:
+        results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=progress)
+        progress.done()
+    for result in results:
+        extra = ", ".join(str(p) for p in [result.provenance, *result.captions, result.poster] if p)
+        typer.echo(f"wrote {result.video} ({result.duration_s:.2f} s) and {extra}")
+
+
+def graph(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scene file.")],
+    fmt: Annotated[str, typer.Option("--format", help="json or dot.")] = "json",
+    set_: SetOpt = None,
+) -> None:
+    """Print the scene's render graph: nodes, their keys and inputs.
+
+    Examples:
+
+      photoplay graph scenes/photo-story.yaml --format dot | dot -Tsvg > graph.svg
+    """
+    import engine
+
+    compiled = engine.compile(engine.validate(file, sets=_sets(set_)))
+    if fmt == "dot":
+        sys.stdout.write(compiled.graph.to_dot())
+    elif fmt == "json":
+        print(json.dumps(compiled.graph.to_json(), indent=2))
+    else:
+        raise PhotoplayError(
+            f"unknown graph format {fmt!r}", hint="use --format json or --format dot"
+        )
+
+
+def plan(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scene file.")],
+    set_: SetOpt = None,
+    cache: CacheOpt = None,
+) -> None:
+    """Show which nodes a render would take from the cache and which it would run.
+
+    Example:
+
+      photoplay plan scenes/photo-story.yaml
+    """
+    import engine
+    from engine.runtime.cache import Cache
+    from engine.runtime.scheduler import default_cache_dir
+    from engine.runtime.scheduler import plan as plan_graph
+
+    scene = engine.validate(file, sets=_sets(set_))
+    compiled = engine.compile(scene)
+    targets = [compiled.video, compiled.captions, compiled.poster]
+    status = plan_graph(compiled.graph, Cache(cache or default_cache_dir(scene.file)), targets)
+    work = 0.0
+    for key, state in status.items():
+        node = compiled.graph.nodes[key]
+        work += node.cost if state == "run" else 0.0
+        typer.echo(f"{state:6}  {node.kind:16} {node.label[:40]:40} {key[:12]}")
+    n_run = sum(s == "run" for s in status.values())
+    typer.echo(
+        f"{n_run} to run, {len(status) - n_run} cached; about {work:.0f} core-seconds of work"
+    )
+
+
+cache_app = typer.Typer(help="Inspect or prune the render cache.", no_args_is_help=True)
+
+
+def _cache(folder: Path | None, scene: Path | None):
+    from engine.runtime.cache import Cache
+    from engine.runtime.scheduler import default_cache_dir
+
+    if folder is None and scene is None:
+        raise PhotoplayError("say which cache", hint="give --cache DIR or --scene FILE")
+    return Cache(folder or default_cache_dir(scene))
+
+
+@cache_app.command("info")
+def cache_info(
+    cache: CacheOpt = None,
+    scene: Annotated[Path | None, typer.Option("--scene", help="Use this scene's cache.")] = None,
+) -> None:
+    """Entries and size of a cache. Example: photoplay cache info --scene scenes/photo-story.yaml"""
+    stats = _cache(cache, scene).stats()
+    typer.echo(f"{stats.root}: {stats.entries} entries, {stats.bytes / 1e6:.1f} MB")
+
+
+@cache_app.command("prune")
+def cache_prune(
+    cache: CacheOpt = None,
+    scene: Annotated[Path | None, typer.Option("--scene", help="Use this scene's cache.")] = None,
+    older_than_days: Annotated[
+        float, typer.Option("--older-than", metavar="DAYS", help="Drop entries unused this long.")
+    ] = 30.0,
+    max_mb: Annotated[
+        float | None,
+        typer.Option("--max-mb", help="Then drop least recently used above this size."),
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Empty the cache.")] = False,
+) -> None:
+    """Delete old cache entries. Example: photoplay cache prune --scene s.yaml --older-than 7"""
+    store = _cache(cache, scene)
+    if everything:
+        removed = store.prune()
+    else:
+        max_bytes = int(max_mb * 1e6) if max_mb is not None else None
+        removed = store.prune(older_than_s=older_than_days * 86400, max_bytes=max_bytes)
+    typer.echo(f"removed {removed} entries")
+
+
+def voices() -> None:
+    """List the installed TTS voices (what `voice: {tts: ...}` accepts)."""
+    from engine.api import installed_voices
+
+    typer.echo(" ".join(sorted(installed_voices())))
+
+
+def register(app: typer.Typer) -> None:
+    for command in (render, graph, plan, voices):
+        app.command()(command)
+    app.add_typer(cache_app, name="cache")
