@@ -122,7 +122,9 @@ class SegmentWriter:
             stream = self._container.add_stream("libx264", rate=self.fps)
             stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
             stream.codec_context.time_base = 1 / self.fps
-            stream.options = {"crf": str(self.crf), "preset": self.preset}
+            # No B-frames: decode order equals display order, so segments of any
+            # length (a one-frame flash included) join with plain timestamp shifts.
+            stream.options = {"crf": str(self.crf), "preset": self.preset, "bf": "0"}
             # Frame threads: PyAV's default slice threading is 1.2-1.4x slower here.
             stream.codec_context.thread_type = self.thread_type
             stream.codec_context.thread_count = self.threads
