@@ -111,7 +111,7 @@ def draw_mouth_interior(
 
     # upper teeth: a band under the upper lip, shaded at the sides and under the lip
     teeth_h = min(0.06 * iod, 0.4 * gap + 0.01 * iod)
-    top = _shrink_to_centre(upper, 0.75)
+    top = _shrink_to_centre(upper[2:9], 0.95)  # the corners droop with the jaw: no fangs
     band = np.vstack([top, (top + teeth_h * v)[::-1]])
     teeth = _fill(shape, band)
     side = np.clip(1.0 - np.abs(ra) ** 2, 0.0, 1.0)  # teeth turn away into shadow
