@@ -87,6 +87,10 @@ class AssetError(PhotoplayError):
     """A file a scene or the engine needs is missing, unreadable or undecodable."""
 
 
+class UnsupportedError(PhotoplayError):
+    """The scene is valid but asks for something this version cannot render yet."""
+
+
 class NodeError(PhotoplayError):
     """A node of the render graph failed on its inputs."""
 

@@ -13,10 +13,12 @@ shot changes the keys of that shot's nodes, the mix and the final mux only.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 
 from engine.compile.assets import file_sha256
 from engine.compile.provenance import WATERMARK_KEY, lineage_id, manifest
+from engine.errors import UnsupportedError
 from engine.graph import Graph
 from engine.nodes import registry
 from engine.spec.model import (
@@ -71,10 +73,12 @@ class _Compiler:
 
     # -- sources ----------------------------------------------------------
 
-    def image(self, asset: Asset, zoom_max: float = 1.0) -> str:
+    def image(self, asset: Asset, zoom_max: float | None = 1.0) -> str:
+        """A decoded photo; shrunk for the frame at ``zoom_max``, or full size when None."""
         params = {"path": str(asset.path), "sha256": file_sha256(asset.path)}
         params["max_side"] = IMAGE_MAX_SIDE
-        params["fit"] = [self.out.width, self.out.height, zoom_max]
+        if zoom_max is not None:
+            params["fit"] = [self.out.width, self.out.height, zoom_max]
         return self.add("image.load", params, label=asset.rel, cost=0.2)
 
     def speech(self, say: Say | Sing, character: Character) -> str:
@@ -143,15 +147,78 @@ class _Compiler:
         }
         return self.add("shot.timing", params, inputs, label=f"shot {shot.index + 1}", cost=0.01)
 
+    def faces(self, shot: Shot, photo: Asset) -> tuple[dict, dict[str, str]]:
+        """The shot's picture when its cast is animated on their own photo."""
+        image = self.image(photo, zoom_max=None)
+        inputs = {"picture": image}
+        characters = []
+        for name in shot.cast:
+            ch = self.scene.characters[name]
+            if ch.photo is None or ch.photo.path != photo.path:
+                raise UnsupportedError(
+                    f"shot {shot.index + 1}: {name!r} and {shot.cast[0]!r} come from different "
+                    "photos; this version animates one photo per shot",
+                    hint="put characters of different photos in separate shots",
+                )
+            selection = list(ch.face) if isinstance(ch.face, tuple) else ch.face
+            find = self.add(
+                "face.find",
+                {"photo_name": photo.rel, "selection": selection},
+                {"photo": image},
+                label=f"{name}: {photo.rel}",
+                cost=0.3,
+            )
+            rig = self.add(
+                "face.rig",
+                {"out_size": [self.out.width, self.out.height]},
+                {"photo": image, "face": find},
+                label=name,
+                cost=0.3,
+            )
+            inputs[f"rig_{name}"] = rig
+            characters.append(
+                {
+                    "rig": f"rig_{name}",
+                    "seed": _seed(self.out.seed, name, shot.index),
+                    "actions": self.face_actions(shot, name, inputs),
+                }
+            )
+        return {"kind": "talking", "input": "picture", "characters": characters}, inputs
+
+    def face_actions(self, shot: Shot, name: str, inputs: dict) -> list[dict]:
+        """This character's actions in the shot, as the face animation reads them."""
+        actions = []
+        for index, action in enumerate(shot.actions):
+            if action.who != name or isinstance(action, Pause):
+                continue
+            entry = {"index": index, "kind": type(action).__name__.lower()}
+            if isinstance(action, Say | Sing):
+                speech = f"speech_{shot.index}_{index}"
+                inputs[speech] = self.speech(action, self.scene.characters[name])
+                entry |= {"speech": speech, "mood": action.mood}
+            elif isinstance(action, Emote):
+                strength = action.strength
+                entry |= {
+                    "expression": action.expression,
+                    "intensity": action.intensity,
+                    "strength": None
+                    if strength is None
+                    else {"head": strength.head, "mouth": strength.mouth, "eyes": strength.eyes},
+                }
+            elif isinstance(action, Look):
+                toward = action.toward
+                entry["toward"] = list(toward) if isinstance(toward, tuple) else toward
+            actions.append(entry)
+        return actions
+
     def picture(self, shot: Shot) -> tuple[dict, dict[str, str]]:
-        """What fills the frame: the background, else the first cast member's photo."""
+        """What fills the frame: the background; else the cast's photo, their faces animated."""
         background = shot.background
         if background is None:
             for name in shot.cast:
                 photo = self.scene.characters[name].photo
                 if photo is not None:
-                    background = photo
-                    break
+                    return self.faces(shot, photo)
         if isinstance(background, Asset):
             image = self.image(background, max(shot.camera.zoom))
             return {"kind": "image", "input": "picture"}, {"picture": image}
@@ -196,7 +263,9 @@ class _Compiler:
         }
         if previous is not None and shot.transition.type == "crossfade":
             prev_picture, prev_inputs = self.picture(previous)
-            if prev_picture["kind"] == "image":
+            if (
+                prev_picture["kind"] == "talking" or prev_picture["kind"] == "image"
+            ):  # fade from that photo at rest
                 prev_picture = {"kind": "image", "input": "previous"}
                 inputs["previous"] = prev_inputs["picture"]
             params["previous"] = {"picture": prev_picture, "camera": self.camera(previous)}
@@ -228,6 +297,12 @@ class _Compiler:
 
     def compile(self) -> Compiled:
         scene = self.scene
+        for shot in scene.shots:
+            if any(isinstance(action, Dance) for action in shot.actions):
+                raise UnsupportedError(
+                    f"shot {shot.index + 1}: dancing is not rendered by this version yet",
+                    hint="leave out the dance action for now",
+                )
         timings: list[str] = []
         segments: list[str] = []
         label = scene.ethics.label
@@ -303,6 +378,11 @@ class _Compiler:
         self.graph.outputs |= {f"{tag}:video": video, f"{tag}:captions": captions}
         self.graph.outputs[f"{tag}:poster"] = poster
         return Compiled(self.graph, video, captions, poster, record, segments)
+
+
+def _seed(seed: int, name: str, shot_index: int) -> int:
+    """A character's random seed in a shot: fixed by the scene's seed, stable across edits."""
+    return (seed * 1_000_003 + zlib.crc32(name.encode()) + shot_index * 7919) % (2**31)
 
 
 def _title(shot: Shot) -> dict | None:

@@ -107,3 +107,25 @@ def output_captions(params: dict, inputs: dict, ctx: NodeContext) -> list:
         cues += [(start_s + s, start_s + e, text) for s, e, text in layout["cues"]]
         start_s += layout["timing"].duration_s
     return cues
+
+
+@node("face.find", version=1)
+def face_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
+    """The chosen face of a photo and its 468 landmarks (px)."""
+    from engine.nodes.face import detect_faces, face_landmarks, select_face
+
+    photo = inputs["photo"]
+    selection = params.get("selection")
+    if isinstance(selection, list):
+        selection = tuple(selection)
+    face = select_face(detect_faces(photo), selection, params["photo_name"], image=photo)
+    marks = face_landmarks(photo, face)
+    return {"box": list(face.box_xywh), "landmarks": marks.points, "presence": marks.presence}
+
+
+@node("face.rig", version=1)
+def face_rig(params: dict, inputs: dict, ctx: NodeContext):
+    """The animation mesh of one face, fitted to the output frame (prepare once, apply many)."""
+    from engine.nodes.animate import build_face_rig
+
+    return build_face_rig(inputs["photo"], inputs["face"]["landmarks"], tuple(params["out_size"]))

@@ -12,7 +12,7 @@ import threading
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from engine.models import model_path
+from engine.models.litert import new_interpreter
 
 _interpreters: dict[str, tuple[Interpreter, threading.Lock]] = {}
 _build_lock = threading.Lock()
@@ -21,10 +21,7 @@ _build_lock = threading.Lock()
 def _get(name: str) -> tuple[Interpreter, threading.Lock]:
     with _build_lock:
         if name not in _interpreters:
-            # One CPU thread: a fixed order of arithmetic keeps outputs bit-identical.
-            interp = Interpreter(model_path=str(model_path(name)), num_threads=1)
-            interp.allocate_tensors()
-            _interpreters[name] = (interp, threading.Lock())
+            _interpreters[name] = (new_interpreter(name), threading.Lock())
         return _interpreters[name]
 
 

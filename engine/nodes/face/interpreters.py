@@ -13,7 +13,7 @@ import threading
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from engine.models import model_path
+from engine.models.litert import new_interpreter
 
 _local = threading.local()
 
@@ -28,9 +28,7 @@ def interpreter(name: str) -> Interpreter:
     if cache is None:
         cache = _local.interpreters = {}
     if name not in cache:
-        interp = Interpreter(model_path=str(model_path(name)), num_threads=1)
-        interp.allocate_tensors()
-        cache[name] = interp
+        cache[name] = new_interpreter(name)
     return cache[name]
 
 

@@ -7,13 +7,31 @@ from pathlib import Path
 import numpy as np
 
 from engine.nodes.render.overlays import ShotText
-from engine.nodes.render.segment import Camera, Transition, Watermark, render_segment, solid
+from engine.nodes.render.segment import (
+    Camera,
+    Picture,
+    Transition,
+    Watermark,
+    render_segment,
+    solid,
+)
 
 
 def _picture(spec: dict, inputs: dict) -> np.ndarray:
     if spec["kind"] == "image":
         return inputs[spec["input"]]
     return solid(tuple(spec["rgb"]))
+
+
+def _talking(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
+    """Frame i of a shot whose cast speak and move on their own photo."""
+    from engine.nodes.render.talking import TalkingPicture, character_controls
+
+    rigs, controls = [], []
+    for character in spec["characters"]:
+        rigs.append(inputs[character["rig"]])
+        controls.append(character_controls(character, layout, inputs, fps))
+    return TalkingPicture(inputs[spec["input"]], rigs, controls)
 
 
 def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
@@ -30,7 +48,12 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
     layout = inputs["timing"]
     timing = layout["timing"]
     fps = params["fps"]
-    picture = _picture(params["picture"], inputs)
+    picture_spec = params["picture"]
+    if picture_spec["kind"] == "talking":
+        picture = _talking(picture_spec, inputs, layout, fps)
+    else:
+        still = _picture(picture_spec, inputs)
+        picture = lambda _i: still  # noqa: E731
     captions = params["captions"]
     text = ShotText(
         title=params.get("title"),
@@ -51,7 +74,7 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
         )
     return render_segment(
         path,
-        picture=lambda _i: picture,
+        picture=picture,
         n_frames=timing.n_frames,
         out_size=tuple(params["size"]),
         fps=fps,

@@ -1,0 +1,131 @@
+"""Talking faces in a shot: per-frame face controls from the script, and the animated picture.
+
+For each character on screen, the shot's actions become tracks: visemes from
+the phoneme timings of their lines (or from the learned audio model when a
+recording has no transcript), head motion from the loudness of their voice,
+seeded blinks and glances, expressions from ``emote`` and ``mood``, gaze from
+``look``, and breathing in ``idle``. The picture of frame i is the photo with
+every face drawn at its controls for that frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.nodes.animate import motion
+from engine.nodes.animate.render import render_face_frame, rest_frame
+from engine.nodes.speech.visemes import viseme_track
+
+MOOD_INTENSITY = 0.5  # a line's mood shows more softly than an explicit emote
+
+
+def _place(track: np.ndarray, start_frame: int, n_frames: int) -> np.ndarray:
+    """Copy a per-line track into the shot's frames from ``start_frame`` (clipped)."""
+    out = np.zeros((n_frames, *track.shape[1:]), track.dtype)
+    lo, hi = max(0, start_frame), min(n_frames, start_frame + len(track))
+    if hi > lo:
+        out[lo:hi] = track[lo - start_frame : hi - start_frame]
+    return out
+
+
+def line_visemes(speech, fps: float) -> tuple[np.ndarray, list[str]]:
+    """(n, 4) mouth controls and shapes over one line, from its phonemes or its audio."""
+    n = max(1, round(speech.duration_s * fps))
+    if speech.phonemes:
+        track = viseme_track(speech.phonemes, fps, n)
+        return track.controls, list(track.shapes)
+    from engine.nodes.speech.learned import predict_visemes
+
+    controls, shapes = predict_visemes(speech.audio, speech.sr_hz, fps, n)
+    return controls, list(shapes)
+
+
+def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> np.ndarray:
+    """(n_frames, C) controls for one character over one shot.
+
+    spec: ``{"seed", "actions": [{"index", "kind", "speech"?, "expression"?,
+    "intensity"?, "toward"?, "mood"?, "strength"?}]}`` (this character's actions).
+    layout: the shot's ``shot.timing`` value; speeches: Speech by input name.
+    """
+    timing = layout["timing"]
+    n = timing.n_frames
+    times = {a.index: a for a in timing.actions}
+    visemes = np.zeros((n, 4), np.float32)
+    visemes[:] = (0.0, 0.5, 0.0, 0.0)  # a relaxed closed mouth
+    shapes = ["X"] * n
+    voice = np.zeros(max(1, round(timing.duration_s * 16000)), np.float32)
+    expressions, looks = [], []
+    strengths = {"head": 1.0, "mouth": 1.0, "eyes": 1.0}
+    idle = bool(spec["actions"]) and all(a["kind"] == "idle" for a in spec["actions"])
+    for action in spec["actions"]:
+        at = times[action["index"]]
+        if action.get("speech"):
+            speech = speeches[action["speech"]]
+            controls, line_shapes = line_visemes(speech, fps)
+            start = round(at.start_s * fps)
+            placed = _place(controls, start, n)
+            talking = _place(np.ones(len(controls), bool), start, n)
+            visemes[talking] = placed[talking]
+            for i in np.flatnonzero(talking):
+                shapes[i] = line_shapes[i - start]
+            _mix_voice(voice, speech, at.start_s)
+            if action.get("mood"):
+                expressions.append((at.start_s, at.end_s, action["mood"], MOOD_INTENSITY))
+        elif action["kind"] == "emote":
+            expressions.append((at.start_s, at.end_s, action["expression"], action["intensity"]))
+            for part, value in (action.get("strength") or {}).items():
+                if value is not None:
+                    strengths[part] = value
+        elif action["kind"] == "look":
+            toward = action["toward"]
+            looks.append(
+                (at.start_s, at.end_s, tuple(toward) if isinstance(toward, list) else toward)
+            )
+    seed = spec["seed"]
+    energy = motion.speech_energy(voice, 16000, fps, n) if voice.any() else None
+    return motion.face_controls(
+        n,
+        fps,
+        visemes=visemes,
+        viseme_shapes=shapes,
+        blinks=motion.blink_track(n, fps, seed),
+        gaze=motion.gaze_track(n, fps, seed + 1, looks=looks),
+        head=motion.head_track(n, fps, seed + 2, speech_energy=energy, idle=idle or energy is None),
+        expressions=motion.expression_track(expressions, n, fps),
+        head_strength=strengths["head"],
+        mouth_strength=strengths["mouth"],
+        eyes_strength=strengths["eyes"],
+    )
+
+
+def _mix_voice(voice: np.ndarray, speech, start_s: float) -> None:
+    """Add a line (resampled to 16 kHz by picking samples; enough for loudness) at ``start_s``."""
+    idx = (np.arange(round(speech.duration_s * 16000)) * speech.sr_hz / 16000).astype(int)
+    samples = speech.audio[np.clip(idx, 0, len(speech.audio) - 1)]
+    start = round(start_s * 16000)
+    end = min(len(voice), start + len(samples))
+    if end > start:
+        voice[start:end] += samples[: end - start]
+
+
+@dataclass
+class TalkingPicture:
+    """Frame i of a shot: the photo fitted to the frame with every face at its controls."""
+
+    photo: np.ndarray
+    rigs: list
+    controls: list[np.ndarray]
+
+    def __post_init__(self):
+        self.rest = [rest_frame(rig, self.photo) for rig in self.rigs]
+        w, h = self.rigs[0].out_size
+        self.out = np.empty((h, w, 3), np.uint8)
+
+    def __call__(self, i: int) -> np.ndarray:
+        background = self.rest[0]
+        for rig, controls in zip(self.rigs, self.controls, strict=True):
+            render_face_frame(rig, self.photo, controls[i], self.out, background=background)
+            background = self.out.copy() if len(self.rigs) > 1 else self.out
+        return self.out
