@@ -241,7 +241,71 @@ def voices() -> None:
     typer.echo(" ".join(sorted(installed_voices())))
 
 
+def _demo_scenes(folder: Path) -> list[tuple[Path, list[dict]]]:
+    """Each scene file with its validation runs: one per row of NAME.csv beside NAME.yaml."""
+    runs = []
+    for scene in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        csv_path = scene.with_suffix(".csv")
+        if csv_path.is_file():
+            rows = range(1, _variant_rows(csv_path) + 1)
+            runs.append((scene, [{"variants": csv_path, "row": r} for r in rows]))
+        elif not scene.stem.endswith("-base"):  # bases are completed by the scenes extending them
+            runs.append((scene, [{}]))
+    return runs
+
+
+def demo(
+    folder: Annotated[Path, typer.Argument(metavar="[DIR]", help="Folder of scenes.")] = Path(
+        "scenes"
+    ),
+    out: Annotated[
+        Path, typer.Option("-o", "--out", metavar="DIR", help="Where videos go.")
+    ] = Path("out"),
+    cache: CacheOpt = None,
+) -> None:
+    """Validate and render every scene in a folder; NAME.csv beside NAME.yaml renders each row.
+
+    The variants of one scene render as one graph, so what they share runs once.
+
+    Example:
+
+      photoplay demo scenes -o out
+    """
+    import engine
+    from engine.errors import SceneError, UnsupportedError
+    from engine.render import render_scenes
+
+    if not folder.is_dir():
+        raise PhotoplayError(f"{str(folder)!r} is not a folder", hint="photoplay demo scenes")
+    runs = _demo_scenes(folder)
+    if not runs:
+        raise PhotoplayError(f"no .yaml scenes in {str(folder)!r}")
+    failed = 0
+    for scene_file, variants in runs:
+        try:
+            scenes = {}
+            for variant in variants:
+                tag = f"-{variant['row']}" if variant else ""
+                scenes[out / f"{scene_file.stem}{tag}.mp4"] = engine.validate(scene_file, **variant)
+            results = render_scenes(scenes, cache_dir=cache)
+        except SceneError as err:
+            failed += 1
+            for line in err.lines():
+                typer.echo(line)
+            continue
+        except UnsupportedError as err:
+            typer.echo(f"{scene_file}: skipped: {err.lines()[0].removeprefix('error: ')}")
+            continue
+        except PhotoplayError as err:
+            failed += 1
+            typer.echo(f"{scene_file}: {err.lines()[0]}")
+            continue
+        for result in results:
+            typer.echo(f"{scene_file}: wrote {result.video} ({result.duration_s:.1f} s)")
+    raise typer.Exit(2 if failed else 0)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (render, graph, plan, voices):
+    for command in (render, graph, plan, voices, demo):
         app.command()(command)
     app.add_typer(cache_app, name="cache")
