@@ -157,8 +157,8 @@ def project_front(joints3d: dict[str, np.ndarray]) -> tuple[np.ndarray, float]:
     The camera stands in front of the dancer's mean heading and looks back at them:
     image x = the dancer's left, image y = down.
     """
-    r, l = joints3d["r_hip"], joints3d["l_hip"]
-    right = (r - l)[:, [0, 2]].mean(axis=0)  # mean direction of the dancer's right, xz
+    r_hip, l_hip = joints3d["r_hip"], joints3d["l_hip"]
+    right = (r_hip - l_hip)[:, [0, 2]].mean(axis=0)  # mean direction of the dancer's right, xz
     right /= np.linalg.norm(right)
     t = next(iter(joints3d.values())).shape[0]
     out = np.full((t, sk.N_JOINTS, 2), np.nan)

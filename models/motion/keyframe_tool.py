@@ -816,7 +816,7 @@ def draw(path: str) -> None:
         ang = np.radians([pose[b] for b, _, _ in BONES])
         j = forward(ang, np.array(key.root), DEFAULT_LENGTHS)
         ox, oy, s = (n % cols + 0.5) * cell, (n // cols + 0.42) * cell, cell / 5.5
-        for b, (bone, p, c) in enumerate(BONES):
+        for bone, p, c in BONES:
             col = (200, 0, 0) if bone[0] == "l" else (0, 0, 200) if bone[0] == "r" else (0, 0, 0)
             d.line(
                 [(ox + s * j[p, 0], oy + s * j[p, 1]), (ox + s * j[c, 0], oy + s * j[c, 1])], col, 3

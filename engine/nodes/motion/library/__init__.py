@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 
 from engine.errors import PhotoplayError
-from engine.nodes.motion.skeleton import BONE_INDEX, BONES, N_BONES, UPPER_BODY_BONES
+from engine.nodes.motion.skeleton import BONE_INDEX, BONES, UPPER_BODY_BONES
 
 CONTEXTS = ("social", "ceremonial", "sacred")
 BODY_PARTS = ("upper", "full")
