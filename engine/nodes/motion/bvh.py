@@ -253,16 +253,84 @@ JOINT_NAMES: dict[int, tuple[str, ...]] = {
     MID_HIP: ("hips", "hip", "pelvis", "root"),
     MID_SHOULDER: ("neck", "neck1", "lowerneck", "neckbase"),
     NOSE: ("head", "nose", "headtop"),
-    L_SHOULDER: ("leftarm", "leftupperarm", "leftuparm", "lupperarm", "upperarml", "lhumerus", "lshldr"),  # noqa: E501
-    R_SHOULDER: ("rightarm", "rightupperarm", "rightuparm", "rupperarm", "upperarmr", "rhumerus", "rshldr"),  # noqa: E501
-    L_ELBOW: ("leftforearm", "leftlowerarm", "leftelbow", "lforearm", "lowerarml", "lradius", "lelbow"),  # noqa: E501
-    R_ELBOW: ("rightforearm", "rightlowerarm", "rightelbow", "rforearm", "lowerarmr", "rradius", "relbow"),  # noqa: E501
+    L_SHOULDER: (
+        "leftarm",
+        "leftupperarm",
+        "leftuparm",
+        "lupperarm",
+        "upperarml",
+        "lhumerus",
+        "lshldr",
+    ),  # noqa: E501
+    R_SHOULDER: (
+        "rightarm",
+        "rightupperarm",
+        "rightuparm",
+        "rupperarm",
+        "upperarmr",
+        "rhumerus",
+        "rshldr",
+    ),  # noqa: E501
+    L_ELBOW: (
+        "leftforearm",
+        "leftlowerarm",
+        "leftelbow",
+        "lforearm",
+        "lowerarml",
+        "lradius",
+        "lelbow",
+    ),  # noqa: E501
+    R_ELBOW: (
+        "rightforearm",
+        "rightlowerarm",
+        "rightelbow",
+        "rforearm",
+        "lowerarmr",
+        "rradius",
+        "relbow",
+    ),  # noqa: E501
     L_WRIST: ("lefthand", "leftwrist", "lhand", "handl", "lwrist"),
     R_WRIST: ("righthand", "rightwrist", "rhand", "handr", "rwrist"),
-    L_HIP: ("leftupleg", "leftupperleg", "leftthigh", "lefthip", "lthigh", "thighl", "lfemur", "lhip"),  # noqa: E501
-    R_HIP: ("rightupleg", "rightupperleg", "rightthigh", "righthip", "rthigh", "thighr", "rfemur", "rhip"),  # noqa: E501
-    L_KNEE: ("leftleg", "leftlowerleg", "leftshin", "leftknee", "lshin", "calfl", "ltibia", "lknee"),  # noqa: E501
-    R_KNEE: ("rightleg", "rightlowerleg", "rightshin", "rightknee", "rshin", "calfr", "rtibia", "rknee"),  # noqa: E501
+    L_HIP: (
+        "leftupleg",
+        "leftupperleg",
+        "leftthigh",
+        "lefthip",
+        "lthigh",
+        "thighl",
+        "lfemur",
+        "lhip",
+    ),  # noqa: E501
+    R_HIP: (
+        "rightupleg",
+        "rightupperleg",
+        "rightthigh",
+        "righthip",
+        "rthigh",
+        "thighr",
+        "rfemur",
+        "rhip",
+    ),  # noqa: E501
+    L_KNEE: (
+        "leftleg",
+        "leftlowerleg",
+        "leftshin",
+        "leftknee",
+        "lshin",
+        "calfl",
+        "ltibia",
+        "lknee",
+    ),  # noqa: E501
+    R_KNEE: (
+        "rightleg",
+        "rightlowerleg",
+        "rightshin",
+        "rightknee",
+        "rshin",
+        "calfr",
+        "rtibia",
+        "rknee",
+    ),  # noqa: E501
     L_ANKLE: ("leftfoot", "leftankle", "lfoot", "footl", "lankle"),
     R_ANKLE: ("rightfoot", "rightankle", "rfoot", "footr", "rankle"),
     L_FOOT: ("lefttoebase", "lefttoe", "lefttoes", "ltoes", "ltoe", "toel", "balll"),
@@ -501,7 +569,10 @@ def export_bvh(
             continue
         cumulative[n] = turn[:, bone] if bone is not None else cumulative[parent]
         local_deg[n] = np.degrees(wrap_angle(cumulative[n] - cumulative[parent]))
-    hip_height = lengths_u[BONE_INDEX["l_thigh"]] + lengths_u[BONE_INDEX["l_shin"]]
+    hip_height = max(  # the rest pose stands on its longer leg
+        lengths_u[BONE_INDEX[f"{side}_thigh"]] + lengths_u[BONE_INDEX[f"{side}_shin"]]
+        for side in "lr"
+    )
     root_x = track.root[:, 0].astype(np.float64) * units_per_torso
     root_y = hip_height - track.root[:, 1].astype(np.float64) * units_per_torso
 
@@ -519,7 +590,9 @@ def export_bvh(
         lines.append(pad + "{")
         lines.append(f"{pad}  OFFSET {offset[0]:.6f} {offset[1]:.6f} {offset[2]:.6f}")
         if n == 0:
-            lines.append(f"{pad}  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation")  # noqa: E501
+            lines.append(
+                f"{pad}  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation"
+            )  # noqa: E501
         else:
             lines.append(f"{pad}  CHANNELS 3 Zrotation Xrotation Yrotation")
         for child in children.get(n, []):

@@ -143,7 +143,9 @@ def motion_from_keypoints(
             hint="trim the video to where the person stays in view",
         )
     joints = with_midpoints(np.asarray(points, np.float64)[found])  # (F, N_JOINTS, 2)
-    torso_px = float(np.median(np.linalg.norm(joints[:, MID_SHOULDER] - joints[:, MID_HIP], axis=1)))
+    torso_px = float(
+        np.median(np.linalg.norm(joints[:, MID_SHOULDER] - joints[:, MID_HIP], axis=1))
+    )
     if not torso_px > 1.0:
         raise AssetError(
             f"{video}: the tracked torso is {torso_px:.1f} px long, too small to measure",

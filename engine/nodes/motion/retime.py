@@ -179,8 +179,9 @@ def fit_to_beats(
     out_s, src_s, stretch = _beat_anchors(accents, beats)
     # Extend the first and last segments at the overall stretch.
     end_src = duration_s(track)
-    out_s = np.concatenate([[out_s[0] - src_s[0] * stretch], out_s,
-                            [out_s[-1] + (end_src - src_s[-1]) * stretch]])
+    out_s = np.concatenate(
+        [[out_s[0] - src_s[0] * stretch], out_s, [out_s[-1] + (end_src - src_s[-1]) * stretch]]
+    )
     src_s = np.concatenate([[0.0], src_s, [end_src]])
     n_out = int(np.floor(max(out_s[-1], 0.0) * fps + 1e-9)) + 1
     t_src = np.interp(np.arange(n_out) / fps, out_s, src_s)
