@@ -1,0 +1,96 @@
+"""Pose a body rig: bone angles of the shared skeleton → mesh vertex positions.
+
+Each bone moves rigidly: rotated about its parent joint by (target − rest) angle
+and carried to where the chain from the root puts that joint, using the *rig's*
+bone lengths (so any motion is retargeted to the photo's body). Vertices follow
+their bones by linear blend skinning, v' = Σ_b w_b (R_b (v − P_b) + P'_b).
+Joints with no bone of their own (face, hands) ride on their parent's bone
+through the weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.errors import NodeError
+from engine.nodes.motion import skeleton as sk
+from engine.nodes.rig.build import BodyRig
+
+KIND = "rig.pose"
+
+
+def _check(angles, root) -> tuple[np.ndarray, np.ndarray]:
+    a = np.asarray(angles, np.float64)
+    r = np.asarray(root, np.float64)
+    if a.shape != (sk.N_BONES,) or not np.isfinite(a).all():
+        raise NodeError(
+            f"angles must be ({sk.N_BONES},) finite radians, got shape {a.shape}", kind=KIND
+        )
+    if r.shape != (2,) or not np.isfinite(r).all():
+        raise NodeError(f"root must be (2,) finite torso lengths, got shape {r.shape}", kind=KIND)
+    return a, r
+
+
+def root_px(rig: BodyRig, root: np.ndarray) -> np.ndarray:
+    """Mid-hip target position px: rest + ``root`` (torso lengths), clamped in frame.
+
+    The offset is clamped so that the rest silhouette, moved by it, stays inside the
+    frame (a clamp on the root, not on the limbs: raising an arm never shifts the body).
+    Upper-body rigs keep the root where it is.
+    """
+    rest = rig.rest_joints[sk.MID_HIP]
+    if rig.mode == "upper":
+        return rest.copy()
+    h, w = rig.photo_hw
+    x0, y0, x1, y1 = rig.rest_box
+    offset = np.asarray(root, np.float64) * rig.torso_px
+    lo = np.minimum([-x0, -y0], 0.0)
+    hi = np.maximum([w - 1 - x1, h - 1 - y1], 0.0)
+    return rest + np.clip(offset, lo, hi)
+
+
+def pose_joints(rig: BodyRig, angles, root) -> np.ndarray:
+    """(N_JOINTS, 2) px target joints (NaN for joints no bone reaches).
+
+    Bones the rig does not move (legs and hips in upper mode) keep their rest angle.
+    """
+    a, r = _check(angles, root)
+    a = np.where(rig.movable, a, rig.rest_angles)
+    return sk.forward(a, root_px(rig, r), rig.lengths)
+
+
+def bone_transforms(rig: BodyRig, angles, root) -> np.ndarray:
+    """(N_BONES, 2, 3) affine maps rest px → target px, one rigid motion per bone."""
+    a, _ = _check(angles, root)
+    a = np.where(rig.movable, a, rig.rest_angles)
+    joints = pose_joints(rig, a, root)
+    turn = a - rig.rest_angles
+    c, s = np.cos(turn), np.sin(turn)
+    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], axis=1)  # (B, 2, 2)
+    parents = np.array([p for _, p, _ in sk.BONES])
+    rest_p = rig.rest_joints[parents]
+    target_p = joints[parents]
+    shift = target_p - np.einsum("bij,bj->bi", rot, rest_p)
+    return np.concatenate([rot, shift[:, :, None]], axis=2)
+
+
+def skin_positions(rig: BodyRig, angles, root) -> np.ndarray:
+    """(S, 2) float64 px skin vertex positions (linear blend skinning)."""
+    m = bone_transforms(rig, angles, root)[rig.skin_bones]  # (S, 4, 2, 3)
+    v = rig.skin_rest
+    moved = np.einsum("skij,sj->ski", m[..., :2], v) + m[..., 2]
+    return np.einsum("sk,ski->si", rig.skin_weights.astype(np.float64), moved)
+
+
+def rig_pose(rig: BodyRig, angles, root) -> np.ndarray:
+    """Destination positions of the rig's render vertices for one pose.
+
+    Args:
+        rig: from ``build_body_rig``.
+        angles: (N_BONES,) absolute bone angles, radians (a ``PoseTrack`` row).
+        root: (2,) mid-hip offset from rest, torso lengths.
+
+    Returns:
+        (V, 2) float64 px on the output frame, in ``rig.tex_xy`` order.
+    """
+    return skin_positions(rig, angles, root)[rig.vert_skin]
