@@ -202,6 +202,9 @@ def joint_angle_error(
     """
     if track_b.fps != track_a.fps:
         track_b = resample(track_b, track_a.fps)
+    unknown = sorted(set(bones or ()) - set(BONE_INDEX))
+    if unknown:
+        raise AssetError(f"unknown bones {unknown}", hint=f"use names from {list(BONE_INDEX)}")
     n = min(track_a.n_frames, track_b.n_frames)
     cols = list(range(track_a.angles.shape[1])) if bones is None else [BONE_INDEX[b] for b in bones]
     diff = wrap_angle(
