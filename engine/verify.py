@@ -1,0 +1,398 @@
+"""``verify``: read a video's watermark, provenance manifest and C2PA manifest back.
+
+Three witnesses, checked against each other:
+
+1. the **C2PA manifest** (signed; its hard binding hashes every byte of the
+   frames, audio and moov): valid, invalid (a byte changed), or absent (a
+   re-encode or remux drops it);
+2. the **provenance manifest** in the container's ``comment`` tag (or, after a
+   re-encode, ``NAME.provenance.json`` beside the file or in a folder of them);
+3. the **invisible watermark**, read in 2-second windows spread over the video
+   (each window alone carries the 48-bit payload); it survives re-encoding.
+
+Verdicts:
+
+- ``authentic``: C2PA valid, watermark present throughout with the payload the
+  manifests name: the file is as Photoplay wrote it.
+- ``marked``: no C2PA (re-encoded or remuxed), the watermark is there and
+  agrees with any manifest; the payload names the render.
+- ``tampered``: C2PA present but invalid (content hash mismatch), or the
+  watermark contradicts a manifest, or the watermark is missing from a textured
+  part of a video whose manifest claims the whole of it.
+- ``unknown``: nothing of ours: no Photoplay manifest, no watermark.
+
+A local signing certificate is not publicly trusted: its signature reads valid
+but ``signingCredential.untrusted`` unless its CA is passed as ``trust_anchor``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import AssetError
+
+WINDOW_SEC = 2.0  # the watermark detector needs about this much video
+MAX_WINDOWS = 12  # spread over the video; covers every frame up to ~13 s at 1 s hops
+FLAT_TEXTURE = 2.0  # mean |high-pass luma| (0-255 levels) below which a frame is flat
+PROVENANCE_PREFIX = "photoplay-provenance/"
+DEFAULT_KEY = 0x50504C59  # engine.compile.provenance.WATERMARK_KEY: public, fixed
+UNTRUSTED = "signingCredential.untrusted"
+
+
+@dataclass
+class Verdict:
+    """What verify found.
+
+    status: "authentic" | "marked" | "tampered" | "unknown".
+    reasons: one short sentence per finding, most important first.
+    watermark: {"found", "payload" (12 hex digits or None), "score", "windows"}.
+    manifest: the provenance manifest (embedded, else found beside the file) or None.
+    c2pa: {"state", "trusted", "errors", "signer", "payload", "manifest_sha256"} or None.
+    render: where the matching manifest came from ({"source", "title", "scene"}) or None.
+    """
+
+    status: str
+    reasons: list[str]
+    watermark: dict
+    manifest: dict | None
+    c2pa: dict | None
+    render: dict | None = None
+    video: str = ""
+    exit_code: int = field(default=0, repr=False)
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out.pop("exit_code")
+        return out
+
+
+EXIT_CODES = {"authentic": 0, "marked": 3, "tampered": 4, "unknown": 5}
+
+
+def verify(
+    video_path: str | os.PathLike,
+    *,
+    trust_anchor: str | os.PathLike | None = None,
+    manifests_dir: str | os.PathLike | None = None,
+) -> Verdict:
+    """Check a video's C2PA manifest, provenance manifest and watermark against each other.
+
+    video_path: an MP4 (or any file PyAV decodes).
+    trust_anchor: a PEM file of CA certificates to trust (e.g. the local CA
+        ``~/.local/share/photoplay/signing/ca.pem``).
+    manifests_dir: a folder of ``*.provenance.json`` to look a re-encoded
+        video's payload up in (``NAME.provenance.json`` beside the video is
+        always looked at).
+
+    Raises AssetError for a missing or undecodable file or an unreadable trust anchor.
+    """
+    from engine.nodes.output.probe import probe
+
+    path = Path(video_path)
+    info = probe(path)  # AssetError when missing or not media
+    if info["video"] is None:
+        raise AssetError(f"no video stream in {path}", hint="verify reads a video file")
+    anchors = _read_anchors(trust_anchor) if trust_anchor is not None else None
+    embedded = _embedded_manifest(info["metadata"])
+    c2pa_info = read_c2pa(path, anchors)
+    key = _watermark_key(embedded, c2pa_info)
+    windows = scan_watermark(path, info, key)
+    return judge(path, embedded, c2pa_info, windows, manifests_dir)
+
+
+# ---------------------------------------------------------------- witnesses
+
+
+def _read_anchors(path: str | os.PathLike) -> str:
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AssetError(
+            f"cannot read trust anchor {path}: {getattr(exc, 'strerror', None) or exc}",
+            hint="give a PEM file of CA certificates",
+        ) from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise AssetError(f"{path} holds no PEM certificate", hint="give the CA's .pem file")
+    return text
+
+
+def _embedded_manifest(metadata: dict) -> dict | None:
+    text = metadata.get("comment")
+    if not text:
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(doc, dict) and str(doc.get("format", "")).startswith(PROVENANCE_PREFIX):
+        return doc
+    return None
+
+
+def read_c2pa(path: Path, anchors: str | None) -> dict | None:
+    """The C2PA manifest's validation, or None when the file has none.
+
+    Returns {"state": "Trusted"|"Valid"|"Invalid"|"Unreadable", "trusted": bool,
+    "errors": [failure codes other than untrusted], "untrusted": bool,
+    "signer": common name, "claim_generator": str, "payload": str | None,
+    "manifest_sha256": str | None}.
+    """
+    import c2pa
+
+    from engine.nodes.ethics.c2pa_sign import ASSERTION_LABEL
+
+    context = None
+    if anchors is not None:
+        context = c2pa.Context(c2pa.Settings.from_dict({"trust": {"trust_anchors": anchors}}))
+    try:
+        with open(path, "rb") as stream:
+            reader = c2pa.Reader("video/mp4", stream, None, context)
+            state = reader.get_validation_state()
+            results = reader.get_validation_results() or {}
+            active = reader.get_active_manifest() or {}
+            reader.close()
+    except c2pa.C2paError as exc:
+        if "ManifestNotFound" in type(exc).__name__ or "ManifestNotFound" in str(exc):
+            return None
+        return {
+            "state": "Unreadable",
+            "trusted": False,
+            "untrusted": False,
+            "errors": [str(exc).splitlines()[0]],
+            "signer": None,
+            "claim_generator": None,
+            "payload": None,
+            "manifest_sha256": None,
+        }
+    failures = [f["code"] for f in results.get("activeManifest", {}).get("failure", [])]
+    ours = next(
+        (a["data"] for a in active.get("assertions", []) if a.get("label") == ASSERTION_LABEL),
+        None,
+    )
+    generator = (active.get("claim_generator_info") or [{}])[0]
+    return {
+        "state": state,
+        "trusted": state == "Trusted",
+        "untrusted": UNTRUSTED in failures,
+        "errors": [code for code in failures if code != UNTRUSTED],
+        "signer": (active.get("signature_info") or {}).get("common_name"),
+        "claim_generator": f"{generator.get('name')}/{generator.get('version')}",
+        "payload": ((ours or {}).get("watermark") or {}).get("payload"),
+        "manifest_sha256": (ours or {}).get("manifest_sha256"),
+        "manifest": (ours or {}).get("manifest"),
+    }
+
+
+def _watermark_key(embedded: dict | None, c2pa_info: dict | None) -> int:
+    for source in (embedded, (c2pa_info or {}).get("manifest")):
+        key = ((source or {}).get("watermark") or {}).get("key")
+        if isinstance(key, int):
+            return key
+    return DEFAULT_KEY
+
+
+def window_starts(n_frames: int, window: int, max_windows: int = MAX_WINDOWS) -> list[int]:
+    """First frame of each detection window: half-overlapping, the last ending at the end.
+
+    Beyond max_windows they are spread evenly (a long video is sampled, not scanned).
+    """
+    if n_frames <= window:
+        return [0]
+    last = n_frames - window
+    n = min(max_windows, int(np.ceil(last / (window / 2))) + 1)
+    return sorted({int(round(s)) for s in np.linspace(0, last, n)})
+
+
+def scan_watermark(path: Path, info: dict, key: int) -> list[dict]:
+    """Detect the watermark in 2-s windows: [{"t0", "t1", "found", "payload", "score", "flat"}]."""
+    from engine.nodes.ethics.watermark_detect import detect
+    from engine.nodes.output.probe import iter_frames
+
+    fps = float(info["video"]["fps"] or 25)
+    window = max(1, round(WINDOW_SEC * fps))
+    n_frames = info["video"]["n_frames"] or 0
+    if n_frames <= 0:  # the container does not say: count by decoding
+        n_frames = sum(1 for _ in iter_frames(path))
+    starts = window_starts(n_frames, window)
+    wanted: dict[int, list[int]] = {}  # frame index -> windows that need it
+    for w, s in enumerate(starts):
+        for i in range(s, min(s + window, n_frames)):
+            wanted.setdefault(i, []).append(w)
+    frames: list[list[np.ndarray]] = [[] for _ in starts]
+    times: list[list[float]] = [[] for _ in starts]
+    for i, (t_sec, frame) in enumerate(iter_frames(path)):
+        for w in wanted.get(i, ()):
+            frames[w].append(frame)
+            times[w].append(t_sec)
+    out = []
+    for w, group in enumerate(frames):
+        if not group:
+            continue
+        found = detect(group, key, max_frames=len(group))
+        out.append(
+            {
+                "t0": round(times[w][0], 3),
+                "t1": round(times[w][-1] + 1.0 / fps, 3),
+                "found": bool(found.found),
+                "payload": f"{found.payload:012x}" if found.found else None,
+                "score": round(float(found.score), 2),
+                "flat": bool(np.median([_texture(f) for f in group]) < FLAT_TEXTURE),
+            }
+        )
+    return out
+
+
+def _texture(frame: np.ndarray) -> float:
+    """Mean |luma - 5x5 box blur| in 0-255 levels: ~0 on flat cards, >4 on photos."""
+    import cv2
+
+    y = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.mean(np.abs(y - cv2.blur(y, (5, 5)))))
+
+
+# ---------------------------------------------------------------- judgement
+
+
+def _find_render(path: Path, payload: str | None, manifests_dir) -> tuple[dict | None, dict | None]:
+    """A provenance manifest for this payload: beside the video, else in manifests_dir."""
+    candidates = [Path(f"{path.with_suffix('')}.provenance.json")]
+    if manifests_dir is not None:
+        candidates += sorted(Path(manifests_dir).glob("*.provenance.json"))
+    for candidate in candidates:
+        try:
+            doc = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(doc, dict):
+            continue
+        if payload is not None and (doc.get("watermark") or {}).get("payload") == payload:
+            return doc, {
+                "source": str(candidate),
+                "title": doc.get("title"),
+                "scene": (doc.get("scene") or {}).get("file"),
+            }
+    return None, None
+
+
+def judge(
+    path: Path,
+    embedded: dict | None,
+    c2pa_info: dict | None,
+    windows: list[dict],
+    manifests_dir=None,
+) -> Verdict:
+    """Combine the three witnesses into a Verdict (pure; see the module docstring)."""
+    from engine.nodes.ethics.c2pa_sign import canonical_sha256
+
+    tampered: list[str] = []
+    notes: list[str] = []
+    hits = [w for w in windows if w["found"]]
+    payloads = sorted({w["payload"] for w in hits})
+    payload = max(payloads, key=lambda p: sum(w["payload"] == p for w in hits)) if hits else None
+    watermark = {
+        "found": bool(hits),
+        "payload": payload,
+        "score": max((w["score"] for w in windows), default=0.0),
+        "windows": windows,
+    }
+    claimed = (embedded or {}).get("watermark", {}).get("payload")
+    ours_c2pa = c2pa_info is not None and c2pa_info.get("payload") is not None
+
+    # C2PA: the signature and the hard binding over every byte.
+    if c2pa_info is not None:
+        if c2pa_info["errors"]:
+            tampered.append(
+                "C2PA manifest no longer matches the file: " + ", ".join(c2pa_info["errors"])
+            )
+        elif ours_c2pa:
+            trust = (
+                "trusted"
+                if c2pa_info["trusted"]
+                else "not publicly trusted (signingCredential.untrusted; "
+                "pass the CA with --trust to trust it)"
+            )
+            notes.append(
+                f"C2PA manifest valid, signed by {c2pa_info['signer']!r}, certificate {trust}"
+            )
+            if embedded is not None and c2pa_info["manifest_sha256"] != canonical_sha256(embedded):
+                tampered.append("the embedded provenance manifest differs from the signed one")
+            if claimed is not None and c2pa_info["payload"] != claimed:
+                tampered.append(
+                    f"signed payload {c2pa_info['payload']} differs from manifest payload {claimed}"
+                )
+        else:
+            notes.append(f"C2PA manifest by {c2pa_info['claim_generator']}, not Photoplay's")
+    expected = claimed or (c2pa_info or {}).get("payload")
+
+    # Watermark against the manifests.
+    if len(payloads) > 1:
+        tampered.append(f"watermark payloads disagree across the video: {', '.join(payloads)}")
+    if hits and expected is not None and payload != expected:
+        tampered.append(f"watermark payload {payload} contradicts the manifest's {expected}")
+    claims_photoplay = embedded is not None or ours_c2pa
+    missing = [w for w in windows if not w["found"] and not w["flat"]]
+    if claims_photoplay and missing:
+        spans = ", ".join(f"{w['t0']:.1f}-{w['t1']:.1f} s" for w in missing)
+        what = "parts" if hits else "the whole video"
+        tampered.append(
+            f"the manifest claims Photoplay made it, but the watermark is missing in "
+            f"{what} ({spans}): frames replaced"
+        )
+    elif hits and missing:
+        notes.append(
+            "watermark only in "
+            + ", ".join(f"{w['t0']:.1f}-{w['t1']:.1f} s" for w in hits)
+            + " (the rest carries no Photoplay mark: edited or spliced)"
+        )
+
+    manifest, render = embedded, None
+    if manifest is None and c2pa_info is not None and c2pa_info.get("manifest"):
+        manifest = c2pa_info["manifest"]
+    if payload is not None:
+        found_doc, render = _find_render(path, payload, manifests_dir)
+        if manifest is None:
+            manifest = found_doc
+    if hits:
+        where = f" ({render['title']!r}, {render['source']})" if render else ""
+        notes.insert(0, f"watermark found, payload {payload}{where}")
+
+    c2pa_out = None
+    if c2pa_info is not None:
+        c2pa_out = {k: v for k, v in c2pa_info.items() if k != "manifest"}
+
+    if tampered:
+        status = "tampered"
+        reasons = tampered + notes
+    elif c2pa_info is not None and ours_c2pa:
+        status, reasons = "authentic", notes
+        if not hits:  # only flat frames (else "missing" above): the bytes are signed intact
+            reasons.append("watermark unreadable on these flat frames; the C2PA hash holds")
+    elif hits:
+        status = "marked"
+        why = (
+            "no C2PA manifest (re-encoded or remuxed)"
+            if c2pa_info is None
+            else "C2PA manifest is not Photoplay's"
+        )
+        reasons = [why, *notes]
+    elif claims_photoplay:  # manifest but no watermark at all, flat video: cannot tell
+        status = "tampered"
+        reasons = ["the manifest claims Photoplay made it, but no watermark was found", *notes]
+    else:
+        status = "unknown"
+        reasons = ["no Photoplay watermark, provenance manifest or C2PA manifest found", *notes]
+    return Verdict(
+        status=status,
+        reasons=reasons,
+        watermark=watermark,
+        manifest=manifest,
+        c2pa=c2pa_out,
+        render=render,
+        video=str(path),
+        exit_code=EXIT_CODES[status],
+    )
