@@ -188,11 +188,7 @@ def _plan(
     period = float(np.median(np.diff(grid_s)))
     per_bar = int(analysis.beats_per_bar)
     down = np.asarray(analysis.downbeats_s, np.float64)
-    is_down = (
-        np.abs(grid_s[:, None] - down[None, :]).min(axis=1) < 0.25 * period
-        if down.size
-        else np.zeros(grid_s.size, bool)
-    )
+    is_down = _downbeat_mask(grid_s, down, per_bar, period)
     bounds = [s for s, _, _ in analysis.sections[1:]]
     section_of = np.searchsorted(bounds, grid_s + 0.25 * period)  # section index per beat
     labels = [label for _, _, label in analysis.sections] or ["A"]
@@ -213,7 +209,9 @@ def _plan(
             (j for j in range(cursor + 1, grid_s.size) if section_of[j] != section), grid_s.size
         )
         room = (next_down if not is_down[cursor] else next_section) - cursor
-        if ordered:
+        if ordered and not is_down[: cursor + 1].any():
+            move = candidates[-1]  # a pickup before the first bar: the list starts on beat 1
+        elif ordered:
             move = candidates[order_i % len(candidates)]
             order_i += 1
         else:
@@ -244,6 +242,22 @@ def _plan(
             room -= n
             mirrored = move.mirror and not mirrored
     return segments
+
+
+def _downbeat_mask(
+    grid_s: np.ndarray, down_s: np.ndarray, per_bar: int, period: float
+) -> np.ndarray:
+    """(B,) bool: which grid beats start a bar; bars continue past the known downbeats."""
+    if down_s.size == 0:
+        return np.arange(grid_s.size) % per_bar == 0
+    is_down = np.abs(grid_s[:, None] - down_s[None, :]).min(axis=1) < 0.25 * period
+    known = np.flatnonzero(is_down)
+    if known.size == 0:
+        return np.arange(grid_s.size) % per_bar == 0
+    index = np.arange(grid_s.size)
+    before = (index < known[0]) & ((known[0] - index) % per_bar == 0)
+    after = (index > known[-1]) & ((index - known[-1]) % per_bar == 0)
+    return is_down | before | after
 
 
 def _weight(move: Move, target: float, history: list[str], per_bar: int, favoured: set) -> float:
