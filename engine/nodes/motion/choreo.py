@@ -48,6 +48,10 @@ RECENT_PENALTY = 0.25  # weight of a move used in the last few choices
 MISFIT_PENALTY = 0.05  # weight of a move whose length does not divide or fill the bar
 FAVOURED_BOOST = 2.5  # weight of the moves a section favours
 LEG_INDEX = np.array([i for i, (b, _, _) in enumerate(BONES) if b not in UPPER_BODY_BONES])
+# each bone's parent bone (the bone ending where it starts), -1 for the root's bones
+PARENT_BONE = np.array(
+    [next((j for j, (_, _, c) in enumerate(BONES) if c == p), -1) for _, p, _ in BONES]
+)
 _MIRROR_PERM = np.array(
     [
         BONE_INDEX["r" + b[1:] if b[:2] == "l_" else "l" + b[1:] if b[:2] == "r_" else b]
@@ -348,7 +352,7 @@ def choreograph(
     previous = REST_ANGLES_DEG
     for seg in segments:
         beats, a, r, h = _move_keys(seg.move, seg.mirrored, seg.n_beats)
-        a = keyframes.unwrap_to(previous, a)
+        a = keyframes.unwrap_to(previous, a, PARENT_BONE)
         previous = a[-1]
         times.append(_beat_times(seg.start_beat + beats, grid_s))
         angles.append(a)

@@ -60,11 +60,21 @@ def hermite(
     )
 
 
-def unwrap_to(previous_deg: np.ndarray, block_deg: np.ndarray) -> np.ndarray:
-    """Shift a block of keys (K, D) by whole turns so its first key is nearest ``previous_deg``.
+def unwrap_to(
+    previous_deg: np.ndarray, block_deg: np.ndarray, parents: np.ndarray | None = None
+) -> np.ndarray:
+    """Shift a block of keys (K, D) by whole turns per column so it joins ``previous_deg``.
 
     Inside a move the authored angles already say which way a limb travels; only the
-    join between moves needs choosing, and the shorter way round is the natural one.
+    join between moves needs choosing. With ``parents`` ((D,) column of each bone's
+    parent bone, -1 for none) the choice is made on the joint angle (child minus
+    parent), so an elbow straightens through 0 rather than folding through the arm.
     """
-    turns = np.round((previous_deg - block_deg[0]) / 360.0)
-    return block_deg + 360.0 * turns
+    block = np.array(block_deg, dtype=np.float64)
+    parents = np.full(block.shape[1], -1) if parents is None else parents
+    for d in range(block.shape[1]):  # parents come before children
+        p = parents[d]
+        prev_rel = previous_deg[d] - (previous_deg[p] if p >= 0 else 0.0)
+        rel = block[0, d] - (block[0, p] if p >= 0 else 0.0)
+        block[:, d] += 360.0 * np.round((prev_rel - rel) / 360.0)
+    return block
