@@ -15,6 +15,7 @@ from engine.nodes.ethics.watermark_embed import (
     block_activity_reference,
     embed_frame,
     row_pattern,
+    row_weights,
 )
 
 PAYLOAD, KEY = 0x0123456789AB, 11
@@ -48,7 +49,7 @@ def test_kernels_equal_references(name):
     assert np.array_equal(act, block_activity_reference(frame))
     h, w = frame.shape[:2]
     cell = cell_px(h, w)
-    row_cell, row_w = axis_cells(h, cell)
+    row_cell, row_w = row_weights(h, cell)
     col_cell, col_w = axis_cells(w, cell)
     amp = amplitude_map(act, h, w, 1.0, 41.0)
     pat = row_pattern(carrier_tile(PAYLOAD, KEY), col_cell, col_w)
