@@ -1,0 +1,115 @@
+"""Peak memory of a 1-minute vs a 10-minute photo story: memory should stay flat.
+
+Each story is rendered cold by the CLI (``photoplay render ... --json``) in a
+subprocess, at 320x180 25 fps so the 10-minute one stays quick: 20 s shots of
+six 1024 px photos with slow zooms and pans, 0.8 s cross-fades, a title on the
+first shot, no speech. While it runs, the whole process tree (the CLI and its
+pool workers) is sampled every ``SAMPLE_S`` with psutil. Prints, per story:
+
+- peak of the tree's summed RSS (the processes alive together at one sample);
+- peak RSS of the largest single process (sampled), and ``ru_maxrss`` from
+  ``os.wait4`` on the CLI, which the kernel keeps exactly: the maximum over the
+  CLI and every descendant it waited for (a max, not a sum);
+- the 10-minute / 1-minute ratio of each (goal <= 1.2).
+
+``--music`` adds the two stories again with the 20 s music track, to see what the
+audio mix holds.
+
+    .venv/bin/python bench/memory.py [--music]      # about 2-4 minutes on 2 busy cores
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from common import REPO, story_doc, table, write_photos, write_scene
+
+SIZE, FPS = (320, 180), 25
+SHOT_S = 20.0
+SAMPLE_S = 0.05
+MIB = 1024 * 1024
+
+
+def sample_tree(proc: psutil.Process) -> tuple[int, int, int]:
+    """(summed RSS, largest RSS, process count) of ``proc`` and its descendants, bytes."""
+    rss = []
+    try:
+        family = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0, 0, 0
+    for p in family:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a worker may exit between calls
+            rss.append(p.memory_info().rss)
+    return sum(rss), max(rss, default=0), len(rss)
+
+
+def render_peak(scene: Path, out: Path, cache: Path) -> dict:
+    """Render ``scene`` with the CLI: peak memory of its process tree, and wall seconds.
+
+    The child is reaped with ``os.wait4``, whose rusage holds ``ru_maxrss`` of the CLI
+    and of every descendant it waited for: the largest single process, exactly.
+    """
+    cmd = [str(REPO / ".venv" / "bin" / "photoplay"), "render", str(scene), "-o", str(out),
+           "--cache", str(cache), "--json"]  # fmt: skip
+    t0 = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = psutil.Process(child.pid)
+    peak_sum = peak_one = peak_n = 0
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        total, largest, n = sample_tree(proc)
+        peak_sum, peak_one, peak_n = max(peak_sum, total), max(peak_one, largest), max(peak_n, n)
+        time.sleep(SAMPLE_S)
+    wall_s = time.perf_counter() - t0
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"render of {scene.name} failed with exit code {child.returncode}")
+    return {
+        "sum": peak_sum,
+        "one": peak_one,
+        "n": peak_n,
+        "wall_s": wall_s,
+        "maxrss": usage.ru_maxrss * 1024,  # Linux reports KiB
+    }
+
+
+def main() -> None:
+    music_runs = [False, True] if "--music" in sys.argv else [False]
+    rows, peaks = [], {}
+    with tempfile.TemporaryDirectory(prefix="photoplay-mem-") as tmp_name:
+        tmp = Path(tmp_name)
+        photos = write_photos(tmp / "story", long_side_px=1024)
+        for music in music_runs:
+            for minutes in (1, 10):
+                n_shots = round(minutes * 60 / SHOT_S)
+                doc = story_doc(photos, size=SIZE, fps=FPS, shot_s=SHOT_S, n_shots=n_shots,
+                                music=music)  # fmt: skip
+                name = f"{minutes}min{'-music' if music else ''}"
+                scene = write_scene(tmp / "story", doc, f"{name}.yaml")
+                peak = render_peak(scene, tmp / f"{name}.mp4", tmp / f"cache-{name}")
+                maxrss = peak["maxrss"]
+                peaks[(music, minutes)] = (peak["sum"], peak["one"], maxrss)
+                rows.append((name, n_shots, f"{peak['wall_s']:.1f}", peak["n"],
+                             f"{peak['sum'] / MIB:.0f}", f"{peak['one'] / MIB:.0f}",
+                             f"{maxrss / MIB:.0f}"))  # fmt: skip
+            s1, o1, m1 = peaks[(music, 1)]
+            s10, o10, m10 = peaks[(music, 10)]
+            rows.append(("  10 min / 1 min", "", "", "", f"{s10 / s1:.2f}", f"{o10 / o1:.2f}",
+                         f"{m10 / m1:.2f}"))  # fmt: skip
+    print(f"photo story at {SIZE[0]}x{SIZE[1]} {FPS} fps, {SHOT_S:.0f} s shots, "
+          f"tree sampled every {SAMPLE_S * 1e3:.0f} ms")  # fmt: skip
+    print(table(rows, ("story", "shots", "wall s", "max procs", "peak sum RSS MiB",
+                       "peak 1-proc RSS MiB", "ru_maxrss MiB")))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
