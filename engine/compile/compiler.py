@@ -127,7 +127,9 @@ class _Compiler:
                 name = f"speech_{shot.index}_{index}"  # unique scene-wide: the mix reads them all
                 inputs[name] = self.speech(action, self.scene.characters[action.who])
                 entry["speech"], entry["duration_s"] = name, None
-                entry["text"] = action.text if isinstance(action, Say) else action.lyrics
+                entry["text"] = (
+                    (action.text or action.transcript) if isinstance(action, Say) else action.lyrics
+                )
             elif isinstance(action, Pause | Idle | Emote | Look):
                 entry["duration_s"] = action.duration
             elif isinstance(action, Dance):

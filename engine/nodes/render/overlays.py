@@ -104,8 +104,11 @@ class OverlayTrack:
                 # Captions sit above the bottom label, or at the top when a title
                 # holds the bottom, so no two texts collide.
                 title_below = self.text.title and self.text.title.get("position") == "bottom"
+                label_below = self.text.label.get("position", "bottom-right").startswith("bottom")
                 anchor = "top" if title_below else "bottom"
-                margin = 0.05 if title_below else 0.11
+                margin = 0.05
+                if not title_below and label_below:  # clear the label's plate
+                    margin = (self.h - self.label.xy[1]) / self.h + 0.015
                 layers.append(
                     text_overlay(
                         words, self.w, self.h, anchor=anchor, size_frac=size, margin_frac=margin

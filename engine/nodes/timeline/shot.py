@@ -8,6 +8,7 @@ neither. Shots begin and end on frame boundaries: n_frames = round(duration x fp
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 EMPTY_SHOT_S = 4.0  # a photo-story shot with no actions and no duration
@@ -77,15 +78,45 @@ CAPTION_MAX_S = 5.0
 CAPTION_HOLD_S = 0.3
 
 
+def _plain(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum())
+
+
 def written_words(words: list[tuple[float, float, str]], text: str | None) -> list:
-    """The timed words with their spelling as written (punctuation, capitals) when the
-    line's text splits into the same number of words; else as the speech engine gave them."""
-    if not text:
+    """The line's words as written (punctuation, capitals, every word), timed.
+
+    The speech engine's words can differ from the text (espeak says "it is" as one
+    word event; the aligner lower-cases). Written tokens are matched to timed
+    words in order; a token with no match takes the time between its neighbours.
+    """
+    tokens = (text or "").split()
+    if not tokens or not words:
         return words
-    tokens = text.split()
-    if len(tokens) != len(words):
-        return words
-    return [(start, end, token) for (start, end, _), token in zip(words, tokens, strict=True)]
+    matcher = difflib.SequenceMatcher(
+        a=[_plain(t) for t in tokens], b=[_plain(w) for _, _, w in words], autojunk=False
+    )
+    times: list[tuple[float, float] | None] = [None] * len(tokens)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            start, end, _ = words[block.b + k]
+            times[block.a + k] = (start, end)
+    # Unmatched tokens share the gap between the nearest matched neighbours.
+    i = 0
+    while i < len(tokens):
+        if times[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(tokens) and times[j] is None:
+            j += 1
+        lo = times[i - 1][1] if i > 0 else words[0][0]
+        hi = times[j][0] if j < len(tokens) else words[-1][1]
+        hi = max(hi, lo)
+        step = (hi - lo) / (j - i)
+        for k in range(i, j):
+            times[k] = (lo + (k - i) * step, lo + (k - i + 1) * step)
+        i = j
+    return [(t[0], t[1], token) for t, token in zip(times, tokens, strict=True)]
 
 
 def caption_cues(

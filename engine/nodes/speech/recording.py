@@ -1,0 +1,30 @@
+"""A supplied recording as a spoken line: its audio and, when possible, its timings.
+
+With an English transcript, pocketsphinx forced alignment gives phoneme and word
+times (and refuses a transcript that does not fit the audio). Without one, or
+in another language, the line has no phonemes: the mouth then follows the
+learned audio → viseme model (``engine.nodes.speech.learned``).
+"""
+
+from __future__ import annotations
+
+from engine.nodes.audio.decode import decode_audio
+from engine.nodes.speech.align import align, check_audio
+from engine.nodes.speech.tts import Speech
+
+RECORDING_SR_HZ = 16000  # what the aligner and the learned model read
+
+
+def recorded_speech(path: str, transcript: str | None, language: str | None) -> Speech:
+    """Decode ``path`` to mono 16 kHz and time its words when the transcript allows.
+
+    Raises (one line, with a hint): an undecodable file (AssetError), silent or
+    clipped audio, or a transcript that does not match the audio (SpeechError).
+    """
+    audio = decode_audio(path, RECORDING_SR_HZ).mean(axis=1)
+    check_audio(audio, RECORDING_SR_HZ)
+    english = (language or "en-us").lower().startswith("en")
+    if transcript and transcript.strip() and english:
+        timed = align(audio, RECORDING_SR_HZ, transcript)
+        return Speech(audio, RECORDING_SR_HZ, timed.phonemes, timed.words, "recording")
+    return Speech(audio, RECORDING_SR_HZ, [], [], "recording")
