@@ -37,7 +37,6 @@ from engine.spec.model import (
 )
 
 DEFAULT_VOICE = TtsVoice(tts="en-us")
-DEFAULT_BPM = 120.0
 CARD_BACKGROUND = (16, 16, 20)
 IMAGE_MAX_SIDE = 4096
 
@@ -66,6 +65,8 @@ class _Compiler:
         self.graph = graph
         self.out = scene.output
         self.voices: dict[str, dict] = {}
+        self.timings: list[str] = []  # shot.timing keys of the segments so far, in play order
+        self.styles: set[str] = set()
 
     def add(self, kind: str, params: dict, inputs: dict | None = None, **kw) -> str:
         version = registry.get(kind).version
@@ -114,12 +115,25 @@ class _Compiler:
         }
         return self.add("audio.decode", params, label=music.file.rel, cost=0.5)
 
+    def music_analysis(self, shot: Shot) -> str:
+        music = self.music()
+        if music is None:
+            raise UnsupportedError(
+                f"shot {shot.index + 1}: a dance to a style or in bars needs music",
+                hint="add music: {file: ..., licence: ...}, or dance to a motion: file",
+            )
+        params = {"sr_hz": self.out.sample_rate, "bpm_hint": self.scene.music.bpm}
+        return self.add("music.analyse", params, {"music": music}, label="beats", cost=2.0)
+
+    def motion(self, asset: Asset) -> str:
+        params = {"path": str(asset.path), "sha256": file_sha256(asset.path)}
+        return self.add("motion.file", params, label=asset.rel, cost=5.0)
+
     # -- shots ------------------------------------------------------------
 
     def action_plan(self, shot: Shot) -> tuple[list[dict], dict[str, str]]:
         """Each action as timing params, and the speech nodes it needs."""
         actions, inputs = [], {}
-        bpm = (self.scene.music.bpm if self.scene.music else None) or DEFAULT_BPM
         for index, action in enumerate(shot.actions):
             kind = type(action).__name__.lower()
             entry = {"kind": kind, "at": action.at, "duration_s": 0.0, "speech": None, "text": None}
@@ -133,8 +147,12 @@ class _Compiler:
             elif isinstance(action, Pause | Idle | Emote | Look):
                 entry["duration_s"] = action.duration
             elif isinstance(action, Dance):
-                beats = action.beats or (action.bars or 8) * 4
-                entry["duration_s"] = action.duration or beats * 60.0 / bpm
+                entry |= {"duration_s": action.duration, "beats": action.beats, "bars": action.bars}
+                if action.motion is not None:
+                    entry["motion"] = f"motion_{shot.index}_{index}"
+                    inputs[entry["motion"]] = self.motion(action.motion)
+                if action.motion is None or action.beats or action.bars or action.fit_to_beats:
+                    inputs["music_analysis"] = self.music_analysis(shot)
             actions.append(entry)
         return actions, inputs
 
@@ -149,11 +167,17 @@ class _Compiler:
         }
         return self.add("shot.timing", params, inputs, label=f"shot {shot.index + 1}", cost=0.01)
 
-    def faces(self, shot: Shot, photo: Asset) -> tuple[dict, dict[str, str]]:
-        """The shot's picture when its cast is animated on their own photo."""
-        image = self.image(photo, zoom_max=None)
+    def cast_picture(self, shot: Shot, photo: Asset) -> tuple[dict, dict[str, str]]:
+        """The shot's picture when its cast perform on their own photo.
+
+        Each cast member's face is animated (speech, expressions, glances, or idle
+        breathing and blinks) unless they only dance; a dancer's body is rigged and
+        posed by the choreographer or a reference motion, over the photo with the
+        person removed. The face is drawn first, so a dancer can keep talking.
+        """
+        image = self.image(photo, zoom_max=max(shot.camera.zoom))
         inputs = {"picture": image}
-        characters = []
+        faces, dancers = [], []
         for name in shot.cast:
             ch = self.scene.characters[name]
             if ch.photo is None or ch.photo.path != photo.path:
@@ -162,36 +186,93 @@ class _Compiler:
                     "photos; this version animates one photo per shot",
                     hint="put characters of different photos in separate shots",
                 )
-            selection = list(ch.face) if isinstance(ch.face, tuple) else ch.face
-            find = self.add(
-                "face.find",
-                {"photo_name": photo.rel, "selection": selection},
-                {"photo": image},
-                label=f"{name}: {photo.rel}",
-                cost=0.3,
+            mine = [a for a in shot.actions if getattr(a, "who", None) == name]
+            dances = [a for a in mine if isinstance(a, Dance)]
+            if len(dances) < len(mine) or not mine:
+                faces.append(self.face(shot, name, photo, image, inputs))
+            if dances:
+                dancers.append(self.dancer(shot, name, photo, image, inputs))
+        if len(dancers) > 1:
+            raise UnsupportedError(
+                f"shot {shot.index + 1}: {len(dancers)} dancers from one photo",
+                hint="this version rigs one dancer per shot; give each dancer a shot",
             )
-            rig = self.add(
-                "face.rig",
-                {"out_size": [self.out.width, self.out.height]},
-                {"photo": image, "face": find},
-                label=name,
-                cost=0.3,
-            )
-            inputs[f"rig_{name}"] = rig
-            characters.append(
-                {
-                    "rig": f"rig_{name}",
-                    "seed": _seed(self.out.seed, name, shot.index),
-                    "actions": self.face_actions(shot, name, inputs),
-                }
-            )
-        return {"kind": "talking", "input": "picture", "characters": characters}, inputs
+        # A dance follows the music, so it needs to know when its shot starts: the
+        # timings of every earlier segment (this shot's own timing is the last one).
+        timeline = (
+            {f"before_{i}": key for i, key in enumerate(self.timings[:-1])} if dancers else {}
+        )
+        inputs |= timeline
+        picture = {
+            "kind": "character",
+            "input": "picture",
+            "faces": faces,
+            "dancer": dancers[0] if dancers else None,
+            "before": list(timeline),
+        }
+        return picture, inputs
+
+    def face(self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict) -> dict:
+        ch = self.scene.characters[name]
+        selection = list(ch.face) if isinstance(ch.face, tuple) else ch.face
+        find = self.add(
+            "face.find",
+            {"photo_name": photo.rel, "selection": selection},
+            {"photo": image},
+            label=f"{name}: {photo.rel}",
+            cost=0.3,
+        )
+        rig = self.add(
+            "face.rig", {"out_size": None}, {"photo": image, "face": find}, label=name, cost=0.3
+        )
+        inputs[f"face_{name}"] = rig
+        return {
+            "rig": f"face_{name}",
+            "seed": _seed(self.out.seed, name, shot.index),
+            "actions": self.face_actions(shot, name, inputs),
+        }
+
+    def dancer(self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict) -> dict:
+        ch = self.scene.characters[name]
+        found = self.add(
+            "body.find",
+            {"photo_name": photo.rel, "person": ch.body.person, "mode": ch.body.mode},
+            {"photo": image},
+            label=f"{name}: {photo.rel}",
+            cost=0.5,
+        )
+        rig = self.add("body.rig", {}, {"photo": image, "body": found}, label=name, cost=3.0)
+        inputs[f"body_{name}"] = rig
+        dances = []
+        for index, action in enumerate(shot.actions):
+            if isinstance(action, Dance) and action.who == name:
+                motion = f"motion_{shot.index}_{index}" if action.motion else None
+                if motion:
+                    inputs[motion] = self.motion(action.motion)
+                if action.style or action.moves or action.fit_to_beats:
+                    inputs["music_analysis"] = self.music_analysis(shot)
+                dances.append(
+                    {
+                        "index": index,
+                        "style": action.style,
+                        "moves": list(action.moves) if action.moves else None,
+                        "motion": motion,
+                        "fit_to_beats": action.fit_to_beats,
+                        "energy": action.energy,
+                        "reviewed": self.scene.ethics.cultural_review is not None,
+                    }
+                )
+        return {
+            "rig": f"body_{name}",
+            "seed": _seed(self.out.seed, name, shot.index),
+            "dances": dances,
+        }
 
     def face_actions(self, shot: Shot, name: str, inputs: dict) -> list[dict]:
         """This character's actions in the shot, as the face animation reads them."""
         actions = []
         for index, action in enumerate(shot.actions):
-            if action.who != name or isinstance(action, Pause):
+            if action.who != name or isinstance(action, Pause | Dance):
                 continue
             entry = {"index": index, "kind": type(action).__name__.lower()}
             if isinstance(action, Say | Sing):
@@ -220,7 +301,7 @@ class _Compiler:
             for name in shot.cast:
                 photo = self.scene.characters[name].photo
                 if photo is not None:
-                    return self.faces(shot, photo)
+                    return self.cast_picture(shot, photo)
         if isinstance(background, Asset):
             image = self.image(background, max(shot.camera.zoom))
             return {"kind": "image", "input": "picture"}, {"picture": image}
@@ -299,23 +380,19 @@ class _Compiler:
 
     def compile(self) -> Compiled:
         scene = self.scene
-        for shot in scene.shots:
-            if any(isinstance(action, Dance) for action in shot.actions):
-                raise UnsupportedError(
-                    f"shot {shot.index + 1}: dancing is not rendered by this version yet",
-                    hint="leave out the dance action for now",
-                )
         timings: list[str] = []
         segments: list[str] = []
         label = scene.ethics.label
         if label.opening_card > 0:
             t, s = self.card(label.text, label.opening_card, (None, None), "opening card")
             timings.append(t)
+            self.timings.append(t)
             segments.append(s)
         previous = None
         for shot in scene.shots:
             timing = self.timing(shot)
             timings.append(timing)
+            self.timings.append(timing)
             segments.append(self.segment(shot, timing, previous, poster=not previous))
             previous = shot
         credits = scene.ethics.credits

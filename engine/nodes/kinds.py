@@ -128,4 +128,50 @@ def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The animation mesh of one face, fitted to the output frame (prepare once, apply many)."""
     from engine.nodes.animate import build_face_rig
 
-    return build_face_rig(inputs["photo"], inputs["face"]["landmarks"], tuple(params["out_size"]))
+    size = params.get("out_size")
+    return build_face_rig(
+        inputs["photo"], inputs["face"]["landmarks"], tuple(size) if size else None
+    )
+
+
+@node("music.analyse", version=1)
+def music_analyse(params: dict, inputs: dict, ctx: NodeContext):
+    """Tempo, beats, bars, sections and energy of the music, from where the video starts it."""
+    from engine.nodes.music.analyse import analyse
+
+    return analyse(inputs["music"].mean(axis=1), params["sr_hz"], params.get("bpm_hint"))
+
+
+@node("body.find", version=1)
+def body_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
+    """The chosen person's 33 keypoints and mask, and the body mode the photo allows."""
+    from engine.nodes.body.select import body_extent, check_body_mode, person_pose
+
+    pose = person_pose(inputs["photo"], params["person"], params["photo_name"])
+    mode = params["mode"]
+    if mode == "auto":
+        mode = body_extent(pose, params["photo_name"])
+    else:
+        check_body_mode(pose, mode, params["photo_name"])
+    return {"pose": pose, "mode": mode}
+
+
+@node("body.rig", version=1)
+def body_rig(params: dict, inputs: dict, ctx: NodeContext):
+    """The rigged body of one person in a photo: mesh, skinning, layers, background plate."""
+    from engine.nodes.rig import build_body_rig
+
+    found = inputs["body"]
+    return build_body_rig(inputs["photo"], found["pose"], found["mode"])
+
+
+@node("motion.file", version=1)
+def motion_file(params: dict, inputs: dict, ctx: NodeContext):
+    """A pose track from a reference video (markerless capture) or a BVH file."""
+    if params["path"].lower().endswith(".bvh"):
+        from engine.nodes.motion.bvh import import_bvh
+
+        return import_bvh(params["path"])
+    from engine.nodes.motion.from_video import motion_from_video
+
+    return motion_from_video(params["path"])

@@ -23,15 +23,23 @@ def _picture(spec: dict, inputs: dict) -> np.ndarray:
     return solid(tuple(spec["rgb"]))
 
 
-def _talking(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
-    """Frame i of a shot whose cast speak and move on their own photo."""
+def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
+    """Frame i of a shot whose cast talk, emote and dance on their own photo."""
+    from engine.nodes.render.dancing import PerformerPicture, dancer_tracks
     from engine.nodes.render.talking import TalkingPicture, character_controls
 
-    rigs, controls = [], []
-    for character in spec["characters"]:
-        rigs.append(inputs[character["rig"]])
-        controls.append(character_controls(character, layout, inputs, fps))
-    return TalkingPicture(inputs[spec["input"]], rigs, controls)
+    photo = inputs[spec["input"]]
+    talking = None
+    if spec["faces"]:
+        rigs = [inputs[face["rig"]] for face in spec["faces"]]
+        controls = [character_controls(face, layout, inputs, fps) for face in spec["faces"]]
+        talking = TalkingPicture(photo, rigs, controls)
+    dancer = spec.get("dancer")
+    if dancer is None:
+        return PerformerPicture(photo, talking, None, None, None)
+    start_s = sum(inputs[name]["timing"].duration_s for name in spec["before"])
+    angles, root = dancer_tracks(dancer, layout, inputs, fps, start_s)
+    return PerformerPicture(photo, talking, inputs[dancer["rig"]], angles, root)
 
 
 def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
@@ -49,8 +57,8 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
     timing = layout["timing"]
     fps = params["fps"]
     picture_spec = params["picture"]
-    if picture_spec["kind"] == "talking":
-        picture = _talking(picture_spec, inputs, layout, fps)
+    if picture_spec["kind"] == "character":
+        picture = _performers(picture_spec, inputs, layout, fps)
     else:
         still = _picture(picture_spec, inputs)
         picture = lambda _i: still  # noqa: E731

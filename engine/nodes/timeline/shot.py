@@ -148,6 +148,22 @@ def caption_cues(
     return timed
 
 
+DEFAULT_DANCE_BARS = 8
+
+
+def dance_length_s(action: dict, inputs: dict) -> float:
+    """A dance without a duration lasts its bars or beats at the music's tempo, or as
+    long as its reference motion."""
+    music = inputs.get("music_analysis")
+    if action.get("motion") and not (action.get("beats") or action.get("bars")):
+        track = inputs[action["motion"]]
+        return track.n_frames / track.fps
+    if music is None:
+        raise ValueError("a dance measured in bars or beats needs the music's analysis")
+    beats = action.get("beats") or (action.get("bars") or DEFAULT_DANCE_BARS) * music.beats_per_bar
+    return beats * 60.0 / music.tempo_bpm
+
+
 def shot_layout(params: dict, inputs: dict) -> dict:
     """The ``shot.timing`` node: lay out a shot whose speech durations are now known.
 
@@ -163,6 +179,8 @@ def shot_layout(params: dict, inputs: dict) -> dict:
         duration = action["duration_s"]
         if action.get("speech"):
             duration = inputs[action["speech"]].duration_s
+        elif duration is None and action["kind"] == "dance":
+            duration = dance_length_s(action, inputs)
         actions.append({"kind": action["kind"], "duration_s": duration, "at": action.get("at")})
     timing = shot_timing(
         actions, params.get("explicit_s"), params["fps"], transition_s=params.get("transition_s", 0)

@@ -1,0 +1,116 @@
+"""A performer on their own photo: the face talks, the body dances, per frame.
+
+The dance of a shot becomes a bone-angle track in the shared skeleton
+(``engine.nodes.motion.skeleton``): from the choreographer (a style or explicit
+moves, on the music's beats at the shot's place in the music) or from a
+reference motion (video or BVH, optionally time-stretched onto the beats). The
+body rig applies it with the photo's own bone lengths, easing in from and out
+to the photo's rest pose so a shot never starts with a jump.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.nodes.motion.skeleton import N_BONES
+
+EASE_S = 0.3  # from rest into the dance and back
+
+
+def _wrap(a: np.ndarray) -> np.ndarray:
+    return (a + np.pi) % (2 * np.pi) - np.pi
+
+
+def _fill(track, n_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """A pose track at ``fps``, looped or cut to ``n_frames``: (angles, root)."""
+    from engine.nodes.motion.retime import resample
+
+    if abs(track.fps - fps) > 1e-6:
+        track = resample(track, fps)
+    reps = -(-n_frames // max(1, track.n_frames))
+    angles = np.tile(track.angles, (reps, 1))[:n_frames]
+    root = np.tile(track.root, (reps, 1))[:n_frames]
+    return angles, root
+
+
+def dance_track(
+    dance: dict, inputs: dict, start_s: float, duration_s: float, fps: float, rig, seed: int
+):
+    """(angles (n, N_BONES), root (n, 2)) of one dance action, n = its frames."""
+    n = max(1, round(duration_s * fps))
+    analysis = inputs.get("music_analysis")
+    if dance.get("motion"):
+        track = inputs[dance["motion"]]
+        if dance.get("fit_to_beats"):
+            from engine.nodes.motion.retime import fit_to_beats
+
+            beats = analysis.beats_s - start_s
+            track = fit_to_beats(track, beats[beats >= 0], fps=fps)
+        return _fill(track, n, fps)
+    from engine.nodes.motion.choreo import choreograph
+
+    track = choreograph(
+        analysis,
+        style=dance.get("style"),
+        moves=dance.get("moves"),
+        start_s=start_s,
+        duration_s=duration_s,
+        fps=fps,
+        seed=seed,
+        body=rig.mode,
+        energy=dance.get("energy"),
+        reviewed=dance.get("reviewed", False),
+    )
+    return _fill(track, n, fps)
+
+
+def dancer_tracks(spec: dict, layout: dict, inputs: dict, fps: float, shot_start_s: float):
+    """(angles (n_frames, N_BONES), root (n_frames, 2)) for the whole shot."""
+    rig = inputs[spec["rig"]]
+    timing = layout["timing"]
+    n = timing.n_frames
+    rest = np.asarray(rig.rest_angles, np.float64)
+    angles = np.repeat(rest[None], n, axis=0)
+    root = np.zeros((n, 2))
+    times = {a.index: a for a in timing.actions}
+    ease = max(1, round(EASE_S * fps))
+    for dance in spec["dances"]:
+        at = times[dance["index"]]
+        lo = round(at.start_s * fps)
+        hi = min(n, lo + max(1, round((at.end_s - at.start_s) * fps)))
+        if hi <= lo:
+            continue
+        target, offset = dance_track(
+            dance, inputs, shot_start_s + at.start_s, (hi - lo) / fps, fps, rig, spec["seed"]
+        )
+        k = np.arange(hi - lo)
+        weight = np.minimum(1.0, np.minimum((k + 1) / ease, (hi - lo - k) / ease))[:, None]
+        weight = weight * weight * (3 - 2 * weight)  # smoothstep
+        angles[lo:hi] = rest + weight * _wrap(target[: hi - lo] - rest)
+        root[lo:hi] = weight * offset[: hi - lo]
+    assert angles.shape[1] == N_BONES
+    return angles.astype(np.float32), root.astype(np.float32)
+
+
+@dataclass
+class PerformerPicture:
+    """Frame i: the photo with every face at its controls, then the dancer posed."""
+
+    photo: np.ndarray
+    talking: object | None  # a TalkingPicture, or None when no face is animated
+    rig: object | None
+    angles: np.ndarray | None
+    root: np.ndarray | None
+
+    def __post_init__(self):
+        self.out = np.empty_like(self.photo)
+
+    def __call__(self, i: int) -> np.ndarray:
+        texture = self.talking(i) if self.talking is not None else self.photo
+        if self.rig is None:
+            return texture
+        from engine.nodes.rig import render_dance_frame
+
+        return render_dance_frame(self.rig, texture, self.angles[i], self.root[i], self.out)
