@@ -1,7 +1,7 @@
 """One talking-photo frame: mouth interior, then the face mesh over it.
 
-Per frame: copy the rest frame (the photo placed in the frame; triangles no
-control moves are never drawn again), draw the mouth interior where the lips
+Per frame: copy the rest frame (the photo placed in the frame; triangles whose
+vertices are all within ``MOVED_PX`` of rest this frame are not drawn again), draw the mouth interior where the lips
 have opened, then rasterise the moving triangles from the photo to their
 deformed places with ``engine.nodes.warp.raster.rasterise``. While the mouth
 opens, the triangles inside the inner lips are drawn first, under the
@@ -11,13 +11,17 @@ triangle maps a pixel to itself, so the frame is the photo.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from engine.errors import NodeError
 from engine.nodes.animate.deform import as_controls, deform
 from engine.nodes.animate.mouth import draw_mouth_interior, mouth_alpha
 from engine.nodes.animate.rig import FaceRig
-from engine.nodes.warp.raster import rasterise
+from engine.nodes.warp.raster import outline_edges, rasterise
+
+MOVED_PX = 0.05  # a vertex closer than this to rest changes no pixel by more than ~1 level
 
 
 def rest_frame(rig: FaceRig, photo: np.ndarray) -> np.ndarray:
@@ -55,18 +59,50 @@ def render_face_frame(
     dst = deform(rig, c)
     out[...] = rest_frame(rig, photo) if background is None else background
     alpha = mouth_alpha(rig, dst)
-    moving = rig.moving_tris
+    moving = moved_tris(rig, dst)
     mouth = rig.mouth_tris & moving
+    whole, lips = _edge_flags(rig)
     if alpha <= 0.0:
-        _draw(rig, photo, dst, moving, out)
+        _draw(rig, photo, dst, moving, whole, out)
         return out
     if alpha < 1.0:
-        _draw(rig, photo, dst, mouth, out)  # the photo's lip seam, fading out
+        _draw(rig, photo, dst, mouth, whole, out)  # the photo's lip seam, fading out
     draw_mouth_interior(out, rig, dst, c, alpha)
-    _draw(rig, photo, dst, moving & ~mouth, out)
+    _draw(rig, photo, dst, moving & ~mouth, lips, out)
     return out
 
 
-def _draw(rig: FaceRig, photo: np.ndarray, dst: np.ndarray, which: np.ndarray, out) -> None:
+def moved_tris(rig: FaceRig, dst: np.ndarray) -> np.ndarray:
+    """(T,) bool: triangles with a vertex more than ``MOVED_PX`` from rest in ``dst``.
+
+    The others are where they are in the rest frame, which already holds them;
+    a head turn moves the face and the inner ring, not the frame's edges.
+    """
+    d = dst - rig.rest_pts
+    moved = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] > MOVED_PX * MOVED_PX
+    return moved[rig.triangles].any(1) & rig.moving_tris
+
+
+def _edge_flags(rig: FaceRig) -> tuple[np.ndarray, np.ndarray]:
+    """(T, 3) bool anti-alias flags: the whole mesh's outline, and the outline of the
+    mesh without the mouth triangles (its inner-lip edges lie soft over the interior).
+
+    Per-triangle flags from the whole mesh keep the seams between the triangles
+    drawn this frame and those left from the rest frame hard (no bleeding).
+    """
+    flags = _FLAGS.get(rig)
+    if flags is None:
+        tris = rig.triangles
+        lips = np.zeros(tris.shape, np.bool_)
+        lips[~rig.mouth_tris] = outline_edges(tris[~rig.mouth_tris])
+        flags = _FLAGS[rig] = (outline_edges(tris), lips)
+    return flags
+
+
+_FLAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _draw(rig: FaceRig, photo: np.ndarray, dst: np.ndarray, which, aa, out) -> None:
     if which.any():
-        rasterise(photo, rig.src_pts, dst, rig.triangles[which], out, rig.draw_order[which])
+        tris, order = rig.triangles[which], rig.draw_order[which]
+        rasterise(photo, rig.src_pts, dst, tris, out, order, aa_edges=aa[which])

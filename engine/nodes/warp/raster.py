@@ -46,6 +46,7 @@ def rasterise(
     order: np.ndarray | None = None,
     antialias: bool = True,
     parallel: bool = True,
+    aa_edges: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw a textured mesh into ``out`` in place.
 
@@ -67,17 +68,35 @@ def rasterise(
         Soft coverage along the mesh outline (see module docstring).
     parallel : bool
         Split output rows over threads (identical result to serial).
+    aa_edges : (T, 3) bool, optional
+        Which edges (k: vertex k -> k+1) of each triangle get soft coverage,
+        overriding ``antialias``; default: the mesh outline (``outline_edges``).
+        A caller drawing part of a mesh passes the whole mesh's flags, so cut
+        edges stay hard.
 
     Returns
     -------
     ``out``.
     """
     tex, src, dst, tris, seq = _prepare(texture, src_pts, dst_pts, triangles, out, order)
-    aa = _outline_edges(tris) if antialias else np.zeros(tris.shape, np.bool_)
+    aa = _edge_flags(tris, antialias, aa_edges)
     if len(seq):
         kernel = _raster_parallel if parallel else _raster_serial
         kernel(tex, src, dst, tris, seq, aa, out)
     return out
+
+
+def _edge_flags(tris: np.ndarray, antialias: bool, aa_edges) -> np.ndarray:
+    """(T, 3) bool anti-alias flags: given, the outline, or none."""
+    if aa_edges is None:
+        return _outline_edges(tris) if antialias else np.zeros(tris.shape, np.bool_)
+    aa = np.ascontiguousarray(aa_edges, np.bool_)
+    if aa.shape != tris.shape:
+        raise NodeError(
+            f"aa_edges must be {tris.shape} bool (one flag per triangle edge), got {aa.shape}",
+            kind="warp.raster",
+        )
+    return aa
 
 
 def outline_edges(triangles: np.ndarray) -> np.ndarray:
@@ -199,6 +218,22 @@ def _owns_tie(ex, ey):
 
 
 @nb.njit(cache=True)
+def _row_span(ex, ey, vx, vy, thr, fy, lo, hi):
+    """Narrow [lo, hi] (x px) to where edge (ex, ey) from vertex (vx, vy) passes on row fy.
+
+    e(x) = ex * (fy - vy) - ey * (x - vx) >= thr is one half-line in x.
+    """
+    a = ex * (fy - vy) + ey * vx
+    if ey > 0.0:
+        hi = min(hi, (a - thr) / ey)
+    elif ey < 0.0:
+        lo = max(lo, (a - thr) / ey)
+    elif a < thr - 1e-6:  # margin: the per-pixel test decides near-ties
+        return 1.0, 0.0
+    return lo, hi
+
+
+@nb.njit(cache=True)
 def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
     """Draw one triangle, rows [y_lo, y_hi) only."""
     w_out = out.shape[1]
@@ -233,9 +268,22 @@ def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
     tie2 = _owns_tie(ex2, ey2)
     sx0, sx1, sx2 = src[i0, 0], src[i1, 0], src[i2, 0]
     sy0, sy1, sy2 = src[i0, 1], src[i1, 1], src[i2, 1]
+    # Per-edge pass threshold on e_k: 0 for hard edges, -half a pixel for anti-aliased ones.
+    thr0 = -0.5 / inv_len0 if aa[0] else 0.0
+    thr1 = -0.5 / inv_len1 if aa[1] else 0.0
+    thr2 = -0.5 / inv_len2 if aa[2] else 0.0
     for y in range(y_min, y_max + 1):
         fy = float(y)
-        for x in range(x_min, x_max + 1):
+        # The row's span inside all three edges, widened by a pixel each way so float
+        # error never drops a pixel: the exact per-pixel test below still decides.
+        lo, hi = _row_span(ex0, ey0, px[0], py[0], thr0, fy, float(x_min), float(x_max))
+        lo, hi = _row_span(ex1, ey1, px[1], py[1], thr1, fy, lo, hi)
+        lo, hi = _row_span(ex2, ey2, px[2], py[2], thr2, fy, lo, hi)
+        if lo > hi:
+            continue
+        xs = max(x_min, int(math.floor(lo)) - 1)
+        xe = min(x_max, int(math.ceil(hi)) + 1)
+        for x in range(xs, xe + 1):
             fx = float(x)
             # Edge functions, positive inside: e_k = cross(edge_k, p - vertex_k).
             e0 = ex0 * (fy - py[0]) - ey0 * (fx - px[0])
@@ -328,10 +376,11 @@ def rasterise_reference(
     out: np.ndarray,
     order: np.ndarray | None = None,
     antialias: bool = True,
+    aa_edges: np.ndarray | None = None,
 ) -> np.ndarray:
     """Plain NumPy version of ``rasterise`` (one triangle at a time, vectorised over its pixels)."""
     tex, src, dst, tris, seq = _prepare(texture, src_pts, dst_pts, triangles, out, order)
-    aa = _outline_edges(tris) if antialias else np.zeros(tris.shape, np.bool_)
+    aa = _edge_flags(tris, antialias, aa_edges)
     texf = tex.astype(np.float64)
     h_tex, w_tex = tex.shape[:2]
     alpha_tex = texf[..., 3] / 255.0 if tex.shape[2] == 4 else np.ones((h_tex, w_tex))

@@ -145,3 +145,24 @@ def test_texture_alpha_and_bad_inputs():
         rasterise(tex, src, src, np.int32([(0, 1, 5)]), out)
     with pytest.raises(NodeError, match="out must be"):
         rasterise(tex, src, src, tri, np.zeros((4, 4, 4), np.uint8))
+
+
+def test_aa_edges_flags_match_reference_and_defaults(photo):
+    rng = np.random.default_rng(5)
+    h, w = photo.shape[:2]
+    pts, tris = grid_mesh(w, h, 6, 5)
+    dst = pts * 0.9 + rng.normal(0, 3.0, pts.shape).astype(np.float32) + 5
+    base = rng.integers(0, 256, (140, 170, 3), dtype=np.uint8)
+    outline = outline_edges(tris)
+    default = rasterise(photo, pts, dst, tris, base.copy())
+    assert np.array_equal(default, rasterise(photo, pts, dst, tris, base.copy(), aa_edges=outline))
+    hard = rasterise(photo, pts, dst, tris, base.copy(), antialias=False)
+    none = np.zeros(tris.shape, bool)
+    assert np.array_equal(hard, rasterise(photo, pts, dst, tris, base.copy(), aa_edges=none))
+    flags = rng.random(tris.shape) < 0.3  # soft inner edges too: the background shows through
+    got = rasterise(photo, pts, dst, tris, base.copy(), aa_edges=flags)
+    ref = rasterise_reference(photo, pts, dst, tris, base.copy(), aa_edges=flags)
+    assert np.abs(got.astype(int) - ref).max() <= 1
+    assert not np.array_equal(got, default)
+    with pytest.raises(NodeError, match="aa_edges must be"):
+        rasterise(photo, pts, dst, tris, base.copy(), aa_edges=flags[:3])
