@@ -62,7 +62,7 @@ def h264(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
         stream = out.add_stream("libx264", rate=25)
         stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        stream.options = {"crf": str(crf), "preset": "medium"}  # x264 defaults otherwise
         for f in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
                 out.mux(packet)
@@ -97,6 +97,8 @@ ATTACKS = {
     "+10% brightness": lambda f: brightness(f, 1.1),
     "-10% brightness": lambda f: brightness(f, 0.9),
     "CRF 28 + 0.5x": lambda f: h264(resize(f, 0.5), 28),
+    # The attacker's GOP starts at frame 0: read only P and B frames.
+    "CRF 28, frames 20+ (no I-frame)": lambda f: h264(f, 28)[20:],
 }
 
 
@@ -113,16 +115,16 @@ def run_ours(clips):
     embed_ms, psnrs, marked_clips = [], [], []
     for clip in clips:
         embed_frame(clip[0], PAYLOAD, KEY, 0)  # JIT and caches warm
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU time: the bench machine is shared
         marked = [embed_frame(f, PAYLOAD, KEY, i) for i, f in enumerate(clip)]
-        embed_ms.append((time.perf_counter() - t0) * 1e3 / len(clip))
+        embed_ms.append((time.process_time() - t0) * 1e3 / len(clip))
         psnrs.append(min(psnr_db(a, b) for a, b in zip(clip, marked, strict=True)))
         marked_clips.append(marked)
         for name, attack in ATTACKS.items():
             frames = attack(marked)
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             found = wd.detect(frames, KEY)
-            rows[name]["det_ms"].append((time.perf_counter() - t0) * 1e3 / len(frames))
+            rows[name]["det_ms"].append((time.process_time() - t0) * 1e3 / len(frames))
             rows[name]["raw"].append(np.mean(found.raw_bits == code))
             rows[name]["ecc"].append(np.mean(found.bits == bits))
             rows[name]["ok"] += int(found.found and found.payload == PAYLOAD)
@@ -138,7 +140,7 @@ def iwm_worker(path_in: str, path_out: str) -> None:
 
     data = np.load(path_in)
     frames, mode = data["frames"], str(data["mode"])
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     if mode == "embed":
         enc = WatermarkEncoder()
         enc.set_watermark("bits", [int(b) for b in data["bits"]])
@@ -146,7 +148,7 @@ def iwm_worker(path_in: str, path_out: str) -> None:
     else:
         dec = WatermarkDecoder("bits", 64)
         out = np.stack([np.array(dec.decode(f[..., ::-1].copy(), "dwtDct")) for f in frames])
-    ms = (time.perf_counter() - t0) * 1e3 / len(frames)
+    ms = (time.process_time() - t0) * 1e3 / len(frames)
     np.savez(path_out, out=out, ms=ms)
 
 

@@ -42,6 +42,7 @@ score mean 0.03, std 0.99, max 2.72; none reached 3.0; the CRC passed 0 times
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Iterable
@@ -124,12 +125,20 @@ def detect(
     """
     key = check_key(key)
     lumas = _lumas(frames, max_frames)
+    # Work where a nominal cell is at most CANON_CELL_PX: the pattern has no finer
+    # detail, and large frames get cheap.
+    scale = min(1.0, CANON_CELL_PX / cell_px(*lumas[0].shape))
+    if scale < 1.0:
+        lumas = [
+            cv2.resize(y, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for y in lumas
+        ]
     cell = cell_px(*lumas[0].shape)
     residuals = [_highpass(y, cell) for y in lumas]
     spectrum = _pilot_a_spectrum(key)
     period = search_period(residuals, spectrum)
     tiles = [fold(r, period) for r in residuals]
-    return read_tiles(tiles, key, threshold, period)
+    found = read_tiles(tiles, key, threshold, period)
+    return dataclasses.replace(found, period_px=(period[0] / scale, period[1] / scale))
 
 
 def read_tiles(

@@ -8,12 +8,15 @@ Per frame (H, W, 3) uint8:
    is enough to tell sky from foliage, and integer sums keep the kernel and its
    reference exactly equal.
 2. A perceptual mask on the block grid (NumPy, 14k blocks at 720p): the mean
-   gradient of each block, and the mean over its 3x3 block neighbourhood; the
-   smaller of the two times ``MASK_GAIN``, clipped to [AMP_MIN_LEVELS,
-   AMP_MAX_LEVELS] luma levels, times ``strength``. The minimum keeps a strong
-   bump in a textured block from spilling onto the flat block beside it (a halo
-   on sky next to a roofline shows). The map is then scaled down if its
-   expected error would put the frame below ``min_psnr_db``.
+   gradient of each block and its mean over the 3x3 block neighbourhood (24
+   px); the smaller of the two times ``MASK_GAIN``, clipped to
+   [AMP_MIN_LEVELS, AMP_MAX_LEVELS] luma levels, times ``strength``. Textured
+   areas hide a bump of several levels; flat areas (sky, skin, a grey card) get
+   at most AMP_MIN_LEVELS, also where they touch texture (the neighbourhood
+   mean alone spread 3-level bumps 24 px onto flat wall beside an edge). The
+   gain is higher than with 4x4 blocks (0.6) to keep the mark's energy. The
+   map is then scaled down if its expected error would put the frame below
+   ``min_psnr_db``.
 3. ``add_pattern``: per pixel, d = amp[block] * w(row) * (sign[cell] * w(col))
    + dither in float32, floored once to an int and added to R, G and B (so only
    luma changes), clipped. The row factor sign * w(col) is cached per payload,
@@ -47,7 +50,7 @@ from engine.nodes.ethics.watermark import (
 
 BLOCK_PX = 8  # mask resolution
 SAMPLE_PX = 2  # the activity pass reads every 2nd pixel of every 2nd row
-MASK_GAIN = 0.6  # levels of bump amplitude per level/px of mean gradient
+MASK_GAIN = 0.75  # levels of bump amplitude per level/px of mean gradient
 AMP_MIN_LEVELS = 0.6  # on flat areas: below one level, dithered
 AMP_MAX_LEVELS = 10.0
 DEFAULT_MIN_PSNR_DB = 40.5
@@ -113,10 +116,11 @@ def amplitude_map(
     hb, wb = activity.shape
     n_y = -(-np.minimum(BLOCK_PX, height - BLOCK_PX * np.arange(hb)) // SAMPLE_PX)
     n_x = -(-np.minimum(BLOCK_PX, width - BLOCK_PX * np.arange(wb)) // SAMPLE_PX)
-    # Two differences per sample, each spanning SAMPLE_PX px: levels per px.
-    mean_grad = activity / (2.0 * SAMPLE_PX * (n_y[:, None] * n_x[None, :]))
+    # |dx| + |dy| per sample, each difference spanning SAMPLE_PX px: levels per px.
+    mean_grad = activity / (SAMPLE_PX * (n_y[:, None] * n_x[None, :]))
     p = np.pad(mean_grad, 1, mode="edge")
     smooth = sum(p[i : i + hb, j : j + wb] for i in range(3) for j in range(3)) / 9.0
+    # The smaller of a block and its neighbourhood: no halo onto a flat block beside texture.
     grad = np.minimum(mean_grad, smooth)
     amp = strength * np.clip(MASK_GAIN * grad, AMP_MIN_LEVELS, AMP_MAX_LEVELS)
     # PSNR budget: mean squared luma change = bump power * mean amp**2 + dither noise.

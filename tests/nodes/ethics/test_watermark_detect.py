@@ -27,14 +27,14 @@ def _pan_clip(img, n_frames, px_per_frame):
     return frames
 
 
-def _h264(frames, crf):
+def _h264(frames, crf, preset="veryfast"):
     """Encode with libx264 at this CRF and decode back, in memory."""
     buf = io.BytesIO()
     with av.open(buf, "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=25)
         stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        stream.options = {"crf": str(crf), "preset": preset}
         for f in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
                 out.mux(packet)
@@ -85,6 +85,26 @@ def test_found_after_h264_crf_28(marked):
 def test_found_after_h264_crf_28_on_another_photo():
     clip = _pan_clip(skimage.data.coffee(), N_FRAMES, px_per_frame=0.5)
     _assert_found(_h264([embed_frame(f, PAYLOAD, KEY, i) for i, f in enumerate(clip)], 28))
+
+
+def _camera_move(img, n_frames, width=640, height=360):
+    """Pan 1 px/frame right and 0.5 px/frame down, zooming in 0.1%/frame: (N, H, W, 3)."""
+    big = cv2.resize(img, (int(width * 1.3),) * 2, interpolation=cv2.INTER_AREA)
+    frames = []
+    for i in range(n_frames):
+        zoom = 1.0 + 0.001 * i
+        m = np.array([[zoom, 0, -i * 1.0], [0, zoom, -i * 0.5 - 40]], dtype=np.float64)
+        frames.append(cv2.warpAffine(big, m, (width, height), flags=cv2.INTER_LINEAR))
+    return frames
+
+
+def test_found_in_p_and_b_frames_of_a_moving_camera_at_crf_28():
+    # x264 defaults (preset medium, keyint 250, B-frames): a 90-frame clip has its
+    # only I-frame at 0, so frames 20-70 are all predicted, and the camera has
+    # moved 20-70 px and zoomed 2-7% since the pattern was last coded whole.
+    clip = _camera_move(skimage.data.astronaut(), 90)
+    marked = [embed_frame(f, PAYLOAD, KEY, i) for i, f in enumerate(clip)]
+    _assert_found(_h264(marked, crf=28, preset="medium")[20:70])
 
 
 def test_found_after_half_size_downscale(marked):
