@@ -38,6 +38,7 @@ from engine.errors import AssetError
 
 WINDOW_SEC = 2.0  # the watermark detector needs about this much video
 MAX_WINDOWS = 12  # spread over the video; covers every frame up to ~13 s at 1 s hops
+DETECT_SIDE_PX = 360  # frames are shrunk to this short side first: ~4x faster at 720p
 FLAT_TEXTURE = 2.0  # mean |high-pass luma| (0-255 levels) below which a frame is flat
 PROVENANCE_PREFIX = "photoplay-provenance/"
 DEFAULT_KEY = 0x50504C59  # engine.compile.provenance.WATERMARK_KEY: public, fixed
@@ -101,7 +102,10 @@ def verify(
     embedded = _embedded_manifest(info["metadata"])
     c2pa_info = read_c2pa(path, anchors)
     key = _watermark_key(embedded, c2pa_info)
-    windows = scan_watermark(path, info, key)
+    # A C2PA hash that holds (or already fails) settles whether frames changed; then
+    # one window is enough to read the payload. Otherwise scan the whole video.
+    settled = c2pa_info is not None and c2pa_info.get("payload") is not None
+    windows = scan_watermark(path, info, key, max_windows=1 if settled else MAX_WINDOWS)
     return judge(path, embedded, c2pa_info, windows, manifests_dir)
 
 
@@ -201,14 +205,14 @@ def window_starts(n_frames: int, window: int, max_windows: int = MAX_WINDOWS) ->
 
     Beyond max_windows they are spread evenly (a long video is sampled, not scanned).
     """
-    if n_frames <= window:
+    if n_frames <= window or max_windows == 1:
         return [0]
     last = n_frames - window
     n = min(max_windows, int(np.ceil(last / (window / 2))) + 1)
     return sorted({int(round(s)) for s in np.linspace(0, last, n)})
 
 
-def scan_watermark(path: Path, info: dict, key: int) -> list[dict]:
+def scan_watermark(path: Path, info: dict, key: int, max_windows: int = MAX_WINDOWS) -> list[dict]:
     """Detect the watermark in 2-s windows: [{"t0", "t1", "found", "payload", "score", "flat"}]."""
     from engine.nodes.ethics.watermark_detect import detect
     from engine.nodes.output.probe import iter_frames
@@ -218,14 +222,18 @@ def scan_watermark(path: Path, info: dict, key: int) -> list[dict]:
     n_frames = info["video"]["n_frames"] or 0
     if n_frames <= 0:  # the container does not say: count by decoding
         n_frames = sum(1 for _ in iter_frames(path))
-    starts = window_starts(n_frames, window)
+    starts = window_starts(n_frames, window, max_windows)
     wanted: dict[int, list[int]] = {}  # frame index -> windows that need it
     for w, s in enumerate(starts):
         for i in range(s, min(s + window, n_frames)):
             wanted.setdefault(i, []).append(w)
     frames: list[list[np.ndarray]] = [[] for _ in starts]
     times: list[list[float]] = [[] for _ in starts]
+    last = max(wanted)
     for i, (t_sec, frame) in enumerate(iter_frames(path)):
+        if i > last:
+            break  # the rest of the video is not sampled: stop decoding
+        frame = _shrink(frame)
         for w in wanted.get(i, ()):
             frames[w].append(frame)
             times[w].append(t_sec)
@@ -245,6 +253,17 @@ def scan_watermark(path: Path, info: dict, key: int) -> list[dict]:
             }
         )
     return out
+
+
+def _shrink(frame: np.ndarray) -> np.ndarray:
+    """Area-downscale so the short side is DETECT_SIDE_PX (the mark survives 0.5x resizes)."""
+    import cv2
+
+    scale = DETECT_SIDE_PX / min(frame.shape[:2])
+    if scale >= 1.0:
+        return frame
+    size = (round(frame.shape[1] * scale), round(frame.shape[0] * scale))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
 def _texture(frame: np.ndarray) -> float:
