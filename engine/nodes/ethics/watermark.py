@@ -19,6 +19,25 @@ the cell) times its sign to the luma, scaled by a perceptual mask
 (watermark_embed). The same pattern is added to every frame: a fixed pattern
 is what H.264's motion-compensated coding keeps best, and it lets the detector
 read any window of frames without knowing where it starts.
+
+Why 64 cells, measured (x264 CRF 28, preset medium, default GOP, camera
+panning 1 px/frame with a 0.1%/frame zoom, 90-frame clips, windows of 50
+frames; pilot-B score, 3.0 needed):
+
+- 640x360, 64 cells (5.6 px): windows 0-50 / 20-70 / 40-90 scored 6.6 / 6.0 /
+  6.1 (astronaut), 8.0 / 6.4 / 4.5 (coffee), 7.8 / 6.1 / 5.1 (chelsea): found in
+  all, P/B-frame-only windows included. 32 cells: 5.9 / 4.7 / 4.5 and 5.6 /
+  5.2 / 5.2, with raw bit accuracy down from ~0.88 to ~0.78; two windows lost.
+- 1280x720, 64 cells: 6.3 / 4.2 / 3.6 (astronaut), 4.6 / 3.3 / 3.8 (coffee);
+  48 cells: 5.6 / 4.1 (lower). 40 and 32 cells were not found at all (tile as
+  tall as the frame: one copy per frame to fold, and the detector's period
+  search lost it). Per frame, the pattern at its fixed place keeps a pilot
+  z of 4-7 in P/B frames against 10-11 in the I-frame: x264 keeps refreshing
+  it, so larger cells buy no survival here and cost averaging.
+- Not solved: 720p marked, downscaled to 0.5x, *then* CRF 28 reads nothing
+  (5.6 px cells coded at 360p lose even the I-frame's copy, z 4.8), while
+  marking at 360p directly survives. A second, coarser carrier would be the
+  next thing to try.
 """
 
 from __future__ import annotations
