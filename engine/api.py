@@ -26,9 +26,18 @@ def installed_voices() -> Collection[str]:
     return frozenset(list_voices())
 
 
+def dance_styles() -> dict[str, str]:
+    from engine.nodes.motion.choreo import catalog
+
+    return catalog()
+
+
 def validate(doc_or_path: Document | str | os.PathLike, **options) -> Scene:
-    """``engine.spec.validate`` with the engine's catalogs (installed voices) filled in."""
+    """``engine.spec.validate`` with the engine's catalogs filled in: the installed
+    voices, and the dance styles with their cultural context (ceremonial and sacred
+    styles need a cultural review)."""
     options.setdefault("voice_catalog", installed_voices())
+    options.setdefault("style_catalog", dance_styles())
     return spec.validate(doc_or_path, **options)
 
 

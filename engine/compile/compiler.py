@@ -212,6 +212,18 @@ class _Compiler:
         }
         return picture, inputs
 
+    @staticmethod
+    def styles_of(action: Dance) -> set[str]:
+        """The dance styles a dance action draws on, for credits and provenance."""
+        if action.style:
+            return {action.style}
+        if action.moves:
+            from engine.nodes.motion.library import load_library
+
+            library = load_library()
+            return {library[m].style for m in action.moves if m in library}
+        return set()
+
     def face(self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict) -> dict:
         ch = self.scene.characters[name]
         selection = list(ch.face) if isinstance(ch.face, tuple) else ch.face
@@ -251,6 +263,7 @@ class _Compiler:
                     inputs[motion] = self.motion(action.motion)
                 if action.style or action.moves or action.fit_to_beats:
                     inputs["music_analysis"] = self.music_analysis(shot)
+                self.styles |= self.styles_of(action)
                 dances.append(
                     {
                         "index": index,
@@ -396,8 +409,9 @@ class _Compiler:
             segments.append(self.segment(shot, timing, previous, poster=not previous))
             previous = shot
         credits = scene.ethics.credits
+        styles = _style_origins(sorted(self.styles))
         t, s = self.card(
-            credits_text(scene, self.voices),
+            credits_text(scene, self.voices, styles),
             credits.duration,
             (credits.background, credits.colour),
             "credits",
@@ -438,7 +452,7 @@ class _Compiler:
             label="soundtrack",
             cost=1.0,
         )
-        record = manifest(scene, models=[], styles=[], voices=list(self.voices.values()))
+        record = manifest(scene, models=[], styles=styles, voices=list(self.voices.values()))
         seg_names = {f"s{i}": key for i, key in enumerate(segments)}
         video = self.add(
             "output.mux",
@@ -477,7 +491,15 @@ def _title(shot: Shot) -> dict | None:
     }
 
 
-def credits_text(scene: Scene, voices: dict) -> str:
+def _style_origins(styles: list[str]) -> list[dict]:
+    if not styles:
+        return []
+    from engine.nodes.motion.choreo import style_origins
+
+    return style_origins(styles)
+
+
+def credits_text(scene: Scene, voices: dict, styles: list[dict] | None = None) -> str:
     """The end card: photos and consent, voices, music, and the disclosure."""
     lines = [scene.title or "", scene.ethics.label.text, ""]
     for ch in scene.characters.values():
@@ -495,6 +517,8 @@ def credits_text(scene: Scene, voices: dict) -> str:
         lines.append(
             f"Voice: espeak-ng {voice['voice']}{'+' + voice['variant'] if voice['variant'] else ''}"
         )
+    for style in styles or []:
+        lines.append(f"Dance: {style['title']} ({style['context']}). {style['origin']}")
     if scene.music:
         music = scene.music.file
         lines.append(f"Music: {music.rel} ({music.licence or music.source or 'licence not given'})")

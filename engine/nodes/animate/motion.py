@@ -55,13 +55,25 @@ def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
     return np.stack([np.convolve(pad[:, c], taps, mode="valid") for c in range(x.shape[1])], 1)
 
 
+WANDER_SPAN_S = 60.0  # normalise the noise over at least this long, whatever the clip length
+
+
 def _wander(rng: np.random.Generator, n_frames: int, fps: float, period_s: float) -> np.ndarray:
-    """(n_frames,) smooth noise with unit standard deviation, wandering every ~period_s."""
+    """(n_frames,) smooth noise with unit standard deviation, wandering every ~period_s.
+
+    The noise is drawn and normalised over at least WANDER_SPAN_S: normalising a
+    short clip's own few wanders by their tiny spread would blow them up (a 2 s
+    clip once got a 16 degree head roll).
+    """
     if n_frames == 0:
         return np.zeros(0)
-    x = _smooth(rng.standard_normal(n_frames + 1), period_s * fps / 2.5)[:n_frames]
+    span = max(n_frames + 1, int(WANDER_SPAN_S * fps))
+    sigma = period_s * fps / 2.5
+    margin = int(3 * sigma) + 1  # drop the ends, where edge padding lets one sample dominate
+    x = _smooth(rng.standard_normal(span + 2 * margin), sigma)[margin : margin + span]
     sd = float(x.std())
-    return x / sd if sd > 1e-9 else x
+    x = x / sd if sd > 1e-9 else x
+    return x[:n_frames]
 
 
 def blink_times(duration_s: float, seed: int, rate_per_min: float = 20.0) -> list[float]:

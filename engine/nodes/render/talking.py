@@ -15,10 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.nodes.animate import motion
+from engine.nodes.animate.controls import SLOT
 from engine.nodes.animate.render import render_face_frame, rest_frame
 from engine.nodes.speech.visemes import viseme_track
 
 MOOD_INTENSITY = 0.5  # a line's mood shows more softly than an explicit emote
+SETTLE_S = 0.8  # head and gaze ease in from rest over the start of a shot
+SETTLING = [SLOT[name] for name in ("yaw", "pitch", "roll", "nod", "gaze_x", "gaze_y")]
 
 
 def _place(track: np.ndarray, start_frame: int, n_frames: int) -> np.ndarray:
@@ -85,7 +88,7 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
             )
     seed = spec["seed"]
     energy = motion.speech_energy(voice, 16000, fps, n) if voice.any() else None
-    return motion.face_controls(
+    controls = motion.face_controls(
         n,
         fps,
         visemes=visemes,
@@ -98,6 +101,10 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
         mouth_strength=strengths["mouth"],
         eyes_strength=strengths["eyes"],
     )
+    # Every shot opens on the photo itself: head and gaze ease in from rest.
+    ramp = np.clip(np.arange(n) / max(1.0, SETTLE_S * fps), 0, 1)
+    controls[:, SETTLING] *= (ramp * ramp * (3 - 2 * ramp))[:, None]
+    return controls
 
 
 def _mix_voice(voice: np.ndarray, speech, start_s: float) -> None:
