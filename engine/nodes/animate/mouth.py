@@ -1,16 +1,28 @@
-"""The inside of the mouth, drawn where a closed-mouth photo has none.
+"""The inside of the mouth where the lips part further than in the photo.
 
 Drawn into the frame before the face mesh, whose triangles inside the inner
 lips are left out, so the lips (anti-aliased along that edge by the
-rasteriser) lie over it. It is a dark cavity bounded by the deformed inner
-lip contour, upper teeth in a band under the upper lip, lower teeth above the
-lower lip once the jaw is well open, and a tongue that rises behind the upper
-teeth for L and TH. Colours come from the photo (``FaceRig.palette``): the
-cavity from the lips, the teeth from the skin's white balance, so a greyscale
-or sepia photo gets grey or warm teeth.
+rasteriser) lie over it. Two cases, told apart by the photo's own inner-lip
+gap (``photo_mouth_open``):
 
-``mouth_alpha`` fades it in over the first few px of opening, so a closed
-mouth (jaw_open ~ 0) shows the photo's own lips and nothing else.
+* An open mouth in the photo (a smile with teeth): its own interior is kept.
+  The opening is split along the line between the upper and lower teeth (the
+  darkest row between the lips); the upper part rides on the upper lip, the
+  lower part on the lower lip (the jaw), each drawn from the photo with
+  ``rasterise``, and the split fades into a dark cavity only as far as the
+  opening grows beyond the photo's gap.
+* A closed mouth: a synthetic interior in the photo's colours
+  (``FaceRig.palette``): a dark, warm cavity, lighter near the lips and
+  darker at the corners; upper teeth fixed to the skull (so the upper lip
+  hides their roots and the jaw reveals their edges), shaded darker towards
+  the sides and under the lip, sized to the mouth; the lower teeth's edges
+  in shadow above the lower lip once the jaw is well open; a tongue only for
+  L and TH (the ``tongue`` control).
+
+Each part is a smooth function of the pixel's place across the mouth
+(``a`` along the eye line) and below the upper lip (``b``), so edges are
+soft by about a pixel. ``mouth_alpha`` fades the whole interior in over the
+first few px of extra opening, so a mouth as open as in the photo is the photo.
 """
 
 from __future__ import annotations
@@ -20,8 +32,11 @@ import numpy as np
 
 from engine.nodes.animate.controls import SLOT
 from engine.nodes.animate.rig import FaceRig
+from engine.nodes.warp.raster import rasterise
 
 FADE_PX = (0.5, 3.0)  # extra inner-lip gap over which the interior fades in, frame px
+OPEN_GAP_IOD = 0.04  # photo's inner-lip gap over inter-ocular distance: above it, open
+SKULL = (33, 263, 133, 362, 168, 6)  # eye corners and nose bridge: move with the head only
 _SUB = 4  # cv2 fixed-point bits for sub-pixel polygon vertices
 
 
@@ -33,8 +48,16 @@ def inner_gap_px(rig: FaceRig, dst: np.ndarray) -> float:
 def mouth_alpha(rig: FaceRig, dst: np.ndarray) -> float:
     """Opacity of the interior in [0, 1]: 0 while the lips are as closed as in the photo."""
     extra = inner_gap_px(rig, dst) - rig.rest_gap_px
-    t = (extra - FADE_PX[0]) / (FADE_PX[1] - FADE_PX[0])
-    t = min(max(t, 0.0), 1.0)
+    return _smoothstep((extra - FADE_PX[0]) / (FADE_PX[1] - FADE_PX[0]))
+
+
+def photo_mouth_open(rig: FaceRig) -> bool:
+    """Whether the photo's own lips are parted (teeth or a cavity to keep)."""
+    return rig.rest_gap_px > OPEN_GAP_IOD * rig.iod_px
+
+
+def _smoothstep(t):
+    t = np.clip(t, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
 
 
@@ -46,31 +69,45 @@ def _fill(shape, poly: np.ndarray) -> np.ndarray:
     return mask.astype(np.float32) * (1.0 / 255.0)
 
 
-def _ellipse(shape, centre, axes, angle_deg) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    c = tuple(int(round(v * (1 << _SUB))) for v in centre)
-    ax = tuple(max(1, int(round(v * (1 << _SUB)))) for v in axes)
-    cv2.ellipse(mask, c, ax, angle_deg, 0, 360, 255, -1, cv2.LINE_AA, shift=_SUB)
-    return mask.astype(np.float32) * (1.0 / 255.0)
+def _halves(poly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inner-lip loop (20, 2) -> upper (11, 2) 78 -> 308 and lower (11, 2) 78 -> 308."""
+    return poly[:11], np.vstack([poly[:1], poly[10:][::-1]])
 
 
-def _shrink_to_centre(pts: np.ndarray, factor: float) -> np.ndarray:
-    mid = 0.5 * (pts[0] + pts[-1])
-    return mid + factor * (pts - mid)
+def _skull_map(rig: FaceRig, dst: np.ndarray) -> np.ndarray:
+    """(2, 3) similarity taking rest px to this frame's px as the head (not the jaw) moves."""
+    ids = [rig.vertex(k) for k in SKULL]
+    m, _ = cv2.estimateAffinePartial2D(
+        rig.rest_pts[ids].astype(np.float32), dst[ids].astype(np.float32), method=cv2.LMEDS
+    )
+    return np.array([[1, 0, 0], [0, 1, 0]], np.float64) if m is None else m
+
+
+def _profile(ab: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """b at each a along a contour given as (K, 2) (a, b) points (interpolated, held at ends)."""
+    k = np.argsort(ab[:, 0], kind="stable")
+    return np.interp(a, ab[k, 0], ab[k, 1])
 
 
 def draw_mouth_interior(
-    out: np.ndarray, rig: FaceRig, dst: np.ndarray, controls: np.ndarray, alpha: float
+    out: np.ndarray,
+    rig: FaceRig,
+    dst: np.ndarray,
+    controls: np.ndarray,
+    alpha: float,
+    photo: np.ndarray | None = None,
 ) -> np.ndarray:
     """Blend the mouth interior into ``out`` (H, W, 3) uint8 in place; returns ``out``.
 
     dst: (V, 2) deformed vertices (``deform``); controls: (C,) the frame's controls
-    (``tongue`` raises the tongue); alpha: overall opacity (``mouth_alpha``).
+    (``tongue`` raises the tongue); alpha: overall opacity (``mouth_alpha``);
+    photo: the rig's (Hp, Wp, 3) uint8 photo, needed to keep an open mouth's own
+    teeth (without it every mouth gets the synthetic interior).
     """
     if alpha <= 0.0:
         return out
     h, w = out.shape[:2]
-    lips = dst[rig.inner_lips].astype(np.float64)  # 0..10 upper (78 -> 308), 11..19 lower
+    lips = dst[rig.inner_lips].astype(np.float64)
     x0 = max(int(np.floor(lips[:, 0].min())) - 2, 0)
     y0 = max(int(np.floor(lips[:, 1].min())) - 2, 0)
     x1 = min(int(np.ceil(lips[:, 0].max())) + 3, w)
@@ -79,54 +116,177 @@ def draw_mouth_interior(
         return out
     shape = (y1 - y0, x1 - x0)
     org = np.array([x0, y0], np.float64)
-    poly = lips - org
-    cavity = cv2.dilate(_fill(shape, poly), np.ones((3, 3), np.uint8))  # under the lips' AA edge
-
-    iod = rig.iod_px
-    u, v = rig.axis_u.astype(np.float64), rig.axis_v.astype(np.float64)
-    upper, lower = poly[:11], np.vstack([poly[10:], poly[:1]])  # lower runs 308 -> 78
-    gap = inner_gap_px(rig, dst)
-    centre = poly.mean(0)
-    pal = rig.palette
-
-    # cavity: darker towards the back (the middle), lighter near the lips
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float64)
-    half_w = max(0.5 * np.linalg.norm(poly[10] - poly[0]), 1.0)
-    half_h = max(0.5 * gap, 1.0)
-    ra = ((xs - centre[0]) * u[0] + (ys - centre[1]) * u[1]) / half_w
-    rb = ((xs - centre[0]) * v[0] + (ys - centre[1]) * v[1]) / half_h
-    shade = 0.7 + 0.3 * np.clip(ra * ra + rb * rb, 0.0, 1.0)
-    col = shade[..., None] * pal["cavity"][None, None, :]
-
-    # tongue: rests low, rises behind the upper teeth with the tongue control
-    tongue = float(np.clip(controls[SLOT["tongue"]], 0.0, 1.0))
-    lower_mid = poly[15]  # landmark 14
-    rise = (0.15 + 0.55 * tongue) * gap
-    t_centre = lower_mid - (0.1 * gap + rise * 0.5) * v
-    t_axes = (0.5 * half_w, max(0.2 * gap + 0.25 * rise, 1.0))
-    t_angle = float(np.degrees(np.arctan2(u[1], u[0])))
-    t_mask = _ellipse(shape, t_centre, t_axes, t_angle) * min(1.0, 0.6 + tongue)
-    t_shade = 0.8 + 0.2 * np.clip(1.0 - rb, 0.0, 1.0)  # lit from the front
-    col += t_mask[..., None] * (t_shade[..., None] * pal["tongue"] - col)
-
-    # upper teeth: a band under the upper lip, shaded at the sides and under the lip
-    teeth_h = min(0.06 * iod, 0.4 * gap + 0.01 * iod)
-    top = _shrink_to_centre(upper[2:9], 0.95)  # the corners droop with the jaw: no fangs
-    band = np.vstack([top, (top + teeth_h * v)[::-1]])
-    teeth = _fill(shape, band)
-    side = np.clip(1.0 - np.abs(ra) ** 2, 0.0, 1.0)  # teeth turn away into shadow
-    t_light = 0.6 + 0.4 * side
-    col += teeth[..., None] * (t_light[..., None] * pal["teeth"] - col)
-
-    # lower teeth: only once the jaw is well open
-    low_vis = float(np.clip((gap / iod - 0.12) / 0.12, 0.0, 1.0))
-    if low_vis > 0:
-        bottom = _shrink_to_centre(lower, 0.7)
-        lband = np.vstack([bottom, (bottom - 0.05 * iod * v)[::-1]])
-        lteeth = _fill(shape, lband) * (0.85 * low_vis)
-        col += lteeth[..., None] * (0.8 * t_light[..., None] * pal["teeth"] - col)
-
+    cavity = cv2.dilate(_fill(shape, lips - org), np.ones((3, 3), np.uint8))  # under the lip AA
+    own = photo is not None and photo_mouth_open(rig)
+    col = _interior_colour(rig, dst, controls, shape, org, synthetic=not own)
     a = (cavity * alpha)[..., None]
     patch = out[y0:y1, x0:x1].astype(np.float32)
     out[y0:y1, x0:x1] = np.clip(patch + a * (col - patch) + 0.5, 0, 255).astype(np.uint8)
+    if own:
+        layer = np.ascontiguousarray(out[y0:y1, x0:x1])
+        _draw_own_teeth(layer, org, rig, dst, photo)
+        patch = out[y0:y1, x0:x1].astype(np.float32)
+        keep = cavity[..., None]  # inside the lips only
+        out[y0:y1, x0:x1] = (patch + keep * (layer - patch) + 0.5).astype(np.uint8)
     return out
+
+
+def _interior_colour(rig: FaceRig, dst, controls, shape, org, synthetic=True) -> np.ndarray:
+    """(h, w, 3) float32 colour of the interior over the patch at ``org`` (frame px):
+    the cavity, and with ``synthetic`` the teeth and tongue too."""
+    u, v = rig.axis_u.astype(np.float64), rig.axis_v.astype(np.float64)
+    iod = rig.iod_px
+    pal = rig.palette
+    lip = pal["lip"].astype(np.float64)
+    upper, lower = _halves(dst[rig.inner_lips].astype(np.float64))
+    centre = 0.5 * (upper[0] + upper[-1])
+    half_w = max(0.5 * float(np.linalg.norm(upper[-1] - upper[0])), 1.0)
+
+    def to_ab(p):
+        rel = p - centre
+        return np.stack([rel @ u, rel @ v], -1)
+
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float64)
+    px = np.stack([xs + org[0], ys + org[1]], -1)
+    ab = to_ab(px)
+    a, b = ab[..., 0], ab[..., 1]
+    b_up = _profile(to_ab(upper), a)
+    b_lo = _profile(to_ab(lower), a)
+    d_up, d_lo = b - b_up, b_lo - b  # px below the upper lip, above the lower lip
+    gap = max(float(np.max(to_ab(lower)[:, 1] - to_ab(upper)[:, 1])), 1.0)
+
+    # cavity: warm and dark, a little lighter in the lips' shade, darkest in the corners
+    rim_px = max(1.5, 0.05 * iod)
+    depth = _smoothstep(np.minimum(d_up, d_lo) / rim_px)
+    rim, deep = 0.45 * lip, 0.26 * lip + 6.0
+    corner = 1.0 - 0.45 * np.clip(np.abs(a) / half_w, 0.0, 1.0) ** 3
+    col = (rim + depth[..., None] * (deep - rim)) * corner[..., None]
+    if not synthetic:
+        return col.astype(np.float32)
+
+    # tongue: only for L and TH, rising from behind the lower lip towards the upper teeth
+    tongue = float(np.clip(controls[SLOT["tongue"]], 0.0, 1.0))
+    if tongue > 0.0:
+        reach = np.clip(1.0 - (a / (0.7 * half_w)) ** 2, 0.0, 1.0) ** 0.5
+        top = b_lo - reach * (0.2 + 0.5 * tongue) * (b_lo - b_up)
+        t_mask = _smoothstep((b - top) / 1.5) * _smoothstep(reach * 3.0) * tongue
+        lit = 0.55 + 0.3 * reach * (1.0 - 0.5 * _smoothstep((b - top) / (2.0 * rim_px)))
+        t_col = pal["tongue"] * lit[..., None]
+        col += t_mask[..., None] * (t_col - col)
+
+    # upper teeth: fixed to the skull, edges just below the photo's lip seam
+    skull = _skull_map(rig, dst)
+    rest_upper, rest_lower = _halves(rig.rest_pts[rig.inner_lips].astype(np.float64))
+    seam = 0.5 * (rest_upper + rest_lower)
+    seam = seam @ skull[:, :2].T + skull[:, 2]
+    scale = float(np.sqrt(abs(np.linalg.det(skull[:, :2]))))
+    rest_half_w = 0.5 * float(np.linalg.norm(rest_upper[-1] - rest_upper[0])) * scale
+    tw = 0.8 * rest_half_w  # canine to canine
+    across = np.clip(1.0 - (a / tw) ** 2, 0.0, 1.0)
+    edge = _profile(to_ab(seam), a) + (0.02 + 0.025 * np.sqrt(across)) * iod * scale
+    teeth = _smoothstep((edge - b) / 0.9 + 0.5) * _smoothstep(across * 6.0)
+    light = 0.55 + 0.4 * across  # the arch turns away from the light
+    light *= 0.72 + 0.28 * _smoothstep(d_up / (0.03 * iod + 1.0))  # the lip's shadow
+    light *= 1.0 - 0.1 * _smoothstep((b - edge) / 2.0 + 1.0)  # translucent edges
+    light *= _gaps(a, tw)
+    col += teeth[..., None] * (light[..., None] * pal["teeth"] - col)
+
+    # lower teeth: their edges, in shadow, above the lower lip once the jaw is well open
+    low_vis = float(_smoothstep((gap / iod - 0.14) / 0.12))
+    if low_vis > 0:
+        ltw = 0.65 * tw
+        l_across = np.clip(1.0 - (a / ltw) ** 2, 0.0, 1.0)
+        l_top = b_lo - 0.035 * iod * np.sqrt(l_across) * low_vis
+        lteeth = _smoothstep((b - l_top) / 0.9 + 0.5) * _smoothstep(l_across * 6.0) * 0.85
+        l_light = (0.4 + 0.3 * l_across) * _gaps(a, ltw)
+        col += lteeth[..., None] * (l_light[..., None] * pal["teeth"] - col)
+    return col.astype(np.float32)
+
+
+def _gaps(a: np.ndarray, tw: float) -> np.ndarray:
+    """Faint shade between teeth: centre, and about a tooth either side of it."""
+    shade = np.ones_like(a)
+    for k in (0.0, 0.3, -0.3, 0.56, -0.56):
+        shade -= 0.07 * np.exp(-(((a - k * tw) / 0.6) ** 2))
+    return shade
+
+
+# --------------------------------------------------------------------------- own teeth
+
+
+def _split_fraction(photo: np.ndarray, up: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """(K,) where, between the photo's upper (K, 2) and lower (K, 2) lip points, the upper
+    teeth end, as a fraction of the gap: the first dark sample below a bright (tooth) run,
+    near the lower lip when the teeth reach it, half-way in a column with no teeth."""
+    f = np.linspace(0.1, 0.95, 18)
+    pts = up[:, None, :] + f[None, :, None] * (lo - up)[:, None, :]
+    grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    mx, my = pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32)
+    luma = cv2.remap(grey, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    lo_q, hi_q = np.percentile(luma[1:-1], [10, 90])
+    bright = luma > 0.5 * (lo_q + hi_q)
+    frac = np.full(len(up), 0.5)
+    if hi_q - lo_q < 20.0:  # no teeth to tell from the dark
+        return frac
+    for i, row in enumerate(bright):
+        lit = np.flatnonzero(row)
+        if not len(lit):
+            continue
+        after = np.flatnonzero(~row[lit[0] :])
+        frac[i] = f[lit[0] + after[0]] if len(after) else f[-1]
+    frac = np.array([np.median(frac[max(i - 1, 0) : i + 2]) for i in range(len(frac))])
+    return frac
+
+
+def _draw_own_teeth(out: np.ndarray, org, rig: FaceRig, dst: np.ndarray, photo) -> None:
+    """The photo's mouth interior in two parts that part with the lips (see module doc),
+    drawn into ``out``, a patch of the frame whose corner is at ``org`` frame px."""
+    u = rig.axis_u.astype(np.float64)
+    src_up, src_lo = _halves(rig.src_pts[rig.inner_lips].astype(np.float64))
+    rest_up, rest_lo = _halves(rig.rest_pts[rig.inner_lips].astype(np.float64))
+    dst_up, dst_lo = _halves(dst[rig.inner_lips].astype(np.float64))
+    # lower-lip points across from each upper one, by position along the eye line
+    s = np.interp(rest_up @ u, rest_lo @ u, np.arange(len(rest_lo), dtype=np.float64))
+    i0 = np.minimum(np.floor(s).astype(int), len(rest_lo) - 2)
+    t = (s - i0)[:, None]
+
+    def across(p):
+        return (1 - t) * p[i0] + t * p[i0 + 1]
+
+    s_lo, r_lo, d_lo = across(src_lo), across(rest_lo), across(dst_lo)
+    frac = _split_fraction(photo, src_up, s_lo)[:, None]
+    s_mid = src_up + frac * (s_lo - src_up)
+    r_mid = rest_up + frac * (r_lo - rest_up)
+    lin = _skull_map(rig, dst)[:, :2]
+    mid_up = dst_up + (r_mid - rest_up) @ lin.T  # the upper teeth's edge, on the upper lip
+    mid_lo = d_lo + (r_mid - r_lo) @ lin.T  # the lower part's top, on the lower lip
+
+    # texture: the photo's mouth with alpha fading across the split as the lips part
+    extra = inner_gap_px(rig, dst) - rig.rest_gap_px
+    lo_xy = np.floor(np.vstack([src_up, src_lo]).min(0)).astype(int) - 2
+    hi_xy = np.ceil(np.vstack([src_up, src_lo]).max(0)).astype(int) + 3
+    lo_xy = np.maximum(lo_xy, 0)
+    hi_xy = np.minimum(hi_xy, [photo.shape[1], photo.shape[0]])
+    crop = photo[lo_xy[1] : hi_xy[1], lo_xy[0] : hi_xy[0]]
+    ys, xs = np.mgrid[lo_xy[1] : hi_xy[1], lo_xy[0] : hi_xy[0]].astype(np.float64)
+    v = rig.axis_v.astype(np.float64)
+    pa = xs * u[0] + ys * u[1]
+    pb = xs * v[0] + ys * v[1]
+    split_b = _profile(np.stack([s_mid @ u, s_mid @ v], 1), pa)
+    scale = rig.iod_px / max(float(np.linalg.norm(rig.src_pts[rig.vertex(263)] -
+                                                  rig.src_pts[rig.vertex(33)])), 1e-6)  # fmt: skip
+    fade_px = min(0.35 * extra / scale, 0.25 * rig.rest_gap_px / scale)
+    keep = _smoothstep(np.abs(pb - split_b) / fade_px) if fade_px > 0.05 else np.ones_like(pb)
+    tex = np.dstack([crop, np.round(255 * keep).astype(np.uint8)])
+    off = lo_xy.astype(np.float64)
+
+    k = len(src_up)
+    strip = np.array([[i, i + 1, k + i + 1] for i in range(k - 1)]
+                     + [[i, k + i + 1, k + i] for i in range(k - 1)])  # fmt: skip
+    # each part reaches a pixel past its lip edge, under the lip's soft edge: no dark seam
+    dv = lin @ v
+    parts = ((s_lo + v / scale, d_lo + dv, mid_lo), (src_up - v / scale, dst_up - dv, mid_up))
+    for s_edge, d_edge, d_split in parts:
+        src = np.vstack([s_edge, s_mid]) - off  # lower part first: the upper teeth overlap it
+        dstp = np.vstack([d_edge, d_split]) - org
+        rasterise(tex, src, dstp, strip, out, antialias=False)

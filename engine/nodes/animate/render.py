@@ -67,8 +67,10 @@ def render_face_frame(
         return out
     if alpha < 1.0:
         _draw(rig, photo, dst, mouth, whole, out)  # the photo's lip seam, fading out
-    draw_mouth_interior(out, rig, dst, c, alpha)
-    _draw(rig, photo, dst, moving & ~mouth, lips, out)
+    draw_mouth_interior(out, rig, dst, c, alpha, photo)
+    # the interior reaches a pixel under the lips' edge: redraw the lips even if they stayed
+    around = np.isin(rig.triangles, rig.inner_lips).any(1) & rig.moving_tris
+    _draw(rig, photo, dst, (moving | around) & ~mouth, lips, out)
     return out
 
 
