@@ -2,9 +2,10 @@
 
 When the body moves, the pixels it leaves behind must show background. Smooth
 inpainting alone (Telea, push-pull) smears a flag or a wall into streaks, so the fill
-reflects the background just outside the hole into it, as in a mirror, and uses a
-smooth Telea inpaint (at reduced resolution, fast over large holes) only where the
-mirror has nothing to show (it lands in the hole or off the photo).
+reflects the background just outside the hole into it, as in a mirror, near the
+hole's edge, and uses a smooth Telea inpaint (at reduced resolution, fast over large
+holes) deeper inside and where the mirror has nothing to show (it lands in the hole
+or off the photo). Only background pixels ever feed the fill.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ WORK_PX = 256  # long side of the reduced image the colours are inpainted at
 ALPHA_LOW, ALPHA_HIGH = 0.35, 0.65  # mask values mapped to alpha 0 and 1
 MIRROR_SMOOTH_PX = 4.0  # blur of the mirror displacement field
 MIRROR_FEATHER_PX = 3.0  # blend width between mirrored texture and smooth fill
+# The mirror reaches this fraction of the long side into the hole, then fades into the
+# smooth fill over as much again: deeper, a mirror copies whole objects next to the
+# person (a helmet on a table, a flag's stripe) into a ghost of themselves.
+MIRROR_REACH_FRAC = 0.03
 
 
 def _check_mask(mask: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
@@ -124,7 +129,7 @@ def _mirrored_colours(rgb: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np
     img = rgb.astype(np.float32)
     # Nearest background pixel of every pixel: label the background pixels, then look
     # up each label's coordinates.
-    _dist, labels = cv2.distanceTransformWithLabels(
+    dist_px, labels = cv2.distanceTransformWithLabels(
         hole.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
     )
     bg_y, bg_x = np.nonzero(~hole)
@@ -142,6 +147,8 @@ def _mirrored_colours(rgb: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np
     valid = (valid > 0.99).astype(np.float32)
     # Fade towards the smooth fill next to invalid sources, never across them.
     weight = cv2.GaussianBlur(valid, (0, 0), MIRROR_FEATHER_PX) * valid
+    reach_px = max(2.0, MIRROR_REACH_FRAC * max(hole.shape))
+    weight *= np.clip(2.0 - dist_px / reach_px, 0.0, 1.0)
     return colours, weight
 
 

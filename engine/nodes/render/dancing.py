@@ -5,7 +5,8 @@ The dance of a shot becomes a bone-angle track in the shared skeleton
 moves, on the music's beats at the shot's place in the music) or from a
 reference motion (video or BVH, optionally time-stretched onto the beats). The
 body rig applies it with the photo's own bone lengths, easing in from and out
-to the photo's rest pose so a shot never starts with a jump.
+to the photo's rest pose so a shot never starts with a jump, within the limits
+of what the photo can show (``engine.nodes.rig.limits``).
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def dancer_tracks(spec: dict, layout: dict, inputs: dict, fps: float, shot_start
         angles[lo:hi] = rest + weight * _wrap(target[: hi - lo] - rest)
         root[lo:hi] = weight * offset[: hi - lo]
     assert angles.shape[1] == N_BONES
+    from engine.nodes.rig.limits import limit_track
+
+    # What the photo can show: bends near rest, hands in the frame, arms off the head.
+    angles = limit_track(rig, angles, root)
     return angles.astype(np.float32), root.astype(np.float32)
 
 

@@ -33,6 +33,7 @@ GRID_FRAC = 0.09  # interior grid spacing, torso lengths
 MIN_SPACING_PX = 6.0
 ATLAS_GAP_PX = 4  # columns between the live texture and the underlay in the atlas
 INPAINT_WORK_PX = 256
+DOMINANT_LAB_DIST = 12.0  # Lab distance from the torso's median colour that still counts
 EDGE_GROW_FRAC = 0.006  # silhouette grown past the mask's 0.5 level, of the long side
 
 
@@ -112,22 +113,44 @@ def _check(photo: np.ndarray, pose: Pose, mode: str) -> None:
 
 
 def _inpaint_arms(photo: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The photo with the arm pixels painted over from around them (smooth, reduced size)."""
+    """The photo with the arm pixels painted over with the torso's own cloth (H, W, 3) uint8.
+
+    Only torso pixels of the torso's dominant colour feed the fill (not the
+    background, the head, a badge, a strap or the other arm), so an arm moving away
+    uncovers more of the same shirt, not a smear of whatever was next to it. Telea
+    inpainting at reduced size, sources limited by marking everything else as hole.
+    """
     hole = np.isin(labels, (parts.L_ARM, parts.R_ARM)).astype(np.uint8)
     if not hole.any():
         return photo.copy()
     h, w = hole.shape
     hole = cv2.dilate(hole, np.ones((5, 5), np.uint8))
+    # Eroded: the silhouette's grown rim holds background colours (a flag's red).
+    torso = cv2.erode((labels == parts.TORSO).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    torso &= hole == 0
+    source = _dominant_colour(photo, torso) if torso.sum() > 50 else torso
+    if source.sum() < 50:
+        source = labels < 0  # no torso to read: the background, as before
     scale = min(1.0, INPAINT_WORK_PX / max(h, w))
     small_wh = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(photo, small_wh, interpolation=cv2.INTER_AREA)
-    small_hole = cv2.resize(hole, small_wh, interpolation=cv2.INTER_NEAREST)
-    small_hole = cv2.dilate(small_hole, np.ones((3, 3), np.uint8))
+    # A small pixel is a source only when all of it is (no arm or badge colour leaks).
+    small_src = cv2.resize(source.astype(np.float32), small_wh, interpolation=cv2.INTER_AREA)
+    small_hole = (small_src < 0.999).astype(np.uint8)
     filled = cv2.inpaint(small, small_hole, 5, cv2.INPAINT_TELEA)
     filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
     out = photo.copy()
     out[hole > 0] = filled[hole > 0]
     return out
+
+
+def _dominant_colour(photo: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels of ``region`` near its median colour (Lab, chroma-weighted)."""
+    lab = cv2.cvtColor(photo, cv2.COLOR_RGB2LAB).astype(np.float32)
+    median = np.median(lab[region], axis=0)
+    # Lightness varies with folds and light; hue tells cloth from badge or strap.
+    d = np.sqrt(0.25 * (lab[..., 0] - median[0]) ** 2 + ((lab[..., 1:] - median[1:]) ** 2).sum(-1))
+    return region & (d < DOMINANT_LAB_DIST)
 
 
 def _edges(tris: np.ndarray, base: np.ndarray, tri_skin: np.ndarray, is_copy: np.ndarray):
@@ -214,7 +237,10 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
     bone_near, under_near = bone_px[near_y, near_x], under_px[near_y, near_x]
 
     # Vertices and triangles.
-    edge_pts = mesh.thin_points(mesh.outline_points(labels, spacing / 2), 0.35 * spacing)
+    # Outlines of the parts and of the underlay (the body under an arm), so that the
+    # edge the arm uncovers is a smooth line, not a staircase of triangles.
+    outlined = np.where(under_px >= 0, 16 + under_px, labels)
+    edge_pts = mesh.thin_points(mesh.outline_points(outlined, spacing / 2), 0.35 * spacing)
     pts = np.concatenate([edge_pts, mesh.grid_points(body, spacing, edge_pts)])
     base = mesh.triangulate(pts, body, slack_px=max(1, round(0.2 * spacing)))
     centroid = pts[base].mean(axis=1)
@@ -245,7 +271,11 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
         movable = np.array([name in sk.UPPER_BODY_BONES for name, _, _ in sk.BONES])
         pinned = (skin_rest[:, 1] >= h - 2.0) & (skin_group == parts.TORSO)
         seed[pinned] = sk.BONE_INDEX["l_pelvis"]  # a bone that never moves in upper mode
-    skin_bones, skin_weights = skin.diffuse_weights(seed, tri_skin, pinned)
+    near_shoulder = np.zeros(len(skin_rest), bool)
+    for arm, shoulder in ((parts.L_ARM, sk.L_SHOULDER), (parts.R_ARM, sk.R_SHOULDER)):
+        reach = skin.JOIN_RADIUS * arm_r[arm]
+        near_shoulder |= np.linalg.norm(skin_rest - joints[shoulder], axis=1) < reach
+    skin_bones, skin_weights = skin.diffuse_weights(seed, tri_skin, pinned, wide=near_shoulder)
 
     # Render vertices: one per (skin vertex, texture): underlay copies read the atlas.
     layer = np.repeat(is_copy[:, None].astype(np.int64), 3, axis=1)

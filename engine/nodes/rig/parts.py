@@ -37,8 +37,9 @@ HAND_FRAC = 0.45  # the hand continues the forearm past the wrist by this fracti
 # collar, a suit's neck ring) stays with the torso and blends into the arm.
 SHOULDER_SKIP_FRAC = 0.3
 HEAD_BASE_FRAC, HEAD_TOP_FRAC = 0.35, 0.9  # head segment along mid-shoulder → nose (+ beyond)
-ARM_RADIUS_FRAC = (0.06, 0.18)  # arm capsule radius limits, torso lengths
+ARM_RADIUS_FRAC = (0.06, 0.14)  # arm capsule radius limits, torso lengths
 LEG_RADIUS_FRAC = (0.08, 0.3)
+UNDER_TORSO_GROW_FRAC = 0.08  # underlay torso: the quad grown by this many torso lengths
 
 
 def bone_segments(joints: np.ndarray) -> np.ndarray:
@@ -144,7 +145,9 @@ def segment_parts(
     # What an arm pixel would be without the arm: torso inside the quad, a leg in its capsule.
     under = np.full(n, -1)
     arm_px = (group == L_ARM) | (group == R_ARM)
-    body = score[:, [TORSO, L_LEG, R_LEG]]
+    body = score[:, [TORSO, L_LEG, R_LEG]].copy()
+    # The torso's flesh reaches past the shoulder-hip line (joints sit inside the body).
+    body[:, 0] -= UNDER_TORSO_GROW_FRAC * torso_px
     body_group = np.array([TORSO, L_LEG, R_LEG])[np.argmin(body, axis=1)]
     under[arm_px & (body.min(axis=1) <= 0.0)] = body_group[arm_px & (body.min(axis=1) <= 0.0)]
 

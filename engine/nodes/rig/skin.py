@@ -5,7 +5,8 @@ torso away from the shoulder, the two legs below the crotch, an arm and the head
 is split into one *skin vertex* per side; where parts stay joined (around the
 shoulder, the neck, the hips) the vertex is shared. Weights start one-hot (the
 bone of the vertex's pixel) and are diffused over the skin mesh's edges a few
-times, so they blend smoothly across joints but never across a cut.
+times, so they blend smoothly across joints but never across a cut; around the
+shoulders they are diffused longer, so the sleeve stretches over a wide band.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from engine.nodes.rig.parts import HEAD, L_ARM, L_LEG, R_ARM, R_LEG, TORSO
 
 N_WEIGHTS = 4  # bones per vertex kept after diffusion
 DIFFUSE_STEPS = 4  # blend width: about this many grid cells either side of a joint
-JOIN_RADIUS = 1.3  # arm joins the torso within this many arm radii of the shoulder
+# The arm joins the torso within this many arm radii of the shoulder: one continuous
+# sheet there, so a lifted arm stretches the sleeve instead of tearing it open.
+JOIN_RADIUS = 2.0
+SHOULDER_STEPS = 12  # extra smoothing steps for vertices near a shoulder (wide blend)
 CROTCH_RADIUS = 0.35  # legs join each other within this many torso lengths of mid-hip
 
 
@@ -85,7 +89,12 @@ def split_vertices(
 
 
 def diffuse_weights(
-    seed_bone: np.ndarray, tri_skin: np.ndarray, pinned: np.ndarray, steps: int = DIFFUSE_STEPS
+    seed_bone: np.ndarray,
+    tri_skin: np.ndarray,
+    pinned: np.ndarray,
+    steps: int = DIFFUSE_STEPS,
+    wide: np.ndarray | None = None,
+    wide_steps: int = SHOULDER_STEPS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Smooth bone weights from one-hot seeds over the skin mesh.
 
@@ -93,6 +102,10 @@ def diffuse_weights(
         seed_bone: (S,) int bone of each skin vertex.
         tri_skin: (T, 3) skin vertex indices of the triangles (the graph).
         pinned: (S,) bool vertices that keep their seed (the pinned photo edge).
+        steps: smoothing steps everywhere.
+        wide: (S,) bool vertices smoothed ``wide_steps`` more times (the shoulders,
+            where a one-hot boundary between collar and upper arm would shear the
+            sleeve along a zigzag of triangle edges).
 
     Returns:
         bones (S, N_WEIGHTS) int32 and weights (S, N_WEIGHTS) float32 summing to 1.
@@ -111,6 +124,14 @@ def diffuse_weights(
         mean = acc / np.maximum(deg, 1.0)[:, None]
         w = np.where(deg[:, None] > 0, 0.5 * w + 0.5 * mean, w)
         w[pinned] = seed[pinned]
+    if wide is not None and wide.any():
+        free = wide & ~pinned & (deg > 0)
+        for _ in range(wide_steps):
+            acc = np.zeros_like(w)
+            np.add.at(acc, edges[:, 0], w[edges[:, 1]])
+            np.add.at(acc, edges[:, 1], w[edges[:, 0]])
+            mean = acc / np.maximum(deg, 1.0)[:, None]
+            w[free] = 0.5 * w[free] + 0.5 * mean[free]
     bones = np.argsort(-w, axis=1, kind="stable")[:, :N_WEIGHTS]
     top = np.take_along_axis(w, bones, axis=1)
     top /= top.sum(axis=1, keepdims=True)
