@@ -268,10 +268,14 @@ def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
     tie2 = _owns_tie(ex2, ey2)
     sx0, sx1, sx2 = src[i0, 0], src[i1, 0], src[i2, 0]
     sy0, sy1, sy2 = src[i0, 1], src[i1, 1], src[i2, 1]
+    aa0, aa1, aa2 = aa[0], aa[1], aa[2]
+    opaque_tex = n_ch == 3
     # Per-edge pass threshold on e_k: 0 for hard edges, -half a pixel for anti-aliased ones.
-    thr0 = -0.5 / inv_len0 if aa[0] else 0.0
-    thr1 = -0.5 / inv_len1 if aa[1] else 0.0
-    thr2 = -0.5 / inv_len2 if aa[2] else 0.0
+    thr0 = -0.5 / inv_len0 if aa0 else 0.0
+    thr1 = -0.5 / inv_len1 if aa1 else 0.0
+    thr2 = -0.5 / inv_len2 if aa2 else 0.0
+    w_max = w_tex - 1.0
+    h_max = h_tex - 1.0
     for y in range(y_min, y_max + 1):
         fy = float(y)
         # The row's span inside all three edges, widened by a pixel each way so float
@@ -283,22 +287,25 @@ def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
             continue
         xs = max(x_min, int(math.floor(lo)) - 1)
         xe = min(x_max, int(math.ceil(hi)) + 1)
+        # Row parts of the edge functions, positive inside: e_k = cross(edge_k, p - vertex_k).
+        r0 = ex0 * (fy - py[0])
+        r1 = ex1 * (fy - py[1])
+        r2 = ex2 * (fy - py[2])
         for x in range(xs, xe + 1):
             fx = float(x)
-            # Edge functions, positive inside: e_k = cross(edge_k, p - vertex_k).
-            e0 = ex0 * (fy - py[0]) - ey0 * (fx - px[0])
-            e1 = ex1 * (fy - py[1]) - ey1 * (fx - px[1])
-            e2 = ex2 * (fy - py[2]) - ey2 * (fx - px[2])
+            e0 = r0 - ey0 * (fx - px[0])
+            e1 = r1 - ey1 * (fx - px[1])
+            e2 = r2 - ey2 * (fx - px[2])
             cov = 1.0
-            if aa[0]:
+            if aa0:
                 cov = min(cov, max(0.0, min(1.0, e0 * inv_len0 + 0.5)))
             elif not (e0 > 0.0 or (e0 == 0.0 and tie0)):
                 continue
-            if aa[1]:
+            if aa1:
                 cov = min(cov, max(0.0, min(1.0, e1 * inv_len1 + 0.5)))
             elif not (e1 > 0.0 or (e1 == 0.0 and tie1)):
                 continue
-            if aa[2]:
+            if aa2:
                 cov = min(cov, max(0.0, min(1.0, e2 * inv_len2 + 0.5)))
             elif not (e2 > 0.0 or (e2 == 0.0 and tie2)):
                 continue
@@ -311,8 +318,8 @@ def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
             tx = b0 * sx0 + b1 * sx1 + b2 * sx2
             ty = b0 * sy0 + b1 * sy1 + b2 * sy2
             # Bilinear, replicate border, premultiplied taps.
-            tx = min(max(tx, 0.0), w_tex - 1.0)
-            ty = min(max(ty, 0.0), h_tex - 1.0)
+            tx = min(max(tx, 0.0), w_max)
+            ty = min(max(ty, 0.0), h_max)
             xa = int(tx)
             ya = int(ty)
             ax = tx - xa
@@ -323,16 +330,28 @@ def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
             w01 = ax * (1.0 - ay)
             w10 = (1.0 - ax) * ay
             w11 = ax * ay
-            if n_ch == 4:
-                a00 = tex[ya, xa, 3] / 255.0
-                a01 = tex[ya, xb, 3] / 255.0
-                a10 = tex[yb, xa, 3] / 255.0
-                a11 = tex[yb, xb, 3] / 255.0
-            else:
+            if opaque_tex and cov == 1.0:
+                # The common case: an opaque texel fully covering the pixel replaces it.
+                for c in range(3):
+                    v = (
+                        tex[ya, xa, c] * w00
+                        + tex[ya, xb, c] * w01
+                        + tex[yb, xa, c] * w10
+                        + tex[yb, xb, c] * w11
+                        + 0.5
+                    )
+                    out[y, x, c] = np.uint8(min(255.0, v))
+                continue
+            if opaque_tex:
                 a00 = 1.0
                 a01 = 1.0
                 a10 = 1.0
                 a11 = 1.0
+            else:
+                a00 = tex[ya, xa, 3] / 255.0
+                a01 = tex[ya, xb, 3] / 255.0
+                a10 = tex[yb, xa, 3] / 255.0
+                a11 = tex[yb, xb, 3] / 255.0
             alpha = (a00 * w00 + a01 * w01 + a10 * w10 + a11 * w11) * cov
             if alpha <= 0.0:
                 continue
@@ -347,14 +366,50 @@ def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
                 out[y, x, c] = np.uint8(min(255.0, max(0.0, v)))
 
 
+@nb.njit(cache=True)
+def _band_lists(dst, tris, seq, aa, n_rows):
+    """Triangles per band of ``_BAND_ROWS`` output rows, each list in draw order.
+
+    Returns (start, items): band b draws seq entries items[start[b]:start[b + 1]].
+    """
+    n_bands = (n_rows + _BAND_ROWS - 1) // _BAND_ROWS
+    lo = np.empty(seq.shape[0], np.int64)
+    hi = np.empty(seq.shape[0], np.int64)
+    count = np.zeros(n_bands + 1, np.int64)
+    for k in range(seq.shape[0]):
+        t = seq[k]
+        pad = 1.0 if (aa[t, 0] or aa[t, 1] or aa[t, 2]) else 0.0
+        y0 = min(dst[tris[t, 0], 1], dst[tris[t, 1], 1], dst[tris[t, 2], 1]) - pad
+        y1 = max(dst[tris[t, 0], 1], dst[tris[t, 1], 1], dst[tris[t, 2], 1]) + pad
+        b0 = max(0, int(math.floor(y0))) // _BAND_ROWS
+        b1 = min(n_rows - 1, int(math.ceil(y1))) // _BAND_ROWS
+        if y1 < 0.0 or y0 > n_rows - 1.0 or b1 < b0:
+            b0, b1 = 1, 0  # off the frame
+        lo[k] = b0
+        hi[k] = b1
+        for b in range(b0, b1 + 1):
+            count[b + 1] += 1
+    start = np.cumsum(count)
+    fill = start[:-1].copy()
+    items = np.empty(start[-1], np.int64)
+    for k in range(seq.shape[0]):
+        for b in range(lo[k], hi[k] + 1):
+            items[fill[b]] = seq[k]
+            fill[b] += 1
+    return start, items
+
+
 @nb.njit(cache=True, parallel=True)
 def _raster_parallel(tex, src, dst, tris, seq, aa, out):
-    n_bands = (out.shape[0] + _BAND_ROWS - 1) // _BAND_ROWS
+    """Bands of rows in parallel: each pixel is written by one thread, in draw order,
+    so the result equals ``_raster_serial`` bit for bit."""
+    start, items = _band_lists(dst, tris, seq, aa, out.shape[0])
+    n_bands = start.shape[0] - 1
     for band in nb.prange(n_bands):
         y_lo = band * _BAND_ROWS
         y_hi = min(out.shape[0], y_lo + _BAND_ROWS)
-        for k in range(seq.shape[0]):
-            t = seq[k]
+        for k in range(start[band], start[band + 1]):
+            t = items[k]
             _raster_tri(tex, src, dst, tris[t], aa[t], out, y_lo, y_hi)
 
 
