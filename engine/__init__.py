@@ -7,7 +7,7 @@ Scene, ``compile`` that into a render graph, ``render`` the graph to an MP4, and
 
 __version__ = "0.1.0"
 
-_API = ("load", "validate", "compile", "render")
+_API = ("load", "validate", "compile", "render", "verify")
 
 
 def __getattr__(name: str):

@@ -58,4 +58,11 @@ def render(scene_or_path, out=None, **options):
     return render_scene(scene_or_path, out, **options)
 
 
-__all__ = ["compile", "load", "render", "validate"]
+def verify(video, **options):
+    """Read a video's watermark, embedded manifest and C2PA signature; see ``engine.verify``."""
+    from engine.verify import verify as verify_video
+
+    return verify_video(video, **options)
+
+
+__all__ = ["compile", "load", "render", "validate", "verify"]

@@ -106,8 +106,8 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
     from engine.nodes.output.probe import probe
 
     paths = output_paths(video)
-    source = values[compiled.video]["file"]
-    files: dict[Path, Path | bytes] = {video: source}
+    signed = _signed_copy(scene, compiled, values[compiled.video]["file"], video)
+    files: dict[Path, Path | bytes] = {video: signed}
     files[paths["provenance"]] = (json.dumps(compiled.manifest, indent=2) + "\n").encode()
     captions = []
     for kind, text in _captions_text(scene, values[compiled.captions]).items():
@@ -124,9 +124,36 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
         Image.fromarray(frame).save(buffer, format="PNG")
         files[paths["poster"]] = buffer.getvalue()
         poster = paths["poster"]
-    _publish(files)
+    try:
+        _publish(files)
+    finally:
+        signed.unlink(missing_ok=True)
     info = probe(video)
     return Rendered(video, paths["provenance"], captions, poster, info["duration_s"] or 0.0)
+
+
+def _signed_copy(scene: Scene, compiled: Compiled, source: Path, video: Path) -> Path:
+    """The final mux with a C2PA manifest, signed last (any remux would drop it).
+
+    Signed with the scene's certificate (``ethics.signing``) or a locally made one,
+    which readers report honestly as not publicly trusted. The cached mux is left
+    unsigned, so a cache hit never reuses an old signature.
+    """
+    from engine.nodes.ethics.c2pa_sign import sign_video
+    from engine.nodes.ethics.signing_keys import load_identity, local_identity
+
+    signing = scene.ethics.signing
+    if signing is not None:
+        identity = load_identity(signing.chain.path, signing.key.path)
+    else:
+        identity = local_identity()
+    target = video.parent / f".{video.name}.{os.getpid()}.signed.mp4"
+    try:
+        sign_video(source, target, compiled.manifest, identity, title=video.name)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def default_output(scene: Scene) -> Path:

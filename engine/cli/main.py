@@ -192,44 +192,6 @@ def schema(
     typer.echo(f"wrote {out}")
 
 
-@app.command()
-def demo(
-    folder: Annotated[Path, typer.Argument(metavar="[DIR]", help="Folder of scenes.")] = Path(
-        "scenes"
-    ),
-) -> None:
-    """Validate every scene in a folder and summarise each (rendering comes later).
-
-    A scene NAME.yaml with a NAME.csv beside it is checked once per CSV row.
-
-    Example:
-
-      photoplay demo scenes
-    """
-    if not folder.is_dir():
-        raise PhotoplayError(f"{str(folder)!r} is not a folder", hint="photoplay demo scenes")
-    scenes = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-    if not scenes:
-        raise PhotoplayError(f"no .yaml scenes in {str(folder)!r}")
-    invalid = False
-    for scene in scenes:
-        runs: list[dict] = [{}]
-        csv_path = scene.with_suffix(".csv")
-        if csv_path.is_file():
-            text = csv_path.read_text(encoding="utf-8", errors="replace")
-            n_rows = max(0, sum(1 for line in text.splitlines() if line.strip()) - 1)
-            runs = [{"variants": csv_path, "row": r} for r in range(1, n_rows + 1)] or runs
-        for kwargs in runs:
-            diags, summary = _check(str(scene), **kwargs)
-            for d in diags:
-                typer.echo(d.format())
-            if summary:
-                tag = f" [row {kwargs['row']}]" if kwargs else ""
-                typer.echo(summary + tag)
-            invalid |= summary is None
-    raise typer.Exit(2 if invalid else 0)
-
-
 def _register_rendering() -> None:
     from engine.cli.rendering import register
 

@@ -306,6 +306,8 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (render, graph, plan, voices, demo):
+    from engine.cli.verify_cmd import verify
+
+    for command in (render, verify, graph, plan, voices, demo):
         app.command()(command)
     app.add_typer(cache_app, name="cache")

@@ -121,6 +121,8 @@ def sign_video(
     dst_mp4: str | os.PathLike,
     manifest: dict,
     identity: Identity | tuple[str, str, str | None],
+    *,
+    title: str | None = None,
 ) -> dict:
     """Embed a signed C2PA manifest in an MP4 and write it atomically to ``dst_mp4``.
 
@@ -151,7 +153,7 @@ def sign_video(
     # c2pa-rs accepts only version-4 GUIDs: take 122 bits of a hash, not of the RNG.
     seed = hashlib.sha256((content_sha256 + canonical_sha256(manifest)).encode()).digest()
     label = f"urn:c2pa:{uuid.UUID(bytes=seed[:16], version=4)}"
-    definition = manifest_definition(manifest, title=Path(dst_mp4).name, label=label)
+    definition = manifest_definition(manifest, title=title or Path(dst_mp4).name, label=label)
     key = serialization.load_pem_private_key(identity.key_pem.encode(), password=None)
 
     def sign_es256(data: bytes) -> bytes:

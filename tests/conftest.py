@@ -1,0 +1,13 @@
+"""Test-wide settings: signing keys live in a temporary folder, never in the user's home."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _signing_keys_in_a_temp_folder(tmp_path_factory):
+    os.environ.setdefault("PHOTOPLAY_SIGNING_DIR", str(tmp_path_factory.mktemp("signing")))
+    yield
