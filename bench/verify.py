@@ -37,7 +37,7 @@ from engine.nodes.ethics.c2pa_sign import sign_video  # noqa: E402
 from engine.nodes.ethics.signing_keys import local_identity  # noqa: E402
 from engine.nodes.ethics.watermark_embed import embed_frame  # noqa: E402
 from engine.nodes.output.probe import iter_frames  # noqa: E402
-from engine.verify import verify  # noqa: E402
+from engine.verifier import verify  # noqa: E402
 
 W_PX, H_PX, FPS, SR_HZ = 1280, 720, 25, 48000
 # CRF 20 (veryfast) lost the mark on this smooth 3.3x-upscaled pan (score -0.4, measured);

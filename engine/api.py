@@ -59,8 +59,8 @@ def render(scene_or_path, out=None, **options):
 
 
 def verify(video, **options):
-    """Read a video's watermark, embedded manifest and C2PA signature; see ``engine.verify``."""
-    from engine.verify import verify as verify_video
+    """Read a video's watermark, embedded manifest and C2PA signature; see ``engine.verifier``."""
+    from engine.verifier import verify as verify_video
 
     return verify_video(video, **options)
 

@@ -1,4 +1,4 @@
-"""``photoplay verify``: a thin wrapper over ``engine.verify.verify``."""
+"""``photoplay verify``: a thin wrapper over ``engine.verifier.verify``."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def verify(
 
       photoplay verify reposted.mp4 --manifests out/ --json
     """
-    from engine.verify import verify as run_verify
+    from engine.verifier import verify as run_verify
 
     try:
         verdict = run_verify(video, trust_anchor=trust, manifests_dir=manifests)

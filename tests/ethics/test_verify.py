@@ -18,7 +18,7 @@ from engine.nodes.ethics.c2pa_sign import sign_video, unsigned_view
 from engine.nodes.ethics.signing_keys import load_identity, local_identity, local_signing_identity
 from engine.nodes.output.probe import probe, read_audio, read_frames
 from engine.render import render
-from engine.verify import verify
+from engine.verifier import verify
 from tests.ethics.media import encode, mdat_span, resize_all, two_photo_scene
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"

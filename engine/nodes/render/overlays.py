@@ -75,7 +75,9 @@ class OverlayTrack:
             frame_h,
             position=label.get("position", "bottom-right"),
             size_frac=max(0.025, label.get("size", 0.035)),
-            colour=label.get("colour") or "auto",
+            colour=hex_rgb(label["colour"])
+            if label.get("colour") not in (None, "auto")
+            else "auto",
             backdrop_luma=backdrop_luma,
         )
         self.title = self._title(text.title) if text.title else []
