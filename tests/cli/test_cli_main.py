@@ -188,13 +188,16 @@ def test_write_atomic_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
 
 
-def test_demo_summarises_every_example_and_each_variant_row():
-    code, out, _ = _run("demo", SCENES)
+def test_every_example_and_each_variant_row_validates():
+    scenes = sorted(SCENES.glob("*.yaml"))
+    code, out, _ = _run("validate", *scenes)
     assert code == 0
     lines = out.splitlines()
-    assert all("valid:" in line for line in lines)
-    assert sum("campaign.yaml" in line for line in lines) == 3  # one per CSV row
-    assert len(lines) == len(list(SCENES.glob("*.yaml"))) + 2
+    assert len(lines) == len(scenes) and all("valid:" in line for line in lines)
+    for row in (1, 2, 3):
+        args = ("validate", SCENES / "campaign.yaml", "--variants", SCENES / "campaign.csv")
+        code, out, _ = _run(*args, "--row", str(row))
+        assert code == 0 and "valid:" in out
 
 
 def test_help_has_examples():
