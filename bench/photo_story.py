@@ -332,6 +332,17 @@ def stage_profile(photos: list[np.ndarray], tmp: Path) -> dict[str, float]:
     return ms
 
 
+def node_table(events: list[dict], wall_s: float) -> str:
+    """Node seconds by kind in the cold render (workers run in parallel: sums exceed wall)."""
+    by_kind: dict[str, list[float]] = {}
+    for e in events:
+        if e.get("event") == "node" and e.get("status") == "finished":
+            by_kind.setdefault(e["kind"], []).append(e.get("seconds", 0.0))
+    rows = [(k, len(v), f"{sum(v):.1f}", f"{max(v):.1f}", f"{sum(v) / wall_s:.0%}")
+            for k, v in sorted(by_kind.items(), key=lambda kv: -sum(kv[1]))]  # fmt: skip
+    return table(rows, ("node kind", "runs", "sum s", "longest s", "sum / wall"))
+
+
 def main() -> None:
     print(f"MoviePy {moviepy.__version__}, PyAV {av.__version__}, OpenCV {cv2.__version__}")
     with tempfile.TemporaryDirectory(prefix="photoplay-bench-") as tmp_name:
@@ -341,12 +352,17 @@ def main() -> None:
         names = [n for n, _ in listed]
         scene = write_scene(folder, story_doc(listed, size=(W, H), fps=FPS, shot_s=SHOT_S,
                                               n_shots=N_SHOTS, crossfade_s=XFADE_S, title=TITLE))  # fmt: skip
-        cold_s, _ = timed(lambda: render(scene, tmp / "ours.mp4", cache_dir=tmp / "cache"))
+        events: list[dict] = []
+        cold_s, _ = timed(
+            lambda: render(scene, tmp / "ours.mp4", cache_dir=tmp / "cache", on_event=events.append)
+        )
         n_frames = probe(tmp / "ours.mp4")["video"]["n_frames"]
         credits_s = n_frames / FPS - SHOT_S * N_SHOTS
         ours_fps = n_frames / cold_s
         print(f"a. cold render: {n_frames} frames ({credits_s:.2f} s of them the credits card) "
               f"in {cold_s:.1f} s")  # fmt: skip
+
+        print(node_table(events, cold_s))
 
         frames = read_frames(tmp / "ours.mp4", N_CEILING)
         ceiling_fps = encode_fps(frames, tmp)
