@@ -15,7 +15,7 @@ class NoBeatError(MusicError):
     def __init__(self, confidence: float, threshold: float):
         super().__init__(
             f"music has no detectable beat (beat confidence {confidence:.2f} < {threshold:.2f})",
-            hint="give music.bpm, or use a free-rhythm dance",
+            hint="give music.bpm to dance on a steady beat at that tempo, or use music with a clear pulse",
         )
         self.confidence = confidence
         self.threshold = threshold
