@@ -18,6 +18,7 @@ from pathlib import Path
 from engine.compile.compiler import Compiled, compile_scene
 from engine.errors import PhotoplayError
 from engine.graph import Graph
+from engine.nodes.output.atomic import commit, discard, make_temp_path
 from engine.runtime.cache import Cache
 from engine.runtime.events import EventSink, ignore
 from engine.runtime.scheduler import default_cache_dir, make_backend, run
@@ -58,22 +59,12 @@ def _check_writable(folder: Path) -> None:
         ) from None
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _publish(files: dict[Path, Path | bytes]) -> None:
-    """Copy each source (a path or bytes) to a temp name beside its target, then rename all."""
+    """Write each source (a path or bytes) to a temp file beside its target, then rename all."""
     staged: list[tuple[Path, Path]] = []
     try:
         for target, source in files.items():
-            fd, temp = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-            )
-            os.close(fd)
-            temp = Path(temp)
+            temp = make_temp_path(target)
             staged.append((temp, target))
             if isinstance(source, bytes):
                 temp.write_bytes(source)
@@ -81,10 +72,10 @@ def _publish(files: dict[Path, Path | bytes]) -> None:
                 shutil.copyfile(source, temp)
         # The video goes last: when it exists, everything beside it is complete.
         for temp, target in sorted(staged, key=lambda st: st[1].suffix == ".mp4"):
-            os.replace(temp, target)
+            commit(temp, target)
     except OSError as exc:
         for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+            discard(temp)
         raise PhotoplayError(
             f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}",
             hint="check free disk space and permissions of the output folder",

@@ -8,9 +8,7 @@ one line and exits 1.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -203,17 +201,9 @@ _register_rendering()
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
-    folder = path.absolute().parent
-    if not folder.is_dir():
-        raise PhotoplayError(f"folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from engine.nodes.output.atomic import write_text_atomic
+
+    write_text_atomic(path, text)
 
 
 def run(argv: list[str] | None = None) -> int:

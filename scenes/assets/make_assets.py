@@ -10,6 +10,8 @@ Photos (JPEG, long side <= 512 px):
   vignette), made here to show old photos speak;
 - two-portraits.jpg: grace-hopper and astronaut side by side, a made-up "group
   photo" for a two-character dialogue (no package ships a real group photo).
+Motion: sway.mp4, a reference video made here: the astronaut photo swaying
+±12 degrees about her waist at 0.5 Hz for 4 s (what a tracked dancer gives).
 Music: music-120bpm.wav, synthesised here (10 bars at 120 bpm, 16 kHz mono).
 Speech: arctic_a0007.wav, a real human recording (CMU ARCTIC, speaker awb,
 "And you always want to see it in the superlative degree."), copied from the
@@ -64,6 +66,23 @@ def side_by_side(left: Image.Image, right: Image.Image, height: int = 400) -> Im
     return canvas
 
 
+def sway_video(photo: np.ndarray, path: Path, seconds: float = 4.0, fps: int = 25) -> None:
+    """A reference dance video: the photo swaying about a point near the bottom centre."""
+    import cv2
+
+    from engine.nodes.output.segment import SegmentWriter
+
+    h, w = photo.shape[:2]
+    side = 320
+    with SegmentWriter(path, side, side, fps, crf=23) as video:
+        for i in range(int(seconds * fps)):
+            angle = 12.0 * np.sin(2 * np.pi * 0.5 * i / fps)
+            m = cv2.getRotationMatrix2D((w / 2, h * 0.95), angle, side / max(h, w))
+            m[:, 2] += (side / 2 - w / 2 * side / max(h, w), 0)
+            frame = cv2.warpAffine(photo, m, (side, side), borderMode=cv2.BORDER_REFLECT)
+            video.write(np.ascontiguousarray(frame))
+
+
 def main() -> None:
     for name in ("astronaut", "camera", "coffee", "chelsea"):
         save_jpeg(getattr(data, name)(), HERE / f"{name}.jpg")
@@ -72,6 +91,7 @@ def main() -> None:
     save_jpeg(hopper, TEMPLATES / "portrait.jpg", long_side=320)
     save_jpeg(old_print(hopper), HERE / "old-portrait.jpg")
     astronaut = Image.fromarray(data.astronaut())
+    sway_video(data.astronaut(), HERE / "sway.mp4")
     save_jpeg(side_by_side(hopper, astronaut), HERE / "two-portraits.jpg", long_side=800)
     write_wav(HERE / "music-120bpm.wav", synth_music(bpm=120.0, n_bars=10, sr_hz=16000), 16000)
     total = sum(p.stat().st_size for p in HERE.iterdir() if p.suffix in (".jpg", ".wav"))

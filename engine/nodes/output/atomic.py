@@ -37,7 +37,14 @@ def make_temp_path(path: str | os.PathLike) -> Path:
             hint="check the folder's permissions and free disk space",
         ) from exc
     os.close(fd)
+    os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
     return Path(temp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def commit(temp: Path, path: str | os.PathLike) -> None:
