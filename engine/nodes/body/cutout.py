@@ -180,3 +180,59 @@ def fill_background(
     out = rgb.copy()
     out[hole] = np.round(filled[hole]).astype(np.uint8)
     return out
+
+
+REFINE_WORK_PX = 256  # long side GrabCut runs at
+REFINE_CORE_MASK = 0.9  # mask level of the sure-person core...
+REFINE_CORE_ERODE_FRAC = 0.04  # ...eroded by this fraction of the long side
+REFINE_BAND_FRAC = 0.03  # beyond the mask's 0.5 level by this much is sure background
+REFINE_ITERATIONS = 5
+
+
+def refine_person_mask(image: np.ndarray, mask: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """The person mask with things the person holds or sits behind cut away, (H, W) float32.
+
+    The pose model's mask is generous at its edge: an object in the lap (a helmet),
+    a flag behind a shoulder, read as person up to ~50 px wide. A rig that meshes
+    them drags them along with the arm. GrabCut (colour models of person and
+    background, graph cut along colour edges) decides that uncertain band: the
+    mask's confident core (``REFINE_CORE_MASK``, eroded) is sure person, well
+    outside the 0.5 level is sure background, everything between goes to whichever
+    colour model fits. Run at ``REFINE_WORK_PX`` and multiplied into the mask, so the
+    mask's soft edge is kept where GrabCut agrees with it.
+
+    Args:
+        image: (H, W, 3) uint8 RGB, or (H, W) greyscale.
+        mask: (H, W) float in [0, 1], the person's mask (``Pose.mask``).
+        seed: OpenCV's k-means initialisation of the colour models (deterministic).
+
+    Returns:
+        (H, W) float32 in [0, 1], never above ``mask``.
+    """
+    rgb = as_rgb(image)
+    h, w = rgb.shape[:2]
+    mask = _check_mask(mask, (h, w))
+    scale = min(1.0, REFINE_WORK_PX / max(h, w))
+    small_wh = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(rgb, small_wh, interpolation=cv2.INTER_AREA)
+    small_mask = cv2.resize(mask, small_wh, interpolation=cv2.INTER_AREA)
+    person = (small_mask > 0.5).astype(np.uint8)
+    core_r = max(1, round(REFINE_CORE_ERODE_FRAC * max(small_wh)))
+    band_r = max(1, round(REFINE_BAND_FRAC * max(small_wh)))
+    core = cv2.erode((small_mask > REFINE_CORE_MASK).astype(np.uint8), _disk(core_r)) > 0
+    if core.sum() < 20 or person.sum() == person.size:
+        return mask  # nothing sure to learn the person's colours from, or nothing else
+    gc = np.where(person > 0, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    gc[core] = cv2.GC_FGD
+    gc[cv2.dilate(person, _disk(band_r)) == 0] = cv2.GC_BGD
+    if not (gc == cv2.GC_BGD).any():
+        return mask
+    bgd_model = np.zeros((1, 65), np.float64)
+    fgd_model = np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(seed)  # GrabCut seeds its k-means from OpenCV's (thread-local) RNG
+    cv2.grabCut(small[..., ::-1].copy(), gc, None, bgd_model, fgd_model, REFINE_ITERATIONS,
+                cv2.GC_INIT_WITH_MASK)  # fmt: skip
+    keep = np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
+    keep = cv2.resize(keep, (w, h), interpolation=cv2.INTER_LINEAR)
+    # A soft edge one small pixel wide, then never above the model's own mask.
+    return np.minimum(mask, np.clip((keep - 0.25) / 0.5, 0.0, 1.0)).astype(np.float32)

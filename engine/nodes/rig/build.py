@@ -10,30 +10,29 @@ body). The result is plain NumPy data, picklable and cacheable by content key.
 Method: silhouette → part labels (``parts``) → outline + grid points, Delaunay
 (``mesh``) → seams and diffused weights (``skin``). Arm triangles lying over the
 torso or a leg in the photo get an *underlay* copy bound to the body below and
-textured from a copy of the photo with the arm painted out, so moving the arm
-uncovers body, not background.
+textured from a copy of the photo with the arm painted out (``cloth``), so moving
+the arm uncovers body, not background. What hides the body in the photo (a helmet
+in front of a hand) is an *occluder* (``occluder``), drawn back over the body.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from engine.errors import NodeError
-from engine.nodes.body.cutout import fill_background
+from engine.nodes.body.cutout import fill_background, refine_person_mask
 from engine.nodes.body.pose import Pose
 from engine.nodes.body.select import check_body_mode
 from engine.nodes.motion import skeleton as sk
-from engine.nodes.rig import mesh, parts, skin
+from engine.nodes.rig import cloth, mesh, parts, skin
+from engine.nodes.rig.occluder import occluder_pixels
 
 KIND = "rig.build"
 GRID_FRAC = 0.09  # interior grid spacing, torso lengths
 MIN_SPACING_PX = 6.0
 ATLAS_GAP_PX = 4  # columns between the live texture and the underlay in the atlas
-INPAINT_WORK_PX = 256
-DOMINANT_LAB_DIST = 12.0  # Lab distance from the torso's median colour that still counts
 EDGE_GROW_FRAC = 0.006  # silhouette grown past the mask's 0.5 level, of the long side
 
 
@@ -64,6 +63,9 @@ class BodyRig:
         background: (H, W, 3) uint8, the photo with the person removed.
         underlay: (H, W, 3) uint8, the photo with the arms painted out.
         rest_box: (4,) float64 px, x0, y0, x1, y1 of the silhouette at rest.
+        occluder_idx: (K,) int64 flat pixel indices of what hides the body in the photo
+            (a helmet in front of a hand), drawn from ``background`` over the body.
+        occluder_alpha: (K,) float32 in (0, 1], their opacity.
     """
 
     mode: str
@@ -87,6 +89,8 @@ class BodyRig:
     background: np.ndarray
     underlay: np.ndarray
     rest_box: np.ndarray
+    occluder_idx: np.ndarray
+    occluder_alpha: np.ndarray
 
     @property
     def atlas_offset_px(self) -> int:
@@ -110,47 +114,6 @@ def _check(photo: np.ndarray, pose: Pose, mode: str) -> None:
             hint="read the pose with person_pose(photo) (it returns the mask)",
         )
     check_body_mode(pose, mode)
-
-
-def _inpaint_arms(photo: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The photo with the arm pixels painted over with the torso's own cloth (H, W, 3) uint8.
-
-    Only torso pixels of the torso's dominant colour feed the fill (not the
-    background, the head, a badge, a strap or the other arm), so an arm moving away
-    uncovers more of the same shirt, not a smear of whatever was next to it. Telea
-    inpainting at reduced size, sources limited by marking everything else as hole.
-    """
-    hole = np.isin(labels, (parts.L_ARM, parts.R_ARM)).astype(np.uint8)
-    if not hole.any():
-        return photo.copy()
-    h, w = hole.shape
-    hole = cv2.dilate(hole, np.ones((5, 5), np.uint8))
-    # Eroded: the silhouette's grown rim holds background colours (a flag's red).
-    torso = cv2.erode((labels == parts.TORSO).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
-    torso &= hole == 0
-    source = _dominant_colour(photo, torso) if torso.sum() > 50 else torso
-    if source.sum() < 50:
-        source = labels < 0  # no torso to read: the background, as before
-    scale = min(1.0, INPAINT_WORK_PX / max(h, w))
-    small_wh = (max(1, round(w * scale)), max(1, round(h * scale)))
-    small = cv2.resize(photo, small_wh, interpolation=cv2.INTER_AREA)
-    # A small pixel is a source only when all of it is (no arm or badge colour leaks).
-    small_src = cv2.resize(source.astype(np.float32), small_wh, interpolation=cv2.INTER_AREA)
-    small_hole = (small_src < 0.999).astype(np.uint8)
-    filled = cv2.inpaint(small, small_hole, 5, cv2.INPAINT_TELEA)
-    filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
-    out = photo.copy()
-    out[hole > 0] = filled[hole > 0]
-    return out
-
-
-def _dominant_colour(photo: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """(H, W) bool: pixels of ``region`` near its median colour (Lab, chroma-weighted)."""
-    lab = cv2.cvtColor(photo, cv2.COLOR_RGB2LAB).astype(np.float32)
-    median = np.median(lab[region], axis=0)
-    # Lightness varies with folds and light; hue tells cloth from badge or strap.
-    d = np.sqrt(0.25 * (lab[..., 0] - median[0]) ** 2 + ((lab[..., 1:] - median[1:]) ** 2).sum(-1))
-    return region & (d < DOMINANT_LAB_DIST)
 
 
 def _edges(tris: np.ndarray, base: np.ndarray, tri_skin: np.ndarray, is_copy: np.ndarray):
@@ -230,7 +193,10 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
     # The mesh covers exactly what the background plate repaints, so the rest pose
     # gives the photo back; the grown rim is the mask's soft edge.
     grow_px = max(2, round(EDGE_GROW_FRAC * max(h, w)))
-    body = mesh.silhouette(pose.mask, smooth_px=max(1.0, 0.004 * max(h, w)), grow_px=grow_px)
+    # The pose model's mask takes in what the person holds (a helmet in the lap):
+    # cut it to the person's colours so the arm does not carry the helmet along.
+    person = refine_person_mask(photo, pose.mask)
+    body = mesh.silhouette(person, smooth_px=max(1.0, 0.004 * max(h, w)), grow_px=grow_px)
     labels, bone_px, under_px = parts.segment_parts(body, joints, torso_px, with_legs)
     near_y, near_x = mesh.nearest_inside(body)  # rim vertices read the body next to them
     labels_near = labels[near_y, near_x]
@@ -285,6 +251,7 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
     tex_xy = skin_rest[vert_skin] + np.where((keys % 2 == 1)[:, None], [w + ATLAS_GAP_PX, 0], 0)
     outline, partner = _edges(triangles, base, tri_skin, is_copy)
 
+    occ_idx, occ_alpha = occluder_pixels(body, joints, torso_px, with_legs)
     ys, xs = np.nonzero(body)
     return BodyRig(
         mode=mode,
@@ -306,6 +273,8 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
         edge_partner=partner,
         labels=labels,
         background=fill_background(photo, body.astype(np.float32), threshold=0.5, dilate_px=0),
-        underlay=_inpaint_arms(photo, labels),
+        underlay=cloth.paint_under_arms(photo, labels),
+        occluder_idx=occ_idx,
+        occluder_alpha=occ_alpha,
         rest_box=np.array([xs.min(), ys.min(), xs.max(), ys.max()], np.float64),
     )

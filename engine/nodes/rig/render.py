@@ -4,7 +4,8 @@ The body is drawn by the shared textured-triangle rasteriser
 (``engine.nodes.warp.raster``), from a texture atlas ``[texture | gap | underlay]``:
 the left part is this frame's picture of the person (the photo, or the talking
 face's animated photo of this frame), the right part the photo with the arms
-painted out, which the underlay triangles show where an arm moved away.
+painted out, which the underlay triangles show where an arm moved away. Last, what
+hid a limb in the photo (``occluder``) is drawn back over the body.
 
 Anti-aliasing: the silhouette's outline is always soft; a seam between parts is
 hard while its two sides still touch (soft edges there would let the background
@@ -91,6 +92,19 @@ def render_dance_frame(
     out[:] = rig.background
     draw_mesh(tex, rig.tex_xy, dst, rig.triangles, out, triangle_layers(rig, joints),
               edge_antialias(rig, dst))  # fmt: skip
+    draw_occluders(rig, out)
+    return out
+
+
+def draw_occluders(rig: BodyRig, out: np.ndarray) -> np.ndarray:
+    """Draw what hid the body in the photo (``BodyRig.occluder_idx``) back over ``out``."""
+    idx = rig.occluder_idx
+    if len(idx) == 0:
+        return out
+    flat = out.reshape(-1, 3)
+    a = rig.occluder_alpha[:, None]
+    front = rig.background.reshape(-1, 3)[idx].astype(np.float32)
+    flat[idx] = (flat[idx] * (1.0 - a) + front * a + 0.5).astype(np.uint8)
     return out
 
 
