@@ -284,11 +284,16 @@ def warp_table(photos: list[np.ndarray]) -> list[tuple]:
     every = {**cases, **cases_x}
     for fn in every.values():
         fn()  # JIT / warm-up
-    # Interleaved rounds, so load changes on this shared machine hit every case alike.
+    # Interleaved rounds in a shuffled order, so load changes on this shared machine hit
+    # every case alike. The pause matters: numba's OpenMP threads spin for a while after a
+    # parallel kernel and, measured here, double the time of a cv2 call right after it.
     times: dict[str, list[float]] = {k: [] for k in every}
+    rng = np.random.default_rng(0)
+    names = list(every)
     for _ in range(N_WARP_ROUNDS):
-        for name, fn in every.items():
-            times[name].append(timed(fn)[0] * 1e3)
+        for k in rng.permutation(len(names)):
+            time.sleep(0.05)
+            times[names[k]].append(timed(every[names[k]])[0] * 1e3)
     med = {k: statistics.median(v) for k, v in times.items()}
     rows = []
     for name, fn in cases.items():
