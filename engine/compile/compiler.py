@@ -359,9 +359,7 @@ class _Compiler:
         }
         if previous is not None and shot.transition.type == "crossfade":
             prev_picture, prev_inputs = self.picture(previous)
-            if (
-                prev_picture["kind"] == "talking" or prev_picture["kind"] == "image"
-            ):  # fade from that photo at rest
+            if prev_picture["kind"] in ("character", "image"):  # from that photo, at rest
                 prev_picture = {"kind": "image", "input": "previous"}
                 inputs["previous"] = prev_inputs["picture"]
             params["previous"] = {"picture": prev_picture, "camera": self.camera(previous)}

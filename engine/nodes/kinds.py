@@ -62,7 +62,7 @@ def audio_decode(params: dict, inputs: dict, ctx: NodeContext) -> np.ndarray:
     )
 
 
-@node("shot.timing", version=1, cpu_bound=False)
+@node("shot.timing", version=2, cpu_bound=False)
 def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     """When each action of a shot runs, how long the shot lasts, and its captions."""
     from engine.nodes.timeline.shot import shot_layout
@@ -70,7 +70,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=1)
+@node("render.segment", version=2)
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot)."""
     from engine.nodes.render.shot import render_shot
@@ -123,7 +123,7 @@ def face_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"box": list(face.box_xywh), "landmarks": marks.points, "presence": marks.presence}
 
 
-@node("face.rig", version=1)
+@node("face.rig", version=2)
 def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The animation mesh of one face, fitted to the output frame (prepare once, apply many)."""
     from engine.nodes.animate import build_face_rig
@@ -156,7 +156,7 @@ def body_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"pose": pose, "mode": mode}
 
 
-@node("body.rig", version=1)
+@node("body.rig", version=2)
 def body_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The rigged body of one person in a photo: mesh, skinning, layers, background plate."""
     from engine.nodes.rig import build_body_rig
