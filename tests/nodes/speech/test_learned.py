@@ -45,7 +45,7 @@ def _xcorr_peak_lag(a: np.ndarray, b: np.ndarray, max_lag: int = 6) -> int:
 @pytest.fixture(scope="module")
 def lines():
     specs = [
-        ("Please bring me a warm cup of coffee before the meeting starts.", "en-us", "f5", 170),
+        ("My brother bought a blue boat and sailed away on Monday morning.", "en-us", "f5", 170),
         ("Où est la bibliothèque? Je voudrais emprunter un livre.", "fr", "m3", 150),
         ("Jag tycker mycket om att promenera vid havet.", "sv", "m3", 140),  # held-out language
     ]
