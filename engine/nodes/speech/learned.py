@@ -210,7 +210,7 @@ def load_model(weights_path: Path = WEIGHTS_PATH):
     return model.eval().to(_device()), sidecar
 
 
-CHUNK_FRAMES = 3000  # 30 s of features per batch row
+CHUNK_FRAMES = 3000  # at most 30 s of features per batch row (even)
 CONTEXT_FRAMES = 200  # 2 s each side: more than the network's receptive field
 
 
@@ -224,18 +224,19 @@ def predict_rate(audio: np.ndarray, sr_hz: int, weights_path: Path = WEIGHTS_PAT
     model, _ = load_model(Path(weights_path))
     feats = log_mel(audio, sr_hz)  # (T, N_MELS)
     n_feat = len(feats)
-    starts = list(range(0, n_feat, CHUNK_FRAMES))
-    span = CHUNK_FRAMES + 2 * CONTEXT_FRAMES
+    chunk = min(CHUNK_FRAMES, n_feat + n_feat % 2)  # even, so chunks keep the stride-2 phase
+    starts = list(range(0, n_feat, chunk))
+    span = chunk + 2 * CONTEXT_FRAMES
     batch = np.zeros((len(starts), span, N_MELS), dtype=np.float32)
     # pad with digital silence, as the audio would continue
     batch[:] = np.float32(math.log(LOG_FLOOR))
     for b, s in enumerate(starts):
-        lo, hi = max(s - CONTEXT_FRAMES, 0), min(s + CHUNK_FRAMES + CONTEXT_FRAMES, n_feat)
+        lo, hi = max(s - CONTEXT_FRAMES, 0), min(s + chunk + CONTEXT_FRAMES, n_feat)
         batch[b, lo - (s - CONTEXT_FRAMES) : hi - (s - CONTEXT_FRAMES)] = feats[lo:hi]
     with torch.inference_mode():
         x = torch.from_numpy(batch).transpose(1, 2).to(_device())
         out = model(x).float().cpu().numpy()  # (B, 13, span / 2)
-    keep = slice(CONTEXT_FRAMES // 2, (CONTEXT_FRAMES + CHUNK_FRAMES) // 2)
+    keep = slice(CONTEXT_FRAMES // 2, (CONTEXT_FRAMES + chunk) // 2)
     out = np.concatenate([o[:, keep] for o in out], axis=1)[:, : (n_feat + 1) // 2]
     controls = 1.0 / (1.0 + np.exp(-out[:N_CONTROLS].T))
     logits = out[N_CONTROLS:].T
@@ -295,7 +296,7 @@ def predict_visemes(
             hint="fps is the video's frame rate",
         )
     controls, probs = predict_rate(audio, int(sr_hz), Path(weights_path))
-    # past the end of the audio the mouth rests: extend with the last (silent) frames' values
+    # frames past the end of the audio hold the last prediction (the closing silence)
     both = _to_video_frames(np.concatenate([controls, probs], axis=1), fps, n_frames)
     sigma_frames = smooth_s * fps
     if sigma_frames > 0.05 and n_frames > 1:

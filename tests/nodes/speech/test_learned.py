@@ -137,3 +137,14 @@ def test_committed_weights_are_small_and_checked(tmp_path):
     missing = tmp_path / "none.pt"
     with pytest.raises(SpeechError, match="missing"):
         load_model(missing)
+
+
+def test_long_audio_in_chunks_matches_one_pass(lines, monkeypatch):
+    from engine.nodes.speech import learned
+
+    speech = lines[0]  # ~4 s: one chunk by default, eight 0.5 s chunks below
+    controls, probs = learned.predict_rate(speech.audio, speech.sr_hz)
+    monkeypatch.setattr(learned, "CHUNK_FRAMES", 50)
+    controls_c, probs_c = learned.predict_rate(speech.audio, speech.sr_hz)
+    assert controls.shape == controls_c.shape
+    assert np.abs(controls - controls_c).max() < 1e-4 and np.abs(probs - probs_c).max() < 1e-4
