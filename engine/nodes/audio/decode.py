@@ -5,19 +5,23 @@ channels; more than two channels are down-mixed by libswresample's standard
 matrix), and resampled exactly once with soxr (very high quality, the same
 resampler librosa uses). soxr is deterministic: same input, same samples.
 Decoding streams chunk by chunk and stops once the requested window is
-complete, so a short window of a long file costs little memory.
+complete, so a short window of a long file costs little memory;
+``decode_to_file`` streams the window into a ``.npy`` file, so a long one does too.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import numpy as np
 import soxr
 
 from engine.errors import AssetError
+from engine.nodes.audio.blocks import NpyWriter
+from engine.nodes.output.atomic import atomic_path
 
 _HINT_FORMAT = "use an audio file PyAV/FFmpeg can read (WAV, FLAC, OGG, MP3, M4A)"
 
@@ -50,6 +54,41 @@ def decode_audio(
     AssetError when the file is missing, undecodable, has no audio stream, or
     holds no samples in the requested window.
     """
+    pieces = list(_window_blocks(path, sr_hz, start_s, duration_s))
+    return np.ascontiguousarray(np.concatenate(pieces), dtype=np.float32)
+
+
+def decode_to_file(
+    path_in: str | os.PathLike,
+    sr_hz: int,
+    start_s: float,
+    duration_s: float | None,
+    path_out: str | os.PathLike,
+) -> dict:
+    """Decode like ``decode_audio`` but stream the samples into a ``.npy`` file.
+
+    ``path_out`` receives (n, 2) float32 (read it in blocks with
+    ``engine.nodes.audio.blocks.NpySource``), written atomically (temporary
+    file + rename); memory stays bounded however long the music is.
+
+    Returns
+    -------
+    {"file": Path(path_out), "n_samples": n, "sr_hz": sr_hz}
+
+    Raises
+    ------
+    AssetError as ``decode_audio``.
+    """
+    with atomic_path(path_out) as temp, NpyWriter(temp) as writer:
+        for block in _window_blocks(path_in, sr_hz, start_s, duration_s):
+            writer.write(block)
+    return {"file": Path(path_out), "n_samples": writer.n_samples, "sr_hz": sr_hz}
+
+
+def _window_blocks(
+    path: str | os.PathLike, sr_hz: int, start_s: float, duration_s: float | None
+) -> Iterator[np.ndarray]:
+    """Yield the (k, 2) float32 blocks of the window [start_s, start_s + duration_s)."""
     if sr_hz <= 0 or start_s < 0 or (duration_s is not None and duration_s <= 0):
         raise AssetError(
             f"bad audio window: sr_hz={sr_hz}, start_s={start_s}, duration_s={duration_s}",
@@ -60,21 +99,21 @@ def decode_audio(
 
     first = round(start_s * sr_hz)  # window in output samples
     end = None if duration_s is None else first + round(duration_s * sr_hz)
-    pieces, n_out = [], 0
+    n_out, n_kept = 0, 0
     for block in _resampled_blocks(path, sr_hz):
         lo, hi = n_out, n_out + len(block)
         n_out = hi
         keep_lo, keep_hi = max(first, lo), hi if end is None else min(end, hi)
         if keep_hi > keep_lo:
-            pieces.append(block[keep_lo - lo : keep_hi - lo])
+            n_kept += keep_hi - keep_lo
+            yield np.ascontiguousarray(block[keep_lo - lo : keep_hi - lo], dtype=np.float32)
         if end is not None and n_out >= end:
             break
-    if not pieces:
+    if n_kept == 0:
         raise AssetError(
             f"no audio in {path} from {start_s:g} s (the file holds {n_out / sr_hz:.2f} s)",
             hint="check start_s, or the file is empty",
         )
-    return np.ascontiguousarray(np.concatenate(pieces), dtype=np.float32)
 
 
 def _resampled_blocks(path: str | os.PathLike, sr_hz: int) -> Iterator[np.ndarray]:
