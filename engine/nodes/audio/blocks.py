@@ -115,6 +115,16 @@ class ArraySink:
         self.audio[self._at : self._at + len(block)] = block
         self._at += len(block)
 
+    def rewind(self) -> None:
+        """Write from the start again (the next pass overwrites this one)."""
+        self._at = 0
+
+    def __enter__(self) -> ArraySink:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
 
 class NpyWriter:
     """Blocks written in order into a ``.npy`` file of float32 (n, C).

@@ -1,110 +1,52 @@
 """Loudness normalisation to a target (EBU R128 / ITU-R BS.1770) with a true-peak limiter.
 
-Integrated loudness is measured with pyloudnorm (K-weighting, 400 ms blocks,
-absolute and relative gates). A plain gain brings the mix to the target; a
-look-ahead limiter then holds the true peak (the peak of the signal
-reconstructed between samples, measured on a 4x-oversampled copy, as
-BS.1770 Annex 2 describes) under the ceiling. Limiting lowers the loudness a
-little, so gain and limiter are iterated until the loudness is within
-``tolerance_lu`` of the target.
+Integrated loudness is measured as pyloudnorm measures it (``bs1770``:
+K-weighting, 400 ms blocks, absolute and relative gates). A plain gain brings
+the mix to the target; a look-ahead limiter (``limiter``) then holds the true
+peak (``truepeak``: the peak of the 4x-oversampled signal) under the ceiling.
+Limiting lowers the loudness a little, so gain and limiter are iterated until
+the loudness is within ``tolerance_lu`` of the target.
 
-The limiter's gain curve never exceeds the gain each sample needs: the needed
-gain is min-filtered over the look-ahead window and then box-averaged over the
-same window (an average of values that are each <= the need is <= the need),
-and an envelope follower lets it recover slowly (release).
+Every pass streams the signal in blocks of ``BLOCK`` samples, from an array or
+from a ``.npy`` file (``normalise_file``), so memory stays bounded however
+long the soundtrack is. A silent track is found by a cheap scan and skipped.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import shutil
+from collections.abc import Callable
 
 import numpy as np
-import pyloudnorm
-from scipy.ndimage import minimum_filter1d
-from scipy.signal import resample_poly
 
 from engine.errors import NodeError
-from engine.nodes.audio.envelope import follow, smoothing_coefficient
+from engine.nodes.audio.blocks import ArraySink, ArraySource, NpySource, NpyWriter
+from engine.nodes.audio.bs1770 import BLOCK_S, LoudnessMeter
+from engine.nodes.audio.limiter import Limiter, limiter_gain
+from engine.nodes.audio.truepeak import (
+    CHUNK,
+    PeakEnvelope,
+    PeakMeter,
+    db,
+    measure_true_peak_dbtp,
+    true_peak_envelope,
+)
+
+__all__ = [
+    "db",
+    "limiter_gain",
+    "measure_true_peak_dbtp",
+    "normalise",
+    "normalise_file",
+    "true_peak_envelope",
+]
 
 KIND = "audio.loudness"
-OVERSAMPLE = 4
-_CHUNK = 1 << 16  # samples per oversampling chunk (bounded memory)
-_CONTEXT = 64  # base-rate samples of context each side of a chunk (filter span)
+BLOCK = 8 * CHUNK  # samples per streaming block (~11 s at 48 kHz), on the true-peak grid
 _SILENT_LUFS = -70.0  # BS.1770 absolute gate: below this there is nothing to measure
-
-
-def db(x: float) -> float:
-    """Linear amplitude -> dB (0 -> -inf)."""
-    return 20.0 * math.log10(x) if x > 0 else -math.inf
-
-
-def true_peak_envelope(audio: np.ndarray) -> np.ndarray:
-    """Per-sample true peak: (n, C) float -> (n,) float32, max |x| over channels
-    and over the 4 oversampled points from each sample to the next.
-
-    Oversampling is done in chunks with context on both sides, so memory stays
-    bounded for long mixes and chunk edges do not show.
-    """
-    x = np.asarray(audio, dtype=np.float32)
-    n = len(x)
-    peak = np.empty(n, dtype=np.float32)
-    for lo in range(0, n, _CHUNK):
-        hi = min(n, lo + _CHUNK)
-        a, b = max(0, lo - _CONTEXT), min(n, hi + _CONTEXT)
-        up = resample_poly(x[a:b], OVERSAMPLE, 1, axis=0)
-        up = _max_abs_columns(up[(lo - a) * OVERSAMPLE : (hi - a) * OVERSAMPLE])
-        peak[lo:hi] = _max_abs_columns(up.reshape(hi - lo, OVERSAMPLE))
-    # The samples themselves are peaks too (the filter may undershoot them).
-    np.maximum(peak, _max_abs_columns(x), out=peak)
-    return peak
-
-
-def _max_abs_columns(x: np.ndarray) -> np.ndarray:
-    """max |x[:, k]| over the few columns k, (n, K) -> (n,) (faster than .max(axis=1))."""
-    out = np.abs(x[:, 0])
-    for k in range(1, x.shape[1]):
-        np.maximum(out, np.abs(x[:, k]), out=out)
-    return out
-
-
-def measure_true_peak_dbtp(audio: np.ndarray) -> float:
-    """True peak of (n, C) audio in dBTP (dB relative to full scale, 4x oversampled)."""
-    return db(float(true_peak_envelope(audio).max())) if len(audio) else -math.inf
-
-
-def limiter_gain(
-    audio: np.ndarray,
-    sr_hz: int,
-    ceiling_dbtp: float,
-    *,
-    lookahead_s: float = 0.005,
-    release_s: float = 0.1,
-) -> np.ndarray:
-    """(n,) float32 gain that keeps ``audio``'s true peak under ``ceiling_dbtp``.
-
-    gain[i] <= ceiling / true_peak[i] for every i; 1.0 where no limiting is needed.
-    """
-    ceiling = 10.0 ** (ceiling_dbtp / 20.0)
-    peak = true_peak_envelope(audio).astype(np.float64)
-    need = np.minimum(1.0, ceiling / np.maximum(peak, 1e-12))
-    if need.min() >= 1.0:
-        return np.ones(len(audio), dtype=np.float32)
-    win = max(1, min(len(need), round(lookahead_s * sr_hz)))
-    # Forward minimum over [j, j + win - 1] ('nearest' pads the end with need[-1],
-    # which lies in any window reaching past the end).
-    ahead = minimum_filter1d(need, size=win, mode="nearest", origin=-(win // 2))
-    # Backward mean over [i - win + 1, i]; before the start, j < 0 stands for the
-    # minimum of need[0 .. j + win - 1] (a running minimum), which contains i too.
-    ext = np.concatenate([np.minimum.accumulate(need[: win - 1]), ahead])
-    csum = np.concatenate([[0.0], np.cumsum(ext)])
-    smooth = (csum[win:] - csum[:-win]) / win
-    # Release: reduction falls back slowly; instant rise keeps gain <= smooth.
-    reduction = follow(1.0 - smooth, 0.0, smoothing_coefficient(release_s, sr_hz))
-    return (1.0 - reduction).astype(np.float32)
-
-
-def _integrated_lufs(meter: pyloudnorm.Meter, audio: np.ndarray) -> float:
-    return float(meter.integrated_loudness(audio.astype(np.float64)))
+_LIMITED = 0.9999  # a gain under this counts as limiting in the report
 
 
 def normalise(
@@ -142,39 +84,96 @@ def normalise(
             hint="mix to (n, 2) first; check for NaN",
         )
     audio = audio.astype(np.float32, copy=False)
-    meter = pyloudnorm.Meter(sr_hz)  # BS.1770-4 K-weighting
+    sink = ArraySink(*audio.shape)
+
+    def rewind() -> ArraySink:
+        sink.rewind()
+        return sink
+
+    report = _normalise(
+        ArraySource(audio), sr_hz, target_lufs, true_peak_dbtp, rewind, tolerance_lu, max_passes
+    )
+    return (audio if report["skipped"] else sink.audio), report
+
+
+def normalise_file(
+    path_in: str | os.PathLike,
+    path_out: str | os.PathLike,
+    sr_hz: int,
+    target_lufs: float = -14.0,
+    true_peak_dbtp: float = -1.0,
+    *,
+    tolerance_lu: float = 0.1,
+    max_passes: int = 6,
+) -> dict:
+    """``normalise`` from one (n, C) float32 ``.npy`` file into another, block by block.
+
+    ``path_out`` is written in place (give it a temporary path and rename it
+    when done). Returns the report of ``normalise``.
+    """
+    with NpySource(path_in) as source:
+        report = _normalise(
+            source,
+            sr_hz,
+            target_lufs,
+            true_peak_dbtp,
+            lambda: NpyWriter(path_out, source.n_channels),
+            tolerance_lu,
+            max_passes,
+        )
+    if report["skipped"]:
+        shutil.copyfile(path_in, path_out)
+    return report
+
+
+def _normalise(
+    source: ArraySource | NpySource,
+    sr_hz: int,
+    target_lufs: float,
+    true_peak_dbtp: float,
+    open_sink: Callable,
+    tolerance_lu: float,
+    max_passes: int,
+) -> dict:
+    """The normalisation loop; each pass writes its output into ``open_sink()``."""
+    n = source.n_samples
     report = {
         "target_lufs": float(target_lufs),
         "ceiling_dbtp": float(true_peak_dbtp),
         "input_lufs": None,
         "output_lufs": None,
-        "input_peak_dbtp": measure_true_peak_dbtp(audio),
+        "input_peak_dbtp": None,
         "output_peak_dbtp": None,
         "gain_db": 0.0,
         "limited_fraction": 0.0,
         "skipped": None,
     }
-    if len(audio) < round(meter.block_size * sr_hz):
-        report["skipped"] = "too short"  # BS.1770 needs one 400 ms block
+    if _is_silent(source):
+        # Cheap: no filter or oversampling pass over a track of zeros.
+        report.update(input_lufs=-math.inf, input_peak_dbtp=-math.inf)
+        report["skipped"] = "too short" if n < round(BLOCK_S * sr_hz) else "silent"
         report["output_peak_dbtp"] = report["input_peak_dbtp"]
-        return audio, report
-    input_lufs = _integrated_lufs(meter, audio)
+        return report
+    input_lufs, input_peak = _measure(source, sr_hz, n >= round(BLOCK_S * sr_hz))
+    report["input_peak_dbtp"] = input_peak
+    if n < round(BLOCK_S * sr_hz):
+        report["skipped"] = "too short"  # BS.1770 needs one 400 ms block
+        report["output_peak_dbtp"] = input_peak
+        return report
     report["input_lufs"] = input_lufs
     if not math.isfinite(input_lufs) or input_lufs < _SILENT_LUFS:
         report["skipped"] = "silent"
-        report["output_peak_dbtp"] = report["input_peak_dbtp"]
-        return audio, report
+        report["output_peak_dbtp"] = input_peak
+        return report
 
     gain_db = target_lufs - input_lufs
     # The limiter aims a little under the ceiling: the gain curve is applied at
     # the base rate, which can move the reconstructed peaks by a hair.
     margin_db, previous = 0.05, None
     for passes in range(1, max_passes + 1):  # noqa: B007 (reported below)
-        scaled = audio * np.float32(10.0 ** (gain_db / 20.0))
-        gain = limiter_gain(scaled, sr_hz, true_peak_dbtp - margin_db)
-        out = scaled * gain[:, None]
-        out_lufs = _integrated_lufs(meter, out)
-        out_peak = measure_true_peak_dbtp(out)
+        ceiling_dbtp = true_peak_dbtp - margin_db
+        with open_sink() as sink:
+            out_lufs, out_peak, limited = _render(source, sr_hz, gain_db, ceiling_dbtp, 1.0, sink)
         if out_peak > true_peak_dbtp:
             margin_db += out_peak - true_peak_dbtp + 0.02
             continue
@@ -188,13 +187,73 @@ def normalise(
         gain_db += (target_lufs - out_lufs) / slope
     if out_peak > true_peak_dbtp:
         # Still over after max_passes: a static trim is exact (peaks scale linearly).
-        out = out * np.float32(10.0 ** ((true_peak_dbtp - out_peak - 0.01) / 20.0))
-        out_lufs, out_peak = _integrated_lufs(meter, out), measure_true_peak_dbtp(out)
+        trim = 10.0 ** ((true_peak_dbtp - out_peak - 0.01) / 20.0)
+        with open_sink() as sink:  # the last pass again, trimmed
+            out_lufs, out_peak, limited = _render(source, sr_hz, gain_db, ceiling_dbtp, trim, sink)
     report.update(
         output_lufs=out_lufs,
         output_peak_dbtp=out_peak,
         gain_db=float(gain_db),
-        limited_fraction=float((gain < 0.9999).mean()),
+        limited_fraction=limited,
         passes=passes,
     )
-    return out.astype(np.float32, copy=False), report
+    return report
+
+
+def _is_silent(source: ArraySource | NpySource) -> bool:
+    """True when every sample is 0; raises NodeError on NaN or inf."""
+    silent = True
+    for lo in range(0, source.n_samples, BLOCK):
+        block = source.read(lo, min(source.n_samples, lo + BLOCK))
+        if not np.isfinite(block).all():
+            raise NodeError(
+                f"audio should be finite, but holds NaN or inf near sample {lo}",
+                kind=KIND,
+                hint="check the mix for NaN",
+            )
+        silent = silent and not block.any()
+    return silent
+
+
+def _measure(source: ArraySource | NpySource, sr_hz: int, loudness: bool) -> tuple[float, float]:
+    """(integrated LUFS or None, true peak dBTP) of a source, in one streaming pass."""
+    n = source.n_samples
+    meter = LoudnessMeter(sr_hz, n, source.n_channels) if loudness else None
+    peaks = PeakMeter(n)
+    for lo in range(0, n, BLOCK):
+        block = source.read(lo, min(n, lo + BLOCK))
+        peaks.feed(block)
+        if meter is not None:
+            meter.feed(block)
+    return (meter.loudness() if meter else None), peaks.dbtp
+
+
+def _render(
+    source: ArraySource | NpySource,
+    sr_hz: int,
+    gain_db: float,
+    ceiling_dbtp: float,
+    trim: float,
+    sink: ArraySink | NpyWriter,
+) -> tuple[float, float, float]:
+    """One pass: gain, limiter, then a static ``trim``; written to ``sink``.
+
+    Returns (output LUFS, output true peak dBTP, share of samples limited).
+    """
+    n = source.n_samples
+    scale = np.float32(10.0 ** (gain_db / 20.0))
+    limiter = Limiter(
+        PeakEnvelope(lambda a, b: source.read(a, b) * scale, n), n, sr_hz, ceiling_dbtp
+    )
+    meter, peaks, n_limited = LoudnessMeter(sr_hz, n, source.n_channels), PeakMeter(n), 0
+    for lo in range(0, n, BLOCK):
+        hi = min(n, lo + BLOCK)
+        gain = limiter.gain(lo, hi)
+        out = (source.read(lo, hi) * scale) * gain[:, None]
+        if trim != 1.0:
+            out = out * np.float32(trim)
+        n_limited += int(np.count_nonzero(gain < _LIMITED))
+        meter.feed(out)
+        peaks.feed(out)
+        sink.write(out)
+    return meter.loudness(), peaks.dbtp, n_limited / n
