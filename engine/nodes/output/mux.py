@@ -3,7 +3,8 @@
 The segments' packets are copied into one MP4 track with their timestamps
 shifted by the frames before them, so an unchanged segment costs a file copy,
 not an encode. The audio, (n, 2) float32, is cut or padded to exactly the
-video's length and encoded once as AAC.
+video's length and encoded once as AAC, read a block at a time (from a
+``.npy`` file when given its path), so memory stays flat however long the video.
 
 A/V sync: the AAC encoder emits 1024 priming samples ahead of the signal;
 it stamps its first packet at pts -1024 and the MP4 muxer writes an edit list
@@ -27,15 +28,17 @@ import numpy as np
 from PIL import Image
 
 from engine.errors import AssetError, NodeError
+from engine.nodes.audio.blocks import ArraySource, NpySource, read_padded
 from engine.nodes.output.atomic import atomic_path
 
 KIND = "output.mux"
 AAC_FRAME_SAMPLES = 1024  # samples per AAC frame
+_READ_FRAMES = 64  # AAC frames of audio read at a time (~1.4 s at 48 kHz)
 
 
 def mux(
     segment_paths: Sequence[str | os.PathLike],
-    audio: np.ndarray | None,
+    audio: np.ndarray | str | os.PathLike | None,
     out_path: str | os.PathLike,
     *,
     sr_hz: int = 48000,
@@ -49,8 +52,10 @@ def mux(
     ----------
     segment_paths : MP4 files from ``SegmentWriter``, same size, rate and
         encoder settings (their H.264 headers must be identical).
-    audio : (n, 2) float32 in [-1, 1] at ``sr_hz``, or None for a video-only
-        file. Cut or zero-padded to round(n_frames / fps * sr_hz) samples.
+    audio : (n, 2) float32 in [-1, 1] at ``sr_hz``, or the path of a ``.npy``
+        file holding it (read a block at a time: memory stays flat however
+        long the video), or None for a video-only file. Cut or zero-padded to
+        round(n_frames / fps * sr_hz) samples.
     out_path : the MP4 to write (atomically: temp file + rename).
     sr_hz : audio sample rate in Hz.
     faststart : move the ``moov`` index before ``mdat`` (``movflags=+faststart``).
@@ -75,8 +80,7 @@ def mux(
     n_frames, fps = layout["n_frames"], layout["fps"]
     duration_s = n_frames / fps
     n_audio = round(duration_s * sr_hz) if audio is not None else 0
-    if audio is not None:
-        audio = _fit_audio(audio, n_audio)
+    source = _audio_source(audio) if audio is not None else None
 
     # Movie timescale = audio rate: edit-list durations (which trim the AAC
     # priming and end padding) are then exact in samples, not rounded to 1 ms.
@@ -100,7 +104,7 @@ def mux(
                 a_out.layout, a_out.format = "stereo", "fltp"
                 a_out.bit_rate = audio_bitrate
                 a_out.time_base = Fraction(1, sr_hz)
-            audio_packets = _encode_audio(a_out, audio, sr_hz) if a_out else iter(())
+            audio_packets = _encode_audio(a_out, source, n_audio, sr_hz) if a_out else iter(())
             pending = next(audio_packets, None)
             for packet in _joined_packets(segment_paths, layout):
                 # Interleave: audio up to this video packet's decode time first.
@@ -119,6 +123,9 @@ def mux(
             kind=KIND,
             hint="check free disk space and that the output folder is writable",
         ) from exc
+    finally:
+        if isinstance(source, NpySource):
+            source.close()
     return {
         "n_frames": n_frames,
         "fps": fps,
@@ -234,31 +241,53 @@ def _joined_packets(paths: Sequence[str | os.PathLike], layout: dict) -> Iterato
 # -- audio ------------------------------------------------------------------
 
 
-def _fit_audio(audio: np.ndarray, n_samples: int) -> np.ndarray:
-    """Check (n, 2) float and cut or zero-pad it to ``n_samples``."""
-    if not isinstance(audio, np.ndarray) or audio.ndim != 2 or audio.shape[1] != 2:
-        got = f"{audio.shape} {audio.dtype}" if isinstance(audio, np.ndarray) else type(audio)
+def _audio_source(audio: np.ndarray | str | os.PathLike) -> ArraySource | NpySource:
+    """Check (n, 2) float audio, in memory or in a ``.npy`` file, and open it for reading."""
+    if isinstance(audio, np.ndarray):
+        if audio.ndim != 2 or audio.shape[1] != 2:
+            raise NodeError(
+                f"audio should be (n, 2) float32, but got {audio.shape} {audio.dtype}",
+                kind=KIND,
+                hint="mix to stereo first (decode_audio returns (n, 2))",
+            )
+        if not np.isfinite(audio).all():
+            raise NodeError("audio holds NaN or inf samples", kind=KIND, hint="check the mix")
+        return ArraySource(audio)
+    if not isinstance(audio, (str, os.PathLike)):
         raise NodeError(
-            f"audio should be (n, 2) float32, but got {got}",
+            f"audio should be (n, 2) float32 or a .npy path, but got {type(audio)}",
             kind=KIND,
             hint="mix to stereo first (decode_audio returns (n, 2))",
         )
-    if not np.isfinite(audio).all():
-        raise NodeError("audio holds NaN or inf samples", kind=KIND, hint="check the mix")
-    fitted = np.zeros((n_samples, 2), dtype=np.float32)
-    n_keep = min(n_samples, len(audio))
-    fitted[:n_keep] = audio[:n_keep]
-    return fitted
+    source = NpySource(audio)
+    if source.n_channels != 2:
+        source.close()
+        raise NodeError(
+            f"audio should be (n, 2) float32, but {audio} holds {source.n_channels} channels",
+            kind=KIND,
+            hint="mix to stereo first",
+        )
+    return source
 
 
-def _encode_audio(stream: av.AudioStream, audio: np.ndarray, sr_hz: int) -> Iterator[av.Packet]:
-    """Encode (n, 2) float32 in 1024-sample frames; yield AAC packets in order."""
-    planar = np.ascontiguousarray(audio.T)  # fltp wants (channels, n)
-    for start in range(0, planar.shape[1], AAC_FRAME_SAMPLES):
-        chunk = np.ascontiguousarray(planar[:, start : start + AAC_FRAME_SAMPLES])
-        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
-        frame.sample_rate = sr_hz
-        frame.pts = start
-        frame.time_base = Fraction(1, sr_hz)
-        yield from stream.encode(frame)
+def _encode_audio(
+    stream: av.AudioStream, source: ArraySource | NpySource, n_samples: int, sr_hz: int
+) -> Iterator[av.Packet]:
+    """Encode ``n_samples`` of the source (cut or zero-padded) in 1024-sample frames.
+
+    The source is read ``_READ_FRAMES`` frames at a time; yields AAC packets in order.
+    """
+    step = _READ_FRAMES * AAC_FRAME_SAMPLES
+    for lo in range(0, n_samples, step):
+        block = read_padded(source, lo, min(n_samples, lo + step))
+        if not np.isfinite(block).all():
+            raise NodeError("audio holds NaN or inf samples", kind=KIND, hint="check the mix")
+        planar = np.ascontiguousarray(block.T)  # fltp wants (channels, n)
+        for start in range(0, planar.shape[1], AAC_FRAME_SAMPLES):
+            chunk = np.ascontiguousarray(planar[:, start : start + AAC_FRAME_SAMPLES])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate = sr_hz
+            frame.pts = lo + start
+            frame.time_base = Fraction(1, sr_hz)
+            yield from stream.encode(frame)
     yield from stream.encode(None)
