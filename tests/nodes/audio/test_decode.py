@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.errors import AssetError
-from engine.nodes.audio.decode import decode_audio
+from engine.nodes.audio.decode import decode_audio, decode_to_file
 
 SR_IN = 44100
 
@@ -106,3 +106,18 @@ def test_bad_files_raise_asset_errors_with_hints(tmp_path):
         decode_audio(short, 48000, start_s=3.0)
     with pytest.raises(AssetError, match="bad audio window"):
         decode_audio(short, 0)
+
+
+def test_decode_to_file_equals_decode_audio(tmp_path):
+    path = _write(tmp_path / "m.flac", np.stack([_tone(220, 3.0), _tone(330, 3.0)]), "flac", "flac")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for start_s, duration_s in [(0.0, None), (0.7, 1.2)]:
+        info = decode_to_file(path, 48000, start_s, duration_s, out_dir / "music.npy")
+        expected = decode_audio(path, 48000, start_s, duration_s)
+        assert np.array_equal(np.load(info["file"]), expected)
+        assert info["n_samples"] == len(expected) and info["sr_hz"] == 48000
+    assert [p.name for p in out_dir.iterdir()] == ["music.npy"]
+    with pytest.raises(AssetError, match="no audio"):
+        decode_to_file(path, 48000, 10.0, None, out_dir / "late.npy")
+    assert [p.name for p in out_dir.iterdir()] == ["music.npy"]  # nothing half-written

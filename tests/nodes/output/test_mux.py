@@ -231,3 +231,17 @@ def test_exception_mid_mux_leaves_nothing(rendered, tmp_path, monkeypatch):
     with pytest.raises(NodeError, match="No space left"):
         mux(rendered["segments"], _click_track(), out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_audio_from_a_npy_file_gives_the_same_bytes(rendered, tmp_path):
+    audio = np.concatenate([_click_track(), np.full((5000, 2), 0.3, np.float32)])  # cut
+    np.save(tmp_path / "mix.npy", audio)
+    from_file = tmp_path / "file.mp4"
+    mux(rendered["segments"], tmp_path / "mix.npy", from_file, sr_hz=SR_HZ)
+    in_memory = tmp_path / "memory.mp4"
+    mux(rendered["segments"], audio, in_memory, sr_hz=SR_HZ)
+    assert from_file.read_bytes() == in_memory.read_bytes()
+    np.save(tmp_path / "nan.npy", np.full((1000, 2), np.nan, np.float32))
+    with pytest.raises(NodeError, match="NaN"):
+        mux(rendered["segments"], tmp_path / "nan.npy", tmp_path / "bad.mp4", sr_hz=SR_HZ)
+    assert not (tmp_path / "bad.mp4").exists()
