@@ -12,8 +12,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from engine.cli.music import synth_music, write_wav
+import soundfile as sf
+
 from engine.errors import PhotoplayError
+from engine.nodes.music.synth import synth_music
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 MODELINE = "# yaml-language-server: $schema=scene.schema.json\n"
@@ -150,7 +152,10 @@ def scaffold(target: Path, template: str, schema: dict) -> list[Path]:
         shutil.copyfile(TEMPLATES_DIR / "portrait.jpg", tmp / "assets" / "portrait.jpg")
         files = TEMPLATES[template]
         if "music:" in "".join(files.values()):
-            write_wav(tmp / "assets" / "music-120bpm.wav", synth_music(120.0, 6, 16000), 16000)
+            music, _truth = synth_music(
+                120.0, 6, sr_hz=16000, sections=("drums", "full"), bars_per_section=4
+            )
+            sf.write(tmp / "assets" / "music-120bpm.wav", music, 16000, subtype="PCM_16")
         (tmp / "scene.schema.json").write_text(json.dumps(schema, indent=2) + "\n", "utf-8")
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")

@@ -52,14 +52,19 @@ def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
     return recorded_speech(params["path"], params.get("transcript"), params.get("language"))
 
 
-@node("audio.decode", version=1)
-def audio_decode(params: dict, inputs: dict, ctx: NodeContext) -> np.ndarray:
-    """(n, 2) float32 at ``sr_hz``, from ``start_s`` for ``duration_s`` (or to the end)."""
-    from engine.nodes.audio.decode import decode_audio
+@node("audio.decode", version=2)
+def audio_decode(params: dict, inputs: dict, ctx: NodeContext) -> dict:
+    """``music.npy``: (n, 2) float32 at ``sr_hz``, from ``start_s`` for ``duration_s``."""
+    from engine.nodes.audio.decode import decode_to_file
 
-    return decode_audio(
-        params["path"], params["sr_hz"], params.get("start_s", 0.0), params.get("duration_s")
+    info = decode_to_file(
+        params["path"],
+        params["sr_hz"],
+        params.get("start_s", 0.0),
+        params.get("duration_s"),
+        ctx.workdir / "music.npy",
     )
+    return info | {"file": Artifact("music.npy")}
 
 
 @node("shot.timing", version=2, cpu_bound=False)
@@ -79,17 +84,16 @@ def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"file": Artifact("segment.mp4"), "poster": poster}
 
 
-@node("audio.mix", version=1)
+@node("audio.mix", version=2)
 def audio_mix(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """The soundtrack: music ducked under the voices, loudness-normalised."""
-    from engine.nodes.audio.soundtrack import soundtrack
+    from engine.nodes.audio.soundtrack import soundtrack_to_file
 
-    audio, report = soundtrack(params, inputs)
-    np.save(ctx.workdir / "mix.npy", audio)
+    report = soundtrack_to_file(params, inputs, ctx.workdir / "mix.npy")
     return {"file": Artifact("mix.npy"), "report": report}
 
 
-@node("output.mux", version=1)
+@node("output.mux", version=2)
 def output_mux(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """Segments joined without re-encoding, plus AAC audio and the embedded manifest."""
     from engine.nodes.output.final import mux_video
@@ -134,12 +138,13 @@ def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     )
 
 
-@node("music.analyse", version=1)
+@node("music.analyse", version=2)
 def music_analyse(params: dict, inputs: dict, ctx: NodeContext):
     """Tempo, beats, bars, sections and energy of the music, from where the video starts it."""
     from engine.nodes.music.analyse import analyse
 
-    return analyse(inputs["music"].mean(axis=1), params["sr_hz"], params.get("bpm_hint"))
+    music = np.load(inputs["music"]["file"], mmap_mode="r")
+    return analyse(music.mean(axis=1), params["sr_hz"], params.get("bpm_hint"))
 
 
 @node("body.find", version=1)

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import matplotlib.cbook
 import numpy as np
+import soundfile as sf
 from PIL import Image
 from skimage import data
 
-from engine.cli.music import synth_music, write_wav
+from engine.nodes.music.synth import synth_music
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE.parents[1] / "engine" / "cli" / "templates"
@@ -93,7 +94,10 @@ def main() -> None:
     astronaut = Image.fromarray(data.astronaut())
     sway_video(data.astronaut(), HERE / "sway.mp4")
     save_jpeg(side_by_side(hopper, astronaut), HERE / "two-portraits.jpg", long_side=800)
-    write_wav(HERE / "music-120bpm.wav", synth_music(bpm=120.0, n_bars=10, sr_hz=16000), 16000)
+    music, _truth = synth_music(
+        120.0, 10, sr_hz=16000, sections=("drums", "full"), bars_per_section=4
+    )
+    sf.write(HERE / "music-120bpm.wav", music, 16000, subtype="PCM_16")
     total = sum(p.stat().st_size for p in HERE.iterdir() if p.suffix in (".jpg", ".wav"))
     print(f"assets: {total / 1024:.0f} KiB in {HERE}")
 

@@ -10,7 +10,6 @@ however long the video.
 from __future__ import annotations
 
 import os
-import tempfile
 from math import gcd
 from pathlib import Path
 
@@ -75,14 +74,3 @@ def soundtrack_to_file(params: dict, inputs: dict, path_out: str | os.PathLike) 
             return normalise_file(raw, temp, sr, params["loudness_lufs"], params["true_peak_dbtp"])
     finally:
         discard(raw)
-
-
-def soundtrack(params: dict, inputs: dict) -> tuple[np.ndarray, dict]:
-    """``soundtrack_to_file`` returning ((n, 2) float32, loudness report) in memory.
-
-    For short mixes and tests; the node writes a file with ``soundtrack_to_file``.
-    """
-    with tempfile.TemporaryDirectory(prefix="photoplay-mix-") as folder:
-        path = Path(folder) / "mix.npy"
-        report = soundtrack_to_file(params, inputs, path)
-        return np.load(path), report

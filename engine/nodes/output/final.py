@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from engine.nodes.output.mux import mux
 
 
@@ -16,5 +14,5 @@ def mux_video(params: dict, inputs: dict, path: Path) -> dict:
     ``sr_hz``, ``metadata`` (container tags, e.g. the provenance manifest).
     """
     segments = [inputs[name]["file"] for name in params["segments"]]
-    audio = np.load(inputs[params["audio"]]["file"])
+    audio = inputs[params["audio"]]["file"]  # read a block at a time by mux
     return mux(segments, audio, path, sr_hz=params["sr_hz"], metadata=params.get("metadata"))
