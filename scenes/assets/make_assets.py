@@ -75,12 +75,15 @@ def sway_video(photo: np.ndarray, path: Path, seconds: float = 4.0, fps: int = 2
 
     h, w = photo.shape[:2]
     side = 320
+    scale = side / max(h, w)
+    pivot = np.array([w / 2, 0.95 * h])  # near the waist, at the photo's bottom
+    target = np.array([side / 2, 0.95 * h * scale])
     with SegmentWriter(path, side, side, fps, crf=23) as video:
         for i in range(int(seconds * fps)):
             angle = 12.0 * np.sin(2 * np.pi * 0.5 * i / fps)
-            m = cv2.getRotationMatrix2D((w / 2, h * 0.95), angle, side / max(h, w))
-            m[:, 2] += (side / 2 - w / 2 * side / max(h, w), 0)
-            frame = cv2.warpAffine(photo, m, (side, side), borderMode=cv2.BORDER_REFLECT)
+            m = cv2.getRotationMatrix2D(tuple(pivot), angle, scale)  # keeps the pivot fixed
+            m[:, 2] += target - pivot
+            frame = cv2.warpAffine(photo, m, (side, side), borderMode=cv2.BORDER_REPLICATE)
             video.write(np.ascontiguousarray(frame))
 
 

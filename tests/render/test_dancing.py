@@ -1,0 +1,53 @@
+"""A dancing photo measured on the rendered video: retargeting from a reference video."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.nodes.motion.from_video import joint_angle_error, motion_from_video
+from engine.nodes.motion.skeleton import BONE_INDEX
+from engine.render import render
+from tests.render.scenes import write_scene
+
+ASSETS = Path(__file__).resolve().parents[2] / "scenes" / "assets"
+UPPER = ("spine", "neck", "l_upper_arm", "r_upper_arm")
+
+
+@pytest.mark.slow
+def test_motion_from_a_reference_video_is_retargeted_onto_the_photo(tmp_path):
+    folder = tmp_path / "scene"
+    folder.mkdir()
+    for name in ("astronaut.jpg", "sway.mp4"):
+        shutil.copy(ASSETS / name, folder / name)
+    doc = {
+        "photoplay": 1,
+        "output": {"size": [384, 384], "fps": 25, "seed": 1},
+        "characters": {
+            "p": {
+                "photo": {"file": "astronaut.jpg", "source": "NASA (public domain)"},
+                "body": {"mode": "upper"},
+                "consent": {"basis": "public-domain", "source": "NASA", "scope": ["dance"]},
+            }
+        },
+        "ethics": {"label": "AI-generated", "credits": {"duration": 1}},
+        "shots": [
+            {
+                "cast": ["p"],
+                "do": [{"dance": {"who": "p", "motion": {"file": "sway.mp4", "licence": "CC0"}}}],
+            }
+        ],
+    }
+    out = render(write_scene(folder, doc), tmp_path / "v.mp4", cache_dir=tmp_path / "c")
+    reference = motion_from_video(folder / "sway.mp4")
+    rendered = motion_from_video(out.video, max_seconds=reference.n_frames / reference.fps)
+    n = min(reference.n_frames, rendered.n_frames)
+    error = joint_angle_error(reference, rendered, bones=list(UPPER))
+    swing = np.degrees(np.ptp(np.unwrap(reference.angles[:n, BONE_INDEX["spine"]])))
+    print(
+        f"retargeting: mean joint-angle error {error:.1f} deg over {UPPER}; spine swing {swing:.0f} deg"
+    )
+    assert error < 10.0
