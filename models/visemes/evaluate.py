@@ -53,7 +53,9 @@ def _envelope(audio, sr_hz, fps, n_frames) -> np.ndarray:
     hop = sr_hz / fps
     return np.array(
         [
-            np.sqrt(np.mean(audio[int(i * hop - hop / 2) : int(i * hop + hop / 2)] ** 2 + 1e-12))
+            np.sqrt(
+                np.mean(audio[max(int(i * hop - hop / 2), 0) : int(i * hop + hop / 2)] ** 2 + 1e-12)
+            )
             for i in range(n_frames)
         ]
     )
@@ -88,6 +90,7 @@ def main() -> None:
         rows.append(
             {
                 "group": "held_out_language" if held_language else "held_out_voice",
+                "line": f"{language}+{variant} {rate} wpm: {text[:50]}",
                 "augmented": augmented,
                 "shape_accuracy": float(
                     np.mean([a == b for a, b in zip(pred.shapes, truth.shapes, strict=True)])
@@ -121,6 +124,8 @@ def main() -> None:
             "envelope_r_median": round(float(np.median([r["envelope_r"] for r in sel])), 3),
         }
     print(json.dumps({"fps": args.fps, **summary}, indent=1))
+    worst = sorted(rows, key=lambda r: r["jaw_r"])[:3]
+    print("worst jaw r:", [(round(r["jaw_r"], 3), r["line"]) for r in worst])
 
 
 if __name__ == "__main__":
