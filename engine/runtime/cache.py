@@ -13,7 +13,6 @@ twice or reading a folder while it is being replaced.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -28,18 +27,11 @@ from typing import Any
 
 from filelock import FileLock
 
+from engine.hashing import sha256_file
 from engine.nodes.registry import Artifact
 
 VALUE_FILE = "value.pkl"
 INTEGRITY_FILE = "integrity.json"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_artifacts(value: Any, folder: Path) -> Any:
@@ -78,7 +70,7 @@ class Cache:
     def _check(self, folder: Path) -> bool:
         try:
             recorded = json.loads((folder / INTEGRITY_FILE).read_text())
-            return all(_sha256(folder / name) == digest for name, digest in recorded.items())
+            return all(sha256_file(folder / name) == digest for name, digest in recorded.items())
         except (OSError, ValueError):
             return False
 
@@ -116,7 +108,9 @@ class Cache:
                 with open(work / VALUE_FILE, "wb") as fh:
                     pickle.dump(value, fh, protocol=5)
                 digests = {
-                    p.name: _sha256(p) for p in sorted(work.iterdir()) if p.name != INTEGRITY_FILE
+                    p.name: sha256_file(p)
+                    for p in sorted(work.iterdir())
+                    if p.name != INTEGRITY_FILE
                 }
                 (work / INTEGRITY_FILE).write_text(json.dumps(digests, sort_keys=True))
                 if final.exists():  # a corrupt entry we are replacing

@@ -59,7 +59,9 @@ def test_photo_story_model():
     assert scene.shots[2].camera.zoom == (1.1, 1.1)
     assert scene.shots[3].background == "#101820"
     assert scene.shots[3].title == m.Title("The end", position="center")
-    assert scene.music.bpm == 120 and scene.music.duration_s == pytest.approx(20.0)
+    assert scene.music.bpm == 120 and scene.music.duration_s == pytest.approx(
+        21.0
+    )  # 10 bars at 120 bpm + 1 s tail
     # only the documented mappings are dicts; everything else is typed
     dicts = [w for w, v in _walk(scene) if isinstance(v, dict)]
     assert dicts == ["scene.characters", "scene.vars"]

@@ -52,6 +52,7 @@ from pathlib import Path
 
 from engine import __version__
 from engine.errors import AssetError, NodeError
+from engine.hashing import sha256_file
 from engine.nodes.ethics.signing_keys import Identity
 
 ASSERTION_LABEL = "dev.photoplay.provenance"
@@ -149,7 +150,7 @@ def sign_video(
     src = Path(src_mp4)
     if not src.is_file():
         raise AssetError(f"video to sign not found: {src}", hint="sign the final muxed MP4")
-    content_sha256 = _file_sha256(src)
+    content_sha256 = sha256_file(src)
     # c2pa-rs accepts only version-4 GUIDs: take 122 bits of a hash, not of the RNG.
     seed = hashlib.sha256((content_sha256 + canonical_sha256(manifest)).encode()).digest()
     label = f"urn:c2pa:{uuid.UUID(bytes=seed[:16], version=4)}"
@@ -226,11 +227,3 @@ def unsigned_view(path: str | os.PathLike) -> bytes:
         offset, size = span
         data[offset + 24 : offset + size] = bytes(size - 24)
     return bytes(data)
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
