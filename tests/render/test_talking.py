@@ -192,3 +192,27 @@ def test_two_minute_idle_blinks_like_a_person_and_does_not_drift(tmp_path):
         scores.append(float(ssim_map[face].mean()))
     print(f"face SSIM vs frame 0 over the last 20 s: min {min(scores):.3f}")
     assert min(scores) >= 0.95
+
+
+@pytest.mark.slow
+def test_recording_without_transcript_lip_syncs_through_the_learned_model(tmp_path):
+    """No transcript: the mouth follows the learned audio → viseme model. Measured
+    against the opening the aligned phonemes of the same recording call for."""
+    action = {
+        "say": {
+            "who": "p",
+            "audio": {"file": "arctic_a0007.wav", "licence": "CMU ARCTIC"},
+            "speaker": "other",
+        }
+    }
+    scene = portrait_scene(tmp_path / "s", "grace-hopper.jpg", action)
+    out = render(scene, tmp_path / "v.mp4", cache_dir=tmp_path / "c")
+    audio, sr = sf.read(ASSETS / "arctic_a0007.wav", dtype="float32")
+    phonemes = align(audio, sr, ARCTIC_TEXT).phonemes
+    n = round(len(audio) / sr * FPS)
+    result = lip_sync(measured_opening(out.video, n), expected_opening(phonemes, FPS, n), FPS)
+    print(
+        f"learned lip sync: offset {result.offset_s * 1000:+.0f} ms, r = {result.correlation:.3f}"
+    )
+    assert abs(result.offset_s) <= 0.040
+    assert result.correlation >= 0.6
