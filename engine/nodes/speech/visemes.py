@@ -43,7 +43,7 @@ class UnmappedPhonemeWarning(UserWarning):
 _TABLE: list[tuple[str, str, tuple[float, float, float, float]]] = [
     # vowels, by height, backness and rounding
     ("iɨ", "B", (0.20, 0.85, 0.00, 0.15)),
-    ("ɪ", "B", (0.28, 0.78, 0.00, 0.15)),
+    ("ɪᵻ", "B", (0.28, 0.78, 0.00, 0.15)),
     ("yʏ", "F", (0.20, 0.25, 0.90, 0.10)),
     ("eɘ", "C", (0.38, 0.75, 0.00, 0.15)),
     ("øɵʉ", "E", (0.36, 0.35, 0.75, 0.10)),

@@ -125,3 +125,8 @@ def test_every_symbol_espeak_emits_is_mapped(voice):
     unmapped = {p: unmapped_symbols(p) for _, _, p in s.phonemes if unmapped_symbols(p)}
     assert unmapped == {}
     viseme_track(s.phonemes, FPS, int(s.duration_s * FPS))  # and no warning (errors here)
+
+
+def test_espeak_en_us_reduced_vowel_is_mapped():
+    # en-us espeak writes "starts" with U+1D7B (a reduced near-close vowel), like ɪ.
+    assert unmapped_symbols("stˈɑːɹtsᵻ") == []
