@@ -56,7 +56,16 @@ BONES: tuple[tuple[str, int, int], ...] = (
 BONE_INDEX = {name: i for i, (name, _, _) in enumerate(BONES)}
 N_BONES = len(BONES)
 UPPER_BODY_BONES = frozenset(
-    ("spine", "neck", "l_collar", "r_collar", "l_upper_arm", "l_forearm", "r_upper_arm", "r_forearm")
+    (
+        "spine",
+        "neck",
+        "l_collar",
+        "r_collar",
+        "l_upper_arm",
+        "l_forearm",
+        "r_upper_arm",
+        "r_forearm",
+    )
 )
 
 
