@@ -34,6 +34,7 @@ import numpy as np
 
 from engine.errors import NodeError
 
+_FIX_BITS = 11  # fractional bits per axis of the interior's bilinear weights
 _BAND_ROWS = 8  # rows per parallel work item: small enough to balance, big enough to amortise
 
 
@@ -205,9 +206,18 @@ def _outline_edges(tris: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- kernel
+#
+# Per pixel cost is what matters (a talking face is ~300k pixels a frame), so the
+# kernel splits each row of a triangle into a boundary part, where edge tests and
+# coverage decide, and an interior run, where every pixel is known to be inside
+# with full coverage and only the texture is sampled. Texture coordinates are an
+# affine function of the pixel (per triangle), evaluated as ``t_row + dt_dx * x``:
+# the same float expression for a pixel whichever thread or band draws it, so the
+# result does not depend on the band split. Small helpers are inlined at the
+# Numba IR level (``inline="always"``) so no call remains in the pixel loops.
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _owns_tie(ex, ey):
     """Tie rule for a pixel centre exactly on a hard edge with effective direction (ex, ey).
 
@@ -217,7 +227,7 @@ def _owns_tie(ex, ey):
     return ey > 0.0 or (ey == 0.0 and ex < 0.0)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _row_span(ex, ey, vx, vy, thr, fy, lo, hi):
     """Narrow [lo, hi] (x px) to where edge (ex, ey) from vertex (vx, vy) passes on row fy.
 
@@ -233,137 +243,214 @@ def _row_span(ex, ey, vx, vy, thr, fy, lo, hi):
     return lo, hi
 
 
+@nb.njit(cache=True, inline="always")
+def _full(e, inv_len, aa, tie):
+    """Pixel passes edge k with full coverage: the per-pixel test below, as a predicate.
+
+    Monotone in x along a row (each float step in computing ``e`` is), so a run
+    whose two ends pass passes everywhere.
+    """
+    if aa:
+        return e * inv_len + 0.5 >= 1.0
+    return e > 0.0 or (e == 0.0 and tie)
+
+
+@nb.njit(cache=True, inline="always")
+def _shade(tex, out, y, x, tx, ty, cov):
+    """Blend texture point (tx, ty) px, bilinear, over out[y, x] with coverage cov in (0, 1]."""
+    h_tex, w_tex, n_ch = tex.shape[0], tex.shape[1], tex.shape[2]
+    tx = min(max(tx, 0.0), w_tex - 1.0)
+    ty = min(max(ty, 0.0), h_tex - 1.0)
+    xa = int(tx)
+    ya = int(ty)
+    ax = tx - xa
+    ay = ty - ya
+    xb = min(xa + 1, w_tex - 1)
+    yb = min(ya + 1, h_tex - 1)
+    w00 = (1.0 - ax) * (1.0 - ay)
+    w01 = ax * (1.0 - ay)
+    w10 = (1.0 - ax) * ay
+    w11 = ax * ay
+    if n_ch == 3:
+        a00 = 1.0
+        a01 = 1.0
+        a10 = 1.0
+        a11 = 1.0
+    else:
+        a00 = tex[ya, xa, 3] / 255.0
+        a01 = tex[ya, xb, 3] / 255.0
+        a10 = tex[yb, xa, 3] / 255.0
+        a11 = tex[yb, xb, 3] / 255.0
+    alpha = (a00 * w00 + a01 * w01 + a10 * w10 + a11 * w11) * cov
+    if alpha <= 0.0:
+        return
+    for c in range(3):
+        col = (
+            tex[ya, xa, c] * a00 * w00
+            + tex[ya, xb, c] * a01 * w01
+            + tex[yb, xa, c] * a10 * w10
+            + tex[yb, xb, c] * a11 * w11
+        )
+        v = col * cov + out[y, x, c] * (1.0 - alpha) + 0.5
+        out[y, x, c] = np.uint8(min(255.0, max(0.0, v)))
+
+
+@nb.njit(cache=True, inline="always")
+def _copy_run(tex, out, y, x0, x1, tx_row, ty_row, dtx, dty):
+    """Interior run out[y, x0:x1 + 1] of an opaque texture: bilinear, replaces the pixel.
+
+    Weights in fixed point (``_FIX_BITS`` fractional bits per axis, integer
+    arithmetic): within 0.13 grey levels of the float sum before rounding.
+    """
+    h_tex, w_tex = tex.shape[0], tex.shape[1]
+    w_max = w_tex - 1.0
+    h_max = h_tex - 1.0
+    one = 1 << _FIX_BITS
+    half = 1 << (2 * _FIX_BITS - 1)
+    scale = float(one)
+    for x in range(x0, x1 + 1):
+        fx = float(x)
+        tx = min(max(tx_row + dtx * fx, 0.0), w_max)
+        ty = min(max(ty_row + dty * fx, 0.0), h_max)
+        xa = int(tx)
+        ya = int(ty)
+        ax = int((tx - xa) * scale + 0.5)
+        ay = int((ty - ya) * scale + 0.5)
+        xb = min(xa + 1, w_tex - 1)
+        yb = min(ya + 1, h_tex - 1)
+        for c in range(3):
+            top = np.int64(tex[ya, xa, c]) * (one - ax) + np.int64(tex[ya, xb, c]) * ax
+            bot = np.int64(tex[yb, xa, c]) * (one - ax) + np.int64(tex[yb, xb, c]) * ax
+            out[y, x, c] = np.uint8((top * (one - ay) + bot * ay + half) >> (2 * _FIX_BITS))
+
+
 @nb.njit(cache=True)
 def _raster_tri(tex, src, dst, tri, aa, out, y_lo, y_hi):
     """Draw one triangle, rows [y_lo, y_hi) only."""
     w_out = out.shape[1]
-    h_tex, w_tex, n_ch = tex.shape[0], tex.shape[1], tex.shape[2]
     i0, i1, i2 = tri[0], tri[1], tri[2]
-    px = (dst[i0, 0], dst[i1, 0], dst[i2, 0])
-    py = (dst[i0, 1], dst[i1, 1], dst[i2, 1])
-    area2 = (px[1] - px[0]) * (py[2] - py[0]) - (py[1] - py[0]) * (px[2] - px[0])
+    px0, px1, px2 = dst[i0, 0], dst[i1, 0], dst[i2, 0]
+    py0, py1, py2 = dst[i0, 1], dst[i1, 1], dst[i2, 1]
+    area2 = (px1 - px0) * (py2 - py0) - (py1 - py0) * (px2 - px0)
     if abs(area2) < 1e-9:
         return
     sign = 1.0 if area2 > 0.0 else -1.0
     inv_area = 1.0 / abs(area2)
-    pad = 1.0 if (aa[0] or aa[1] or aa[2]) else 0.0
-    x_min = max(0, int(math.floor(min(px[0], px[1], px[2]) - pad)))
-    x_max = min(w_out - 1, int(math.ceil(max(px[0], px[1], px[2]) + pad)))
-    y_min = max(y_lo, int(math.floor(min(py[0], py[1], py[2]) - pad)))
-    y_max = min(y_hi - 1, int(math.ceil(max(py[0], py[1], py[2]) + pad)))
+    aa0, aa1, aa2 = aa[0], aa[1], aa[2]
+    pad = 1.0 if (aa0 or aa1 or aa2) else 0.0
+    x_min = max(0, int(math.floor(min(px0, px1, px2) - pad)))
+    x_max = min(w_out - 1, int(math.ceil(max(px0, px1, px2) + pad)))
+    y_min = max(y_lo, int(math.floor(min(py0, py1, py2) - pad)))
+    y_max = min(y_hi - 1, int(math.ceil(max(py0, py1, py2) + pad)))
     if x_min > x_max or y_min > y_max:
         return
     # Effective (orientation-normalised) edge vectors k: vertex k -> k+1.
-    ex0 = sign * (px[1] - px[0])
-    ey0 = sign * (py[1] - py[0])
-    ex1 = sign * (px[2] - px[1])
-    ey1 = sign * (py[2] - py[1])
-    ex2 = sign * (px[0] - px[2])
-    ey2 = sign * (py[0] - py[2])
+    ex0 = sign * (px1 - px0)
+    ey0 = sign * (py1 - py0)
+    ex1 = sign * (px2 - px1)
+    ey1 = sign * (py2 - py1)
+    ex2 = sign * (px0 - px2)
+    ey2 = sign * (py0 - py2)
     inv_len0 = 1.0 / max(math.sqrt(ex0 * ex0 + ey0 * ey0), 1e-12)
     inv_len1 = 1.0 / max(math.sqrt(ex1 * ex1 + ey1 * ey1), 1e-12)
     inv_len2 = 1.0 / max(math.sqrt(ex2 * ex2 + ey2 * ey2), 1e-12)
     tie0 = _owns_tie(ex0, ey0)
     tie1 = _owns_tie(ex1, ey1)
     tie2 = _owns_tie(ex2, ey2)
-    sx0, sx1, sx2 = src[i0, 0], src[i1, 0], src[i2, 0]
-    sy0, sy1, sy2 = src[i0, 1], src[i1, 1], src[i2, 1]
-    aa0, aa1, aa2 = aa[0], aa[1], aa[2]
-    opaque_tex = n_ch == 3
-    # Per-edge pass threshold on e_k: 0 for hard edges, -half a pixel for anti-aliased ones.
+    # Per-edge thresholds on e_k: pass (0 hard, -half a pixel soft) and full coverage.
     thr0 = -0.5 / inv_len0 if aa0 else 0.0
     thr1 = -0.5 / inv_len1 if aa1 else 0.0
     thr2 = -0.5 / inv_len2 if aa2 else 0.0
-    w_max = w_tex - 1.0
-    h_max = h_tex - 1.0
+    full0 = 0.5 / inv_len0 if aa0 else 0.0
+    full1 = 0.5 / inv_len1 if aa1 else 0.0
+    full2 = 0.5 / inv_len2 if aa2 else 0.0
+    # Texture point = sum of src vertex k+2 times e_k / |area2| (edge k is opposite it);
+    # with e_k = c_k - ey_k * x on a row, it is t_row + dt_dx * x.
+    sx0, sx1, sx2 = src[i0, 0] * inv_area, src[i1, 0] * inv_area, src[i2, 0] * inv_area
+    sy0, sy1, sy2 = src[i0, 1] * inv_area, src[i1, 1] * inv_area, src[i2, 1] * inv_area
+    dtx = -(ey0 * sx2 + ey1 * sx0 + ey2 * sx1)
+    dty = -(ey0 * sy2 + ey1 * sy0 + ey2 * sy1)
+    opaque = tex.shape[2] == 3
     for y in range(y_min, y_max + 1):
         fy = float(y)
         # The row's span inside all three edges, widened by a pixel each way so float
         # error never drops a pixel: the exact per-pixel test below still decides.
-        lo, hi = _row_span(ex0, ey0, px[0], py[0], thr0, fy, float(x_min), float(x_max))
-        lo, hi = _row_span(ex1, ey1, px[1], py[1], thr1, fy, lo, hi)
-        lo, hi = _row_span(ex2, ey2, px[2], py[2], thr2, fy, lo, hi)
+        lo, hi = _row_span(ex0, ey0, px0, py0, thr0, fy, float(x_min), float(x_max))
+        lo, hi = _row_span(ex1, ey1, px1, py1, thr1, fy, lo, hi)
+        lo, hi = _row_span(ex2, ey2, px2, py2, thr2, fy, lo, hi)
         if lo > hi:
             continue
         xs = max(x_min, int(math.floor(lo)) - 1)
         xe = min(x_max, int(math.ceil(hi)) + 1)
         # Row parts of the edge functions, positive inside: e_k = cross(edge_k, p - vertex_k).
-        r0 = ex0 * (fy - py[0])
-        r1 = ex1 * (fy - py[1])
-        r2 = ex2 * (fy - py[2])
-        for x in range(xs, xe + 1):
-            fx = float(x)
-            e0 = r0 - ey0 * (fx - px[0])
-            e1 = r1 - ey1 * (fx - px[1])
-            e2 = r2 - ey2 * (fx - px[2])
-            cov = 1.0
-            if aa0:
-                cov = min(cov, max(0.0, min(1.0, e0 * inv_len0 + 0.5)))
-            elif not (e0 > 0.0 or (e0 == 0.0 and tie0)):
-                continue
-            if aa1:
-                cov = min(cov, max(0.0, min(1.0, e1 * inv_len1 + 0.5)))
-            elif not (e1 > 0.0 or (e1 == 0.0 and tie1)):
-                continue
-            if aa2:
-                cov = min(cov, max(0.0, min(1.0, e2 * inv_len2 + 0.5)))
-            elif not (e2 > 0.0 or (e2 == 0.0 and tie2)):
-                continue
-            if cov <= 0.0:
-                continue
-            # Edge k is opposite vertex k+2: its weight is e_k / |area2|.
-            b2 = e0 * inv_area
-            b0 = e1 * inv_area
-            b1 = e2 * inv_area
-            tx = b0 * sx0 + b1 * sx1 + b2 * sx2
-            ty = b0 * sy0 + b1 * sy1 + b2 * sy2
-            # Bilinear, replicate border, premultiplied taps.
-            tx = min(max(tx, 0.0), w_max)
-            ty = min(max(ty, 0.0), h_max)
-            xa = int(tx)
-            ya = int(ty)
-            ax = tx - xa
-            ay = ty - ya
-            xb = min(xa + 1, w_tex - 1)
-            yb = min(ya + 1, h_tex - 1)
-            w00 = (1.0 - ax) * (1.0 - ay)
-            w01 = ax * (1.0 - ay)
-            w10 = (1.0 - ax) * ay
-            w11 = ax * ay
-            if opaque_tex and cov == 1.0:
-                # The common case: an opaque texel fully covering the pixel replaces it.
-                for c in range(3):
-                    v = (
-                        tex[ya, xa, c] * w00
-                        + tex[ya, xb, c] * w01
-                        + tex[yb, xa, c] * w10
-                        + tex[yb, xb, c] * w11
-                        + 0.5
-                    )
-                    out[y, x, c] = np.uint8(min(255.0, v))
-                continue
-            if opaque_tex:
-                a00 = 1.0
-                a01 = 1.0
-                a10 = 1.0
-                a11 = 1.0
-            else:
-                a00 = tex[ya, xa, 3] / 255.0
-                a01 = tex[ya, xb, 3] / 255.0
-                a10 = tex[yb, xa, 3] / 255.0
-                a11 = tex[yb, xb, 3] / 255.0
-            alpha = (a00 * w00 + a01 * w01 + a10 * w10 + a11 * w11) * cov
-            if alpha <= 0.0:
-                continue
-            for c in range(3):
-                col = (
-                    tex[ya, xa, c] * a00 * w00
-                    + tex[ya, xb, c] * a01 * w01
-                    + tex[yb, xa, c] * a10 * w10
-                    + tex[yb, xb, c] * a11 * w11
-                )
-                v = col * cov + out[y, x, c] * (1.0 - alpha) + 0.5
-                out[y, x, c] = np.uint8(min(255.0, max(0.0, v)))
+        r0 = ex0 * (fy - py0)
+        r1 = ex1 * (fy - py1)
+        r2 = ex2 * (fy - py2)
+        c0 = r0 + ey0 * px0
+        c1 = r1 + ey1 * px1
+        c2 = r2 + ey2 * px2
+        tx_row = c0 * sx2 + c1 * sx0 + c2 * sx1
+        ty_row = c0 * sy2 + c1 * sy0 + c2 * sy1
+        # Interior run [xi0, xi1]: a float guess, then both ends checked exactly.
+        ilo, ihi = _row_span(ex0, ey0, px0, py0, full0, fy, float(xs), float(xe))
+        ilo, ihi = _row_span(ex1, ey1, px1, py1, full1, fy, ilo, ihi)
+        ilo, ihi = _row_span(ex2, ey2, px2, py2, full2, fy, ilo, ihi)
+        xi0 = xe + 1
+        xi1 = xe
+        if ilo <= ihi:
+            xi0 = int(math.ceil(ilo))
+            xi1 = int(math.floor(ihi))
+        while xi0 <= xi1:
+            fx = float(xi0)
+            if (
+                _full(r0 - ey0 * (fx - px0), inv_len0, aa0, tie0)
+                and _full(r1 - ey1 * (fx - px1), inv_len1, aa1, tie1)
+                and _full(r2 - ey2 * (fx - px2), inv_len2, aa2, tie2)
+            ):
+                break
+            xi0 += 1
+        while xi1 >= xi0:
+            fx = float(xi1)
+            if (
+                _full(r0 - ey0 * (fx - px0), inv_len0, aa0, tie0)
+                and _full(r1 - ey1 * (fx - px1), inv_len1, aa1, tie1)
+                and _full(r2 - ey2 * (fx - px2), inv_len2, aa2, tie2)
+            ):
+                break
+            xi1 -= 1
+        if xi0 > xi1:
+            xi0 = xe + 1
+            xi1 = xe
+        # Boundary pixels: [xs, xi0) and (xi1, xe].
+        for part in range(2):
+            xa = xs if part == 0 else xi1 + 1
+            xb = xi0 - 1 if part == 0 else xe
+            for x in range(xa, xb + 1):
+                fx = float(x)
+                e0 = r0 - ey0 * (fx - px0)
+                e1 = r1 - ey1 * (fx - px1)
+                e2 = r2 - ey2 * (fx - px2)
+                cov = 1.0
+                if aa0:
+                    cov = min(cov, max(0.0, min(1.0, e0 * inv_len0 + 0.5)))
+                elif not (e0 > 0.0 or (e0 == 0.0 and tie0)):
+                    continue
+                if aa1:
+                    cov = min(cov, max(0.0, min(1.0, e1 * inv_len1 + 0.5)))
+                elif not (e1 > 0.0 or (e1 == 0.0 and tie1)):
+                    continue
+                if aa2:
+                    cov = min(cov, max(0.0, min(1.0, e2 * inv_len2 + 0.5)))
+                elif not (e2 > 0.0 or (e2 == 0.0 and tie2)):
+                    continue
+                if cov > 0.0:
+                    _shade(tex, out, y, x, tx_row + dtx * fx, ty_row + dty * fx, cov)
+        if opaque:
+            _copy_run(tex, out, y, xi0, xi1, tx_row, ty_row, dtx, dty)
+        else:
+            for x in range(xi0, xi1 + 1):
+                fx = float(x)
+                _shade(tex, out, y, x, tx_row + dtx * fx, ty_row + dty * fx, 1.0)
 
 
 @nb.njit(cache=True)
