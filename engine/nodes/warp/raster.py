@@ -580,7 +580,8 @@ def _tri_pixels_ref(geo, y_lo, y_hi, w_out, pad):
     x_max = min(w_out - 1, int(np.ceil(p[:, 0].max() + pad)))
     y_min = max(y_lo, int(np.floor(p[:, 1].min() - pad)))
     y_max = min(y_hi - 1, int(np.ceil(p[:, 1].max() + pad)))
-    ys, xs = np.mgrid[y_min : y_max + 1, x_min : x_max + 1]
+    # an off-frame triangle gives an empty box (max(...) keeps mgrid's sizes >= 0)
+    ys, xs = np.mgrid[y_min : max(y_min, y_max + 1), x_min : max(x_min, x_max + 1)]
     xs, ys = xs.reshape(-1), ys.reshape(-1)
     fx, fy = xs.astype(np.float64), ys.astype(np.float64)
     ed = geo["edges"]

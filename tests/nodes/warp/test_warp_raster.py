@@ -166,3 +166,19 @@ def test_aa_edges_flags_match_reference_and_defaults(photo):
     assert not np.array_equal(got, default)
     with pytest.raises(NodeError, match="aa_edges must be"):
         rasterise(photo, pts, dst, tris, base.copy(), aa_edges=flags[:3])
+
+
+def test_triangles_off_the_frame_match_reference(photo):
+    # One triangle wholly left of the frame, one cut by the frame's corner, one inside.
+    src = np.float32([(0, 0), (60, 0), (0, 60), (100, 100), (190, 100), (100, 150)])
+    dst = np.float32([(-90, 5), (-20, 5), (-50, 40), (-15, -10), (40, -12), (-5, 45)])
+    dst = np.concatenate([dst, np.float32([(10, 20), (45, 25), (20, 38)])])
+    src = np.concatenate([src, np.float32([(20, 20), (80, 30), (30, 70)])])
+    tris = np.int32([(0, 1, 2), (3, 4, 5), (6, 7, 8)])
+    base = np.full((40, 50, 3), 9, np.uint8)
+    got = rasterise(photo, src, dst, tris, base.copy())
+    ref = rasterise_reference(photo, src, dst, tris, base.copy())
+    assert np.abs(got.astype(int) - ref).max() <= 1
+    assert (got != 9).any(axis=2).sum() > 500
+    mx, _ = build_remap(src, dst, tris, (50, 40))
+    assert (mx >= 0).sum() > 500
