@@ -34,10 +34,34 @@ frames; pilot-B score, 3.0 needed):
   search lost it). Per frame, the pattern at its fixed place keeps a pilot
   z of 4-7 in P/B frames against 10-11 in the I-frame: x264 keeps refreshing
   it, so larger cells buy no survival here and cost averaging.
-- Not solved: 720p marked, downscaled to 0.5x, *then* CRF 28 reads nothing
-  (5.6 px cells coded at 360p lose even the I-frame's copy, z 4.8), while
-  marking at 360p directly survives. A second, coarser carrier would be the
-  next thing to try.
+- Weak spots (bench/watermark.py, 50-frame 720p clips): 720p marked, downscaled
+  to 0.5x, *then* CRF 28 is read in 2 of 3 clips (pilot-B z 4.9 / 3.05 / 3.1
+  for astronaut / coffee / chelsea; chelsea's CRC fails), as is a CRF 28
+  window without its I-frame (z 5.0 / 3.0 / 3.2). The 5.6 px cells coded at
+  360p barely survive, while marking at 360p directly survives.
+
+A second, coarser carrier was tried and does not help (third pass): 32 cells
+on the short side (22.5 px at 720p, 11 px after 0.5x) in 16 x 16-cell tiles,
+so both layers share the period (half the short side) and origin; its own
+keyed pilots (64 A, 32 B) and 160 data cells (the code punctured), read at
+half size with its own whitening; soft bits combined with the fine layer's
+(weighted by each layer's estimated SNR, the scores by expected z), or either
+layer alone, each needing CRC + score. Measured on the same clips:
+
+- the coarse layer alone (the whole PSNR budget, read at the known period),
+  untouched: z 3.0 / 4.6 / 1.9, against 8-10 for the fine layer: a quarter as
+  many cells to average, and a coarser residual keeps more of the picture;
+- at CRF 28 + 0.5x it scored -0.7 / 3.4 / 0.6 (fine alone: 4.9 / 3.05 /
+  3.1); in the window without the I-frame 1.5 / 4.2 / 0.2 (fine: 5.0 / 3.0 /
+  3.2): larger cells survive x264 no better, as with 32-cell tiles before;
+- sharing the budget, 35% of the power coarse: found 0/3 at CRF 28 + 0.5x and
+  1/3 without the I-frame (the fine z fell from 4.9 to 3.8 and from 3.05 to
+  0.5); 15% coarse: 1/3 and 2/3. x264's dead-zone quantiser drops weak
+  coefficients, so power taken from the fine layer costs it more than its
+  share, and what the coarse layer gets is too weak to read. Embedding went
+  from 3.1 to 4.0 ms/frame, detection up 15%.
+
+So the mark stays one layer at full power.
 """
 
 from __future__ import annotations
