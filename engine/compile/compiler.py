@@ -1,26 +1,31 @@
 """Scene → render graph.
 
-    images, speech, music ──▶ shot.timing (one per shot) ──▶ render.segment (one per shot)
-                                       │                              │
-                                       └──▶ audio.mix ──▶ output.mux ◀┘
-                                       └──▶ output.captions
+    image.load ─┬─▶ face.find ─▶ face.rig ───────────────┐
+                └─▶ body.find ─▶ body.rig ───────────────┤
+    speech.tts / speech.recording ─▶ shot.timing ────────┼─▶ render.segment (one per shot)
+    audio.decode ─▶ music.analyse ─▶ (dance timing) ─────┘          │
+         └──────────────▶ audio.mix ─────────────────────▶ output.mux ◀┘
+                          shot.timing ─▶ output.captions
 
-Each shot's segment depends only on its own picture, camera, text and speech
-(and, for a cross-fade, the previous shot's picture and camera), so editing one
-shot changes the keys of that shot's nodes, the mix and the final mux only.
+Each shot's segment depends only on its own picture, camera, text, speech and
+performers (and, for a cross-fade, the previous shot's picture and camera; for
+a dance, when the shot starts in the music), so editing one shot changes the
+keys of that shot's nodes, the mix and the final mux only.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.compile.assets import file_sha256
+from engine.compile.credits import credits_text, dance_credits
 from engine.compile.provenance import WATERMARK_KEY, lineage_id, manifest
 from engine.errors import UnsupportedError
 from engine.graph import Graph
 from engine.nodes import registry
+from engine.nodes.render.overlays import hex_rgb
 from engine.spec.model import (
     Asset,
     Character,
@@ -41,12 +46,6 @@ CARD_BACKGROUND = (16, 16, 20)
 IMAGE_MAX_SIDE = 4096
 
 
-def _hex_rgb(colour: str | None, default) -> list[int]:
-    if not colour or colour == "auto":
-        return list(default)
-    return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-
-
 @dataclass
 class Compiled:
     """A scene's graph, the keys of what a render delivers, and its provenance."""
@@ -56,7 +55,6 @@ class Compiled:
     captions: str
     poster: str
     manifest: dict
-    segments: list[str] = field(default_factory=list)
 
 
 class _Compiler:
@@ -318,7 +316,7 @@ class _Compiler:
         if isinstance(background, Asset):
             image = self.image(background, max(shot.camera.zoom))
             return {"kind": "image", "input": "picture"}, {"picture": image}
-        return {"kind": "colour", "rgb": _hex_rgb(background, (0, 0, 0))}, {}
+        return {"kind": "colour", "rgb": list(hex_rgb(background, (0, 0, 0)))}, {}
 
     def camera(self, shot: Shot) -> dict:
         cam = shot.camera
@@ -377,7 +375,7 @@ class _Compiler:
         )
         background, colour = colours
         params = self.common() | {
-            "picture": {"kind": "colour", "rgb": _hex_rgb(background, CARD_BACKGROUND)},
+            "picture": {"kind": "colour", "rgb": list(hex_rgb(background, CARD_BACKGROUND))},
             "camera": None,
             "title": {"text": text, "position": "center", "size": 0.04, "colour": colour},
             "transition": {"type": "fade", "duration": 0.5},
@@ -407,7 +405,7 @@ class _Compiler:
             segments.append(self.segment(shot, timing, previous, poster=not previous))
             previous = shot
         credits = scene.ethics.credits
-        styles = _style_origins(sorted(self.styles))
+        styles = dance_credits(sorted(self.styles))
         t, s = self.card(
             credits_text(scene, self.voices, styles),
             credits.duration,
@@ -468,7 +466,7 @@ class _Compiler:
         tag = f"{scene.file.stem}#{lineage_id(scene):012x}"
         self.graph.outputs |= {f"{tag}:video": video, f"{tag}:captions": captions}
         self.graph.outputs[f"{tag}:poster"] = poster
-        return Compiled(self.graph, video, captions, poster, record, segments)
+        return Compiled(self.graph, video, captions, poster, record)
 
 
 def _seed(seed: int, name: str, shot_index: int) -> int:
@@ -487,41 +485,6 @@ def _title(shot: Shot) -> dict | None:
         "size": title.size,
         "colour": title.colour,
     }
-
-
-def _style_origins(styles: list[str]) -> list[dict]:
-    if not styles:
-        return []
-    from engine.nodes.motion.choreo import style_origins
-
-    return style_origins(styles)
-
-
-def credits_text(scene: Scene, voices: dict, styles: list[dict] | None = None) -> str:
-    """The end card: photos and consent, voices, music, and the disclosure."""
-    lines = [scene.title or "", scene.ethics.label.text, ""]
-    for ch in scene.characters.values():
-        consent = ch.consent
-        who = f" ({consent.granted_by})" if consent.granted_by else ""
-        photo = ""
-        if ch.photo:
-            photo = f" photo: {ch.photo.source or ch.photo.licence or ch.photo.rel};"
-        lines.append(f"{ch.display_name}:{photo} consent: {consent.basis}{who}")
-    for shot in scene.shots:
-        if isinstance(shot.background, Asset):
-            bg = shot.background
-            lines.append(f"Photo: {bg.rel} ({bg.source or bg.licence or 'source not given'})")
-    for voice in voices.values():
-        lines.append(
-            f"Voice: espeak-ng {voice['voice']}{'+' + voice['variant'] if voice['variant'] else ''}"
-        )
-    for style in styles or []:
-        lines.append(f"Dance: {style['title']} ({style['context']}). {style['origin']}")
-    if scene.music:
-        music = scene.music.file
-        lines.append(f"Music: {music.rel} ({music.licence or music.source or 'licence not given'})")
-    lines.append("Made with Photoplay")
-    return "\n".join(line for line in lines if line is not None).strip()
 
 
 def compile_scene(scene: Scene, graph: Graph | None = None) -> Compiled:
