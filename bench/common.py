@@ -130,6 +130,27 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - t0, result
 
 
+def best_of(n: int, fn: Callable[[], object]) -> tuple[float, object]:
+    """(fastest wall time in s over ``n`` runs, the last result)."""
+    best, out = float("inf"), None
+    for _ in range(n):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def per_call_ms(fn: Callable[[], object], repeats: int = 20) -> float:
+    """Median wall time of one call in ms, after one warm-up call (caches, interpreters)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000.0
+
+
 def median_s(fn: Callable[[], object], n: int) -> float:
     """Median wall seconds over ``n`` calls (machines here are shared and noisy)."""
     return statistics.median(timed(fn)[0] for _ in range(n))

@@ -17,13 +17,12 @@ Run: .venv/bin/python bench/face.py
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
 import cv2
 import numpy as np
 import skimage.data
+from common import per_call_ms  # bench/ helpers (the script's folder is on sys.path)
 
 from engine.nodes.face.detect import detect_faces
 from engine.nodes.face.landmarks import face_landmarks
@@ -31,16 +30,6 @@ from engine.nodes.face.mesh import crop_from_points, read_landmarks
 
 SIZE_PX = 720
 REPEATS = 30
-
-
-def per_call_ms(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    fn()  # warm-up: interpreters, caches
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
 
 
 def lbp_cascade(photo: np.ndarray) -> tuple[Callable[[], list], str]:

@@ -16,13 +16,10 @@ Run: .venv/bin/python bench/pose.py
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-
 import cv2
 import numpy as np
 import skimage.data
+from common import per_call_ms  # bench/ helpers (the script's folder is on sys.path)
 
 from engine.nodes.body.cutout import background_hole, fill_background, person_cutout
 from engine.nodes.body.interpreters import run_model
@@ -31,16 +28,6 @@ from engine.nodes.body.pose import _letterbox, detect_people, pose_landmarks, ro
 from engine.nodes.body.roi import crop
 
 REPEATS = 20
-
-
-def per_call_ms(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    fn()  # warm-up: interpreters, caches
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000.0
 
 
 def frame_720p() -> np.ndarray:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import numpy as np
+from common import best_of  # bench/ helpers (the script's folder is on sys.path)
 
 from engine.nodes.speech.align import align, phone_start_errors_s
 from engine.nodes.speech.tts import synthesise
@@ -26,17 +26,8 @@ SENTENCE = "The quick brown fox jumps over the lazy dog. She sells sea shells by
 FPS = 25
 
 
-def _best_of(n: int, fn):
-    best, out = float("inf"), None
-    for _ in range(n):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
-
-
 def main() -> None:
-    spawn_s, _ = _best_of(
+    spawn_s, _ = best_of(
         3, lambda: subprocess.run([sys.executable, "-I", "-c", "import ctypes, json"], check=True)
     )
     print(f"baseline: bare python process start {1000 * spawn_s:.0f} ms")
@@ -46,14 +37,14 @@ def main() -> None:
     )
     for n_sentences in (1, 4, 12):
         text = SENTENCE * n_sentences
-        tts_s, speech = _best_of(3, lambda text=text: synthesise(text))
+        tts_s, speech = best_of(3, lambda text=text: synthesise(text))
         audio_s = speech.duration_s
-        align_s, aligned = _best_of(
+        align_s, aligned = best_of(
             2, lambda speech=speech, text=text: align(speech.audio, speech.sr_hz, text)
         )
         err_ms = 1000 * phone_start_errors_s(speech.phonemes, aligned.phonemes).mean()
         n_frames = int(np.ceil(audio_s * FPS))
-        vis_s, _ = _best_of(
+        vis_s, _ = best_of(
             5, lambda speech=speech, n=n_frames: viseme_track(speech.phonemes, FPS, n)
         )
         print(

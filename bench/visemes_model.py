@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from common import best_of  # bench/ helpers (the script's folder is on sys.path)
 
 from engine.nodes.speech.learned import load_model, log_mel, predict_visemes
 from engine.nodes.speech.tts import synthesise
@@ -25,15 +26,6 @@ from engine.nodes.speech.visemes import viseme_track
 
 SENTENCE = "The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore. "
 FPS = 25
-
-
-def _best_of(n: int, fn):
-    best, out = float("inf"), None
-    for _ in range(n):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main() -> None:
@@ -52,13 +44,13 @@ def main() -> None:
             viseme_track(s.phonemes, FPS, int(np.ceil(s.duration_s * FPS)))
             return s
 
-        espeak_s, speech = _best_of(3, espeak_path)
+        espeak_s, speech = best_of(3, espeak_path)
         n_frames = int(np.ceil(speech.duration_s * FPS))
         predict_visemes(speech.audio, speech.sr_hz, FPS, n_frames)  # warm-up
-        model_s, _ = _best_of(
+        model_s, _ = best_of(
             3, lambda s=speech, n=n_frames: predict_visemes(s.audio, s.sr_hz, FPS, n)
         )
-        feat_s, _ = _best_of(3, lambda s=speech: log_mel(s.audio, s.sr_hz))
+        feat_s, _ = best_of(3, lambda s=speech: log_mel(s.audio, s.sr_hz))
         audio_s = speech.duration_s
         print(
             f"{audio_s:8.1f} {model_s:8.3f} {audio_s / model_s:6.0f} "

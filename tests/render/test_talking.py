@@ -67,23 +67,24 @@ def test_tts_lip_sync_on_the_rendered_video(tmp_path):
 
 
 @pytest.mark.slow
-def test_human_recording_lip_sync_on_the_rendered_video(tmp_path):
-    action = {
-        "say": {
-            "who": "p",
-            "audio": {"file": "arctic_a0007.wav", "licence": "CMU ARCTIC"},
-            "transcript": ARCTIC_TEXT,
-            "speaker": "other",
-        }
-    }
-    scene = portrait_scene(tmp_path / "s", "grace-hopper.jpg", action)
+@pytest.mark.parametrize(
+    "transcript", [ARCTIC_TEXT, None], ids=["aligned transcript", "learned, no transcript"]
+)
+def test_human_recording_lip_sync_on_the_rendered_video(tmp_path, transcript):
+    """A real recording: with its transcript the mouth follows forced alignment; without
+    it, the learned audio → viseme model. Both are measured against the opening the
+    aligned phonemes of the recording call for."""
+    line = {"who": "p", "audio": {"file": "arctic_a0007.wav", "licence": "CMU ARCTIC"}}
+    line |= {"speaker": "other"} | ({"transcript": transcript} if transcript else {})
+    scene = portrait_scene(tmp_path / "s", "grace-hopper.jpg", {"say": line})
     out = render(scene, tmp_path / "v.mp4", cache_dir=tmp_path / "c")
     audio, sr = sf.read(ASSETS / "arctic_a0007.wav", dtype="float32")
     phonemes = align(audio, sr, ARCTIC_TEXT).phonemes
     n = round(len(audio) / sr * FPS)
     result = lip_sync(measured_opening(out.video, n), expected_opening(phonemes, FPS, n), FPS)
+    route = "aligned" if transcript else "learned"
     print(
-        f"recording lip sync: offset {result.offset_s * 1000:+.0f} ms, r = {result.correlation:.3f}"
+        f"{route} lip sync: offset {result.offset_s * 1000:+.0f} ms, r = {result.correlation:.3f}"
     )
     assert abs(result.offset_s) <= 0.040
     assert result.correlation >= 0.6
@@ -192,27 +193,3 @@ def test_two_minute_idle_blinks_like_a_person_and_does_not_drift(tmp_path):
         scores.append(float(ssim_map[face].mean()))
     print(f"face SSIM vs frame 0 over the last 20 s: min {min(scores):.3f}")
     assert min(scores) >= 0.95
-
-
-@pytest.mark.slow
-def test_recording_without_transcript_lip_syncs_through_the_learned_model(tmp_path):
-    """No transcript: the mouth follows the learned audio → viseme model. Measured
-    against the opening the aligned phonemes of the same recording call for."""
-    action = {
-        "say": {
-            "who": "p",
-            "audio": {"file": "arctic_a0007.wav", "licence": "CMU ARCTIC"},
-            "speaker": "other",
-        }
-    }
-    scene = portrait_scene(tmp_path / "s", "grace-hopper.jpg", action)
-    out = render(scene, tmp_path / "v.mp4", cache_dir=tmp_path / "c")
-    audio, sr = sf.read(ASSETS / "arctic_a0007.wav", dtype="float32")
-    phonemes = align(audio, sr, ARCTIC_TEXT).phonemes
-    n = round(len(audio) / sr * FPS)
-    result = lip_sync(measured_opening(out.video, n), expected_opening(phonemes, FPS, n), FPS)
-    print(
-        f"learned lip sync: offset {result.offset_s * 1000:+.0f} ms, r = {result.correlation:.3f}"
-    )
-    assert abs(result.offset_s) <= 0.040
-    assert result.correlation >= 0.6
