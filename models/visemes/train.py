@@ -24,6 +24,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from engine.hashing import sha256_file  # noqa: E402
 from engine.nodes.speech import learned  # noqa: E402
 from engine.nodes.speech.visemes import SHAPES  # noqa: E402
 
@@ -191,7 +192,7 @@ def main() -> None:
     print(json.dumps(metrics, indent=1))
     summary = json.loads((args.data / "summary.json").read_text())
     sidecar = {
-        "sha256": learned.sha256_file(args.out),
+        "sha256": sha256_file(args.out),
         "model": MODEL,
         "parameters": n_params,
         "outputs": {

@@ -23,7 +23,6 @@ Example
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 from fractions import Fraction
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.hashing import sha256_file
 from engine.nodes.speech.errors import SpeechError
 from engine.nodes.speech.visemes import N_CONTROLS, SHAPES, VisemeTrack
 
@@ -160,14 +160,6 @@ def build_model(config: dict):
         config["dilations"],
         N_CONTROLS + len(SHAPES),
     )
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _device():
