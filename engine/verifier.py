@@ -366,7 +366,8 @@ def judge(
         notes.append(
             "watermark only in "
             + ", ".join(f"{w['t0']:.1f}-{w['t1']:.1f} s" for w in hits)
-            + " (the rest carries no Photoplay mark: edited or spliced)"
+            + " (no mark read in the rest: edited or spliced, or too plain or degraded to read,"
+            " e.g. a text card after heavy re-encoding)"
         )
 
     manifest, render = embedded, None
