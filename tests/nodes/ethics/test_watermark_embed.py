@@ -125,3 +125,29 @@ def test_bad_input_raises_node_error(frame, kwargs, match):
     with pytest.raises(NodeError, match=match) as err:
         embed_frame(frame, **args)
     assert err.value.hint
+
+
+def test_unused_psnr_budget_goes_to_texture_not_to_flat_areas(monkeypatch):
+    import cv2
+
+    import engine.nodes.ethics.watermark_embed as embed
+
+    # Upscaled 2.5x, as a 720p render of a photo is: the plain mask costs only ~43 dB.
+    img = cv2.resize(skimage.data.astronaut(), (1280, 1280), interpolation=cv2.INTER_CUBIC)[:720]
+    h, w = img.shape[:2]
+    act = block_activity(img)
+    boosted = amplitude_map(act, h, w, 1.0, 40.5)
+    monkeypatch.setattr(embed, "BOOST_HEADROOM_DB", None)
+    plain = amplitude_map(act, h, w, 1.0, 40.5)
+    assert np.all(boosted >= plain - 1e-6)
+    # Blocks under 0.35 level/px of mean gradient stay at the flat floor even boosted.
+    flat = act / (2 * 16) < 0.35
+    assert flat.sum() > 100  # the wall
+    assert np.allclose(boosted[flat], embed.AMP_MIN_LEVELS) and np.array_equal(
+        boosted[flat], plain[flat]
+    )
+    textured = plain > embed.AMP_MIN_LEVELS + 1e-6
+    assert np.median(boosted[textured] / plain[textured]) > 1.2
+    monkeypatch.undo()
+    out = embed_frame(img, PAYLOAD, KEY, frame_index=0)
+    assert 40.7 <= _psnr_db(img, out) <= 41.3  # near floor + headroom (41 dB), not 43-45 dB
