@@ -38,6 +38,8 @@ per call (a caller scanning k windows multiplies by k). Measured with
 keys of unmarked 1280x720 clips and of a marked clip re-encoded at CRF 28:
 score mean 0.03, std 0.99, max 2.72; none reached 3.0; the CRC passed 0 times
 (0.009 expected) -- consistent with the bound, which is what the threshold uses.
+Rerun after the embedder began spending the unused PSNR budget (a stronger mark
+on textured blocks): mean 0.01, std 0.99, max 2.72, CRC 0/600.
 """
 
 from __future__ import annotations

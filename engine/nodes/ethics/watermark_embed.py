@@ -20,8 +20,8 @@ Per frame (H, W, 3) uint8:
    ``MAX_BOOST`` x, by bisection until the expected PSNR is ``min_psnr_db +
    BOOST_HEADROOM_DB`` (41 dB by default); flat blocks stay at AMP_MIN_LEVELS.
    Measured on the bench's 720p clips (boost 1.4-1.6 x): pilot-B z after CRF
-   28 + 0.5x went from 4.9 / 3.05 / 3.1 to 5.7 / 5.2 / 5.7 (astronaut, coffee,
-   chelsea), without the I-frame from 5.0 / 3.0 / 3.2 to 6.8 / 6.4 / 6.1.
+   28 + 0.5x went from 4.9 / 3.05 / 3.1 to 5.6 / 5.3 / 5.7 (astronaut, coffee,
+   chelsea), without the I-frame from 5.0 / 3.0 / 3.2 to 6.8 / 6.2 / 6.1.
    Raising AMP_MIN_LEVELS to 1.0 instead was tried: it left faint cell-sized
    blobs on flat grey at 4x and takes budget from texture, so it stays 0.6.
    The map is then scaled down if its expected error would put the frame below
