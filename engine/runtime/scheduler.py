@@ -58,13 +58,35 @@ class _Backend:
     def close(self) -> None: ...
 
 
+def single_thread_worker() -> None:
+    """Initialise a render worker process to run its own numeric code on one thread.
+
+    With one worker per core, the workers already fill the cores; OpenCV's and
+    numba's thread pools in each of them would only make threads fight over the
+    same cores (and numba's OpenMP threads spin after each parallel kernel).
+    Results do not change: every parallel kernel here gives the same bytes
+    serial or split. x264's thread count is a fixed encoder parameter and is
+    left alone.
+    """
+    import cv2
+    import numba
+
+    cv2.setNumThreads(1)
+    numba.set_num_threads(1)
+
+
 class LocalBackend(_Backend):
-    """CPU-bound nodes in a process pool (all cores); light nodes in threads."""
+    """CPU-bound nodes in a process pool (all cores); light nodes in threads.
+
+    With more than one worker, each worker runs OpenCV and numba single-threaded
+    (``single_thread_worker``): the pool is what spreads work over the cores.
+    """
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
-        self.processes = cf.ProcessPoolExecutor(self.workers, mp_context=context)
+        init = single_thread_worker if self.workers > 1 else None
+        self.processes = cf.ProcessPoolExecutor(self.workers, mp_context=context, initializer=init)
         self.threads = cf.ThreadPoolExecutor(self.workers)
 
     def submit(self, node: Node, inputs: dict[str, Any], cache_root: str):
