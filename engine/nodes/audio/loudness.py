@@ -55,7 +55,7 @@ def normalise(
     target_lufs: float = -14.0,
     true_peak_dbtp: float = -1.0,
     *,
-    tolerance_lu: float = 0.1,
+    tolerance_lu: float = 0.2,
     max_passes: int = 6,
 ) -> tuple[np.ndarray, dict]:
     """Bring (n, 2) float32 audio to ``target_lufs`` with true peak <= ``true_peak_dbtp``.
@@ -65,7 +65,9 @@ def normalise(
     audio : (n, C) float32 at ``sr_hz``.
     target_lufs : integrated loudness target in LUFS (-14 for web platforms).
     true_peak_dbtp : ceiling for the 4x-oversampled peak, in dBTP.
-    tolerance_lu : stop iterating gain + limiter once within this many LU.
+    tolerance_lu : stop iterating gain + limiter once within this many LU. 0.2 LU
+        is inaudible and well inside R128's +-0.5 LU; on a heavily limited track it
+        saves one of four passes against 0.1 (each pass is a full gain + limiter run).
 
     Returns
     -------
@@ -103,7 +105,7 @@ def normalise_file(
     target_lufs: float = -14.0,
     true_peak_dbtp: float = -1.0,
     *,
-    tolerance_lu: float = 0.1,
+    tolerance_lu: float = 0.2,
     max_passes: int = 6,
 ) -> dict:
     """``normalise`` from one (n, C) float32 ``.npy`` file into another, block by block.
