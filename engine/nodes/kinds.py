@@ -84,7 +84,7 @@ def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"file": Artifact("segment.mp4"), "poster": poster}
 
 
-@node("audio.mix", version=2)
+@node("audio.mix", version=3)
 def audio_mix(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """The soundtrack: music ducked under the voices, loudness-normalised."""
     from engine.nodes.audio.soundtrack import soundtrack_to_file
