@@ -107,3 +107,17 @@ def test_cycle_is_named():
     object.__setattr__(g.nodes[node.inputs["x"]], "inputs", {"loop": out})
     with pytest.raises(ValueError, match="cycle"):
         g.topological()
+
+
+def test_pool_workers_run_numeric_code_on_one_thread_each(tmp_path):
+    """With one worker per core, a worker's own thread pools would only fight the others."""
+    g = Graph()
+    keys = [g.add("test.threads", 1, {"seed": s}) for s in range(2)]
+    g.outputs.update({f"t{i}": k for i, k in enumerate(keys)})
+    backend = LocalBackend(2)
+    try:
+        values = run(g, Cache(tmp_path), backend=backend)
+    finally:
+        backend.close()
+    for key in keys:
+        assert (values[key]["cv2"], values[key]["numba"]) == (1, 1)

@@ -33,3 +33,12 @@ def noise_file(params, inputs, ctx):
 @node("test.fail", version=1)
 def fail(params, inputs, ctx):
     raise NodeError("refuses on purpose", kind="test.fail", hint="it always does")
+
+
+@node("test.threads", version=1)
+def threads(params, inputs, ctx):
+    """How many threads OpenCV and numba may use in the process running this node."""
+    import cv2
+    import numba
+
+    return {"cv2": cv2.getNumThreads(), "numba": numba.get_num_threads(), "seed": params["seed"]}
