@@ -1,6 +1,8 @@
 """Motion from video, on clips made here from the astronaut photo and encoded with
 libx264, so decoding is real; plus joint-angle error and retiming to beats."""
 
+import concurrent.futures as cf
+import multiprocessing
 from pathlib import Path
 
 import av
@@ -69,9 +71,22 @@ def _sway_clip(path: Path, n_frames: int = 50):
     return _encode(path, frames()), phi
 
 
+def _fresh_process(fn, *args):
+    """Run ``fn`` in a new interpreter, so the test measures the tracker alone.
+
+    Seen in this session: after a body-rig build in the same process, encoding and
+    tracking this clip gave 4.1-4.75 deg mean error, varying run to run, instead of a
+    steady 3.79 deg; not root-caused (numba's spinning threads making x264's frame
+    threads time differently is the leading guess).
+    """
+    context = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def test_tracked_angles_follow_the_known_sway(tmp_path):
-    path, phi = _sway_clip(tmp_path / "sway.mp4")
-    track = motion_from_video(path)
+    path, phi = _fresh_process(_sway_clip, tmp_path / "sway.mp4")
+    track = _fresh_process(motion_from_video, path)
     assert track.n_frames == phi.size and track.fps == FPS
     assert np.allclose(track.root[0], 0)
     cols = [BONE_INDEX[b] for b in UPPER]
@@ -103,7 +118,7 @@ def test_still_clip_gives_steady_angles(tmp_path):
     for name, points in (("raw", tracked.raw_points), ("smoothed", tracked.points)):
         angles = motion_from_keypoints(points, tracked.found, FPS).angles[:, cols]
         jitter_deg[name] = np.degrees(np.abs(wrap_angle(np.diff(angles, axis=0)))).mean()
-    track = motion_from_video(path)
+    track = _fresh_process(motion_from_video, path)
     drift_deg = np.degrees(np.abs(wrap_angle(track.angles[:, cols] - track.angles[0, cols]))).max()
     # Measured here: 1.83 deg/frame raw, 0.74 smoothed; drift 4.8 deg at worst.
     print(f"still clip: jitter {jitter_deg} deg/frame, drift {drift_deg:.2f} deg")
