@@ -10,32 +10,15 @@ import numpy as np
 import pytest
 from scipy import ndimage
 from skimage.color import rgb2lab
-from skimage.data import astronaut
 
 from engine.nodes.body.cutout import refine_person_mask
-from engine.nodes.body.select import person_pose
 from engine.nodes.motion import skeleton as sk
-from engine.nodes.rig import build_body_rig, pose_joints, render_dance_frame
+from engine.nodes.rig import pose_joints, render_dance_frame
 from engine.nodes.rig.cloth import cloth_pixels
 from engine.nodes.rig.parts import L_ARM, R_ARM, TORSO
 
 B = sk.BONE_INDEX
 HELMET_BOX = (slice(400, 490), slice(340, 470))  # y, x: on the helmet in the lap, off her
-
-
-@pytest.fixture(scope="module")
-def photo():
-    return astronaut()
-
-
-@pytest.fixture(scope="module")
-def pose(photo):
-    return person_pose(photo)
-
-
-@pytest.fixture(scope="module")
-def rig(photo, pose):
-    return build_body_rig(photo, pose, "upper")
 
 
 def _dance(rig, n=8):

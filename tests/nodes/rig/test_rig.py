@@ -7,7 +7,6 @@ import pickle
 import numpy as np
 import pytest
 from scipy import ndimage
-from skimage.data import astronaut
 
 from engine.errors import AssetError, NodeError
 from engine.nodes.body.select import person_pose
@@ -17,21 +16,6 @@ from engine.nodes.rig.parts import L_ARM, R_ARM, TORSO
 from engine.nodes.rig.pose import skin_positions
 
 B = sk.BONE_INDEX
-
-
-@pytest.fixture(scope="module")
-def photo():
-    return astronaut()
-
-
-@pytest.fixture(scope="module")
-def pose(photo):
-    return person_pose(photo)
-
-
-@pytest.fixture(scope="module")
-def rig(photo, pose):
-    return build_body_rig(photo, pose, "upper")
 
 
 def _turn(rig, bones, delta_rad):
