@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.compile.compiler import Compiled, compile_scene
+from engine.compile.timeline import timeline_record
 from engine.errors import PhotoplayError
 from engine.graph import Graph
 from engine.nodes.output.atomic import commit, discard, make_temp_path
@@ -97,9 +98,13 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
     from engine.nodes.output.probe import probe
 
     paths = output_paths(video)
-    signed = _signed_copy(scene, compiled, values[compiled.video]["file"], video)
+    signed = _signed_copy(scene, compiled.manifest, values[compiled.video]["file"], video)
     files: dict[Path, Path | bytes] = {video: signed}
-    files[paths["provenance"]] = (json.dumps(compiled.manifest, indent=2) + "\n").encode()
+    # The file beside the video adds the timeline (who speaks or dances when, known only
+    # now that the graph ran) for `photoplay qc`; the signed manifest stays as compiled.
+    timings = {entry["timing"]: values[entry["timing"]] for entry in compiled.segments}
+    record = compiled.manifest | {"timeline": timeline_record(scene, compiled.segments, timings)}
+    files[paths["provenance"]] = (json.dumps(record, indent=2) + "\n").encode()
     captions = []
     for kind, text in _captions_text(scene, values[compiled.captions]).items():
         files[paths[kind]] = text
@@ -123,7 +128,7 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
     return Rendered(video, paths["provenance"], captions, poster, info["duration_s"] or 0.0)
 
 
-def _signed_copy(scene: Scene, compiled: Compiled, source: Path, video: Path) -> Path:
+def _signed_copy(scene: Scene, record: dict, source: Path, video: Path) -> Path:
     """The final mux with a C2PA manifest, signed last (any remux would drop it).
 
     Signed with the scene's certificate (``ethics.signing``) or a locally made one,
@@ -140,7 +145,7 @@ def _signed_copy(scene: Scene, compiled: Compiled, source: Path, video: Path) ->
         identity = local_identity()
     target = video.parent / f".{video.name}.{os.getpid()}.signed.mp4"
     try:
-        sign_video(source, target, compiled.manifest, identity, title=video.name)
+        sign_video(source, target, record, identity, title=video.name)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -171,7 +176,7 @@ def render_scenes(
     cache = Cache(cache_dir or default_cache_dir(first.file))
     targets = []
     for c in compiled.values():
-        targets += [c.video, c.captions, c.poster]
+        targets += [c.video, c.captions, c.poster, *(entry["timing"] for entry in c.segments)]
     backend = make_backend(scheduler, workers)
     try:
         values = run(

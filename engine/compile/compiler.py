@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.compile.assets import file_sha256
 from engine.compile.credits import credits_text, dance_credits
 from engine.compile.provenance import WATERMARK_KEY, lineage_id, manifest
+from engine.compile.timeline import card_plan, shot_plan
 from engine.errors import UnsupportedError
 from engine.graph import Graph
 from engine.nodes import registry
@@ -55,6 +56,9 @@ class Compiled:
     captions: str
     poster: str
     manifest: dict
+    # What each segment shows, in play order, for the timeline in the provenance
+    # (engine.compile.timeline): {"what", "timing" key, "shot", "cast", "acts"}.
+    segments: list[dict] = field(default_factory=list)
 
 
 class _Compiler:
@@ -391,18 +395,21 @@ class _Compiler:
         scene = self.scene
         timings: list[str] = []
         segments: list[str] = []
+        plan: list[dict] = []
         label = scene.ethics.label
         if label.opening_card > 0:
             t, s = self.card(label.text, label.opening_card, (None, None), "opening card")
             timings.append(t)
             self.timings.append(t)
             segments.append(s)
+            plan.append(card_plan("opening card", t))
         previous = None
         for shot in scene.shots:
             timing = self.timing(shot)
             timings.append(timing)
             self.timings.append(timing)
             segments.append(self.segment(shot, timing, previous, poster=not previous))
+            plan.append(shot_plan(shot, timing))
             previous = shot
         credits = scene.ethics.credits
         styles = dance_credits(sorted(self.styles))
@@ -414,6 +421,7 @@ class _Compiler:
         )
         timings.append(t)
         segments.append(s)
+        plan.append(card_plan("credits", t))
 
         names = {f"t{i}": key for i, key in enumerate(timings)}
         captions = self.add(
@@ -466,7 +474,7 @@ class _Compiler:
         tag = f"{scene.file.stem}#{lineage_id(scene):012x}"
         self.graph.outputs |= {f"{tag}:video": video, f"{tag}:captions": captions}
         self.graph.outputs[f"{tag}:poster"] = poster
-        return Compiled(self.graph, video, captions, poster, record)
+        return Compiled(self.graph, video, captions, poster, record, plan)
 
 
 def _seed(seed: int, name: str, shot_index: int) -> int:

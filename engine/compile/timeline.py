@@ -1,0 +1,85 @@
+"""The render's timeline, for whoever judges the video: who speaks or dances when.
+
+The compiler knows what each segment shows (``shot_plan``, ``card_plan``); only
+after the graph ran are the lengths of speech and dances known. ``timeline_record``
+joins the two into seconds from the video's first frame, and the render writes it
+into the provenance, where ``photoplay qc`` reads it. QC never sees the scene's
+animation: it learns from here when to look for a speaking face or a dancing body,
+and measures the rest on the video.
+"""
+
+from __future__ import annotations
+
+from engine.spec.model import Dance, Say, Scene, Shot, Sing
+
+# Scene verbs that put a character on screen doing something a viewer judges.
+_JUDGED = {Say: "say", Sing: "sing", Dance: "dance"}
+
+
+def shot_plan(shot: Shot, timing_key: str) -> dict:
+    acts = []
+    for index, action in enumerate(shot.actions):
+        verb = _JUDGED.get(type(action))
+        if verb is None:
+            continue
+        text = None
+        if isinstance(action, Say):
+            text = action.text or action.transcript
+        elif isinstance(action, Sing):
+            text = action.lyrics
+        acts.append({"index": index, "verb": verb, "who": action.who, "text": text})
+    return {
+        "what": f"shot {shot.index + 1}",
+        "timing": timing_key,
+        "cast": list(shot.cast),
+        "acts": acts,
+    }
+
+
+def card_plan(what: str, timing_key: str) -> dict:
+    return {"what": what, "timing": timing_key, "cast": [], "acts": []}
+
+
+def timeline_record(scene: Scene, plan: list[dict], timings: dict) -> dict:
+    """Seconds from the first frame for every segment and judged act.
+
+    ``timings`` maps each plan entry's timing key to the ``shot.timing`` node's
+    value (``{"timing": ShotTiming, ...}``). Segments follow each other without
+    overlap: a cross-fade is drawn inside the later segment.
+    """
+    label = scene.ethics.label
+    out = scene.output
+    segments, acts = [], []
+    start_s = 0.0
+    for entry in plan:
+        timing = timings[entry["timing"]]["timing"]
+        segments.append(
+            {
+                "what": entry["what"],
+                "start_s": round(start_s, 4),
+                "end_s": round(start_s + timing.duration_s, 4),
+                "cast": entry["cast"],
+            }
+        )
+        for act in entry["acts"]:
+            laid = timing.actions[act["index"]]
+            end_s = min(laid.end_s, timing.duration_s)
+            acts.append(
+                {
+                    "verb": act["verb"],
+                    "who": act["who"],
+                    "segment": entry["what"],
+                    "start_s": round(start_s + laid.start_s, 4),
+                    "end_s": round(start_s + end_s, 4),
+                    "text": act["text"],
+                }
+            )
+        start_s += timing.duration_s
+    return {
+        "size": [out.width, out.height],
+        "fps": out.fps,
+        "duration_s": round(start_s, 4),
+        "label": {"text": label.text, "position": label.position, "size": label.size},
+        "segments": segments,
+        "acts": acts,
+    }
