@@ -113,7 +113,9 @@ def render(
     from engine.compile.compiler import compile_scene
     from engine.graph import Graph
     from engine.render import render_scenes
+    from engine.runtime.scheduler import check_scheduler
 
+    check_scheduler(scheduler)  # before validating: a typo should not cost a render's setup
     scenes = _scenes(file, out, _sets(set_), variants, row)
     if as_json:
 
@@ -198,7 +200,7 @@ def _cache(folder: Path | None, scene: Path | None):
 
     if folder is None and scene is None:
         raise PhotoplayError("say which cache", hint="give --cache DIR or --scene FILE")
-    return Cache(folder or default_cache_dir(scene))
+    return Cache(folder or default_cache_dir(scene), create=False)
 
 
 @cache_app.command("info")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,31 @@ class DaskBackend(_Backend):
         self.client.close()
 
 
+_LOCAL_SCHEDULERS = (None, "", "local", "inline")
+# protocol://host:port, host a name, an IPv4 address or a bracketed IPv6 address.
+_DASK_ADDRESS = re.compile(
+    r"^(?:tcp|tls|ws|wss|ucx)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$"
+)
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a scheduler that is neither local nor a Dask address, before any work.
+
+    A malformed address otherwise fails deep inside distributed, whose half-made
+    client then prints a traceback when its close times out 20 s later.
+    """
+    if scheduler in _LOCAL_SCHEDULERS:
+        return
+    match = _DASK_ADDRESS.match(scheduler)
+    if match is None or not 0 < int(match.group(1)) < 65536:
+        raise PhotoplayError(
+            f"--scheduler {scheduler!r} is not a Dask scheduler address",
+            hint="write tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786), or 'local'",
+        )
+
+
 def make_backend(scheduler: str | None, workers: int | None = None) -> _Backend:
+    check_scheduler(scheduler)
     if scheduler in (None, "", "local"):
         return LocalBackend(workers)
     if scheduler == "inline":

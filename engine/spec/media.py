@@ -22,6 +22,10 @@ from PIL import Image
 
 MAX_IMAGE_PIXELS = 64_000_000  # 8000 x 8000: larger photos are refused, not decoded
 MAX_SCAN_FRAMES = 200_000
+# The BVH reader's limits (engine/nodes/motion/bvh_parse.py; spec imports no nodes,
+# a test keeps the two equal): refused here with the scene's file:line:col.
+BVH_MAX_FRAMES = 216_000
+BVH_FRAME_TIME_S = (0.001, 1.0)
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,19 @@ def _probe_bvh(path: str) -> Probe:
         text = line.strip()
         try:
             if text.startswith("Frames:"):
-                frames = int(text.split(":", 1)[1])
+                count = text.split(":", 1)[1].strip()
+                frames = int(count) if len(count) <= 9 else BVH_MAX_FRAMES + 1
             elif text.startswith("Frame Time:"):
                 frame_s = float(text.split(":", 1)[1])
         except ValueError:
             return Probe(error=f"bad BVH header line {text!r}")
-    if frames is None or frame_s is None or frames <= 0 or frame_s <= 0:
+    if frames is None or frame_s is None:
         return Probe(error="BVH file has no MOTION section with Frames and Frame Time")
+    if not 1 <= frames <= BVH_MAX_FRAMES:
+        return Probe(error=f"BVH has {frames} frames; 1 to {BVH_MAX_FRAMES:,} are allowed")
+    low, high = BVH_FRAME_TIME_S
+    if not low <= frame_s <= high:  # also refuses nan and inf
+        return Probe(error=f"BVH Frame Time {frame_s:g} s is outside {low:g} to {high:g} s")
     return Probe(duration_s=frames * frame_s)
 
 

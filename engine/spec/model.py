@@ -251,8 +251,12 @@ class Dance:
 
 @dataclass(frozen=True)
 class Pause:
+    """Time in which nobody acts. ``who`` is always None: every action has a ``who``,
+    so code that asks whose action it is needs no special case for a pause."""
+
     duration: float
     at: float | None = None
+    who: None = None
 
 
 Action = Say | Sing | Emote | Look | Idle | Dance | Pause

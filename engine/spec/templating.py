@@ -20,7 +20,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from engine.errors import Diagnostic, SceneError
-from engine.spec.yamlsafe import MAX_FILE_BYTES, DocPath, Tree, format_path, parse_scalar
+from engine.spec.yamlsafe import (
+    MAX_FILE_BYTES,
+    DocPath,
+    NumberTooLarge,
+    Tree,
+    format_path,
+    parse_scalar,
+)
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -62,7 +69,12 @@ def parse_sets(sets: Mapping[str, str] | None) -> dict[str, object]:
                     )
                 ]
             )
-        out[key] = parse_scalar(value)
+        try:
+            out[key] = parse_scalar(value)
+        except NumberTooLarge as exc:
+            raise SceneError(
+                [Diagnostic("<--set>", 1, 1, key, "limit.number", str(exc), exc.hint)]
+            ) from None
     return out
 
 
@@ -107,7 +119,11 @@ def read_variant_row(csv_path: Path, row: int) -> dict[str, object]:
         raise fail(
             line, "var.variants", f"row {row} has {len(cells)} cells, header has {len(header)}"
         )
-    return {name: parse_scalar(cell) for name, cell in zip(header, cells, strict=True)}
+    line = rows.index(cells) + 1
+    try:
+        return {name: parse_scalar(cell) for name, cell in zip(header, cells, strict=True)}
+    except NumberTooLarge as exc:
+        raise fail(line, "limit.number", str(exc), exc.hint) from None
 
 
 def apply_vars(tree: Tree, values: Mapping[str, object]) -> list[Diagnostic]:
@@ -142,7 +158,15 @@ def apply_vars(tree: Tree, values: Mapping[str, object]) -> list[Diagnostic]:
             if name in values:
                 return values[name]
             if default is not None:
-                return parse_scalar(default)
+                try:
+                    return parse_scalar(default)
+                except NumberTooLarge as exc:
+                    errors.append(
+                        Diagnostic(
+                            *where(path), format_path(path), "limit.number", str(exc), exc.hint
+                        )
+                    )
+                    return text
             undefined(name, path)
             return text
 

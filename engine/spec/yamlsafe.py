@@ -16,6 +16,8 @@ Rules, each a Diagnostic with a stable code:
 - ``limit.depth``: nesting deeper than 64 (through aliases too).
 - ``limit.aliases``: more than 10,000 nodes reached through aliases (billion
   laughs), or an alias inside its own anchor.
+- ``limit.number``: an integer of more than 18 digits (no scene value needs one;
+  a longer one overflows a float, and over 4,300 digits Python refuses to read it).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
+MAX_INT_DIGITS = 18
 
 DocPath = tuple[str | int, ...]
 _DEPTH_MSG = f"nesting deeper than {MAX_DEPTH} levels"
@@ -195,18 +198,44 @@ def _compose(text: str, file: str) -> _Node | None:
 # --- phase 2: nodes → plain values with positions --------------------------------------
 
 
+class NumberTooLarge(ValueError):
+    """A plain scalar is an integer wider than ``MAX_INT_DIGITS`` digits."""
+
+    def __init__(self, text: str):
+        shown = text if len(text) <= 24 else f"{text[:12]}...{text[-6:]} ({len(text)} characters)"
+        super().__init__(f"the integer {shown} is too large (at most {MAX_INT_DIGITS} digits)")
+
+    hint = "write a number in the range the field allows"
+
+
+def _bounded_int(text: str, digits: str, base: int) -> int:
+    """``int(digits, base)``, refusing values of more than MAX_INT_DIGITS decimal digits
+    before converting (Python refuses over 4,300 digits itself, with a traceback)."""
+    significant = digits.lstrip("0")
+    if base == 10 and len(significant) > MAX_INT_DIGITS:
+        raise NumberTooLarge(text)
+    value = int(significant or "0", base)
+    if value >= 10**MAX_INT_DIGITS:
+        raise NumberTooLarge(text)
+    return -value if text.startswith("-") else value
+
+
 def resolve_scalar(text: str):
-    """A plain (unquoted) scalar's value under the YAML 1.2 core schema."""
+    """A plain (unquoted) scalar's value under the YAML 1.2 core schema.
+
+    Raises:
+        NumberTooLarge: an integer of more than ``MAX_INT_DIGITS`` digits.
+    """
     if _NULL.match(text):
         return None
     if text in _BOOL:
         return _BOOL[text]
     if _INT10.match(text):
-        return int(text)
+        return _bounded_int(text, text.lstrip("+-"), 10)
     if _INT8.match(text):
-        return int(text[2:], 8)
+        return _bounded_int(text, text[2:], 8)
     if _INT16.match(text):
-        return int(text[2:], 16)
+        return _bounded_int(text, text[2:], 16)
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -287,6 +316,12 @@ class _Builder:
         )
 
     def scalar(self, node: _Node, path: DocPath):
+        try:
+            return self.typed_scalar(node, path)
+        except NumberTooLarge as exc:
+            raise self.fail(node, path, "limit.number", str(exc), exc.hint) from None
+
+    def typed_scalar(self, node: _Node, path: DocPath):
         text, tag = node.value, node.tag
         if tag is None:
             return resolve_scalar(text) if node.plain else text
@@ -415,5 +450,9 @@ def parse_text(text: str, shown: str) -> Tree:
 
 
 def parse_scalar(text: str):
-    """A command-line or CSV value read as a YAML plain scalar (``3`` → 3, ``true`` → True)."""
+    """A command-line or CSV value read as a YAML plain scalar (``3`` → 3, ``true`` → True).
+
+    Raises:
+        NumberTooLarge: an integer of more than ``MAX_INT_DIGITS`` digits.
+    """
     return resolve_scalar(text.strip())

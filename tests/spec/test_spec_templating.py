@@ -128,3 +128,22 @@ def test_variable_from_child_fills_base_string(project):
     project("base.yaml", "photoplay: 1\ntitle: 'for ${who}'\nshots: [{duration: 1}]\n")
     doc = load(project("s.yaml", "extends: base.yaml\nvars: {who: Ada}\n"))
     assert doc.data["title"] == "for Ada"
+
+
+def test_huge_integers_from_set_csv_and_defaults_are_diagnostics(project):
+    # Over 4,300 digits Python's int() raises a ValueError (an internal error before).
+    huge = "7" * 5000
+    path = project("s.yaml", SCENE)
+    with pytest.raises(SceneError) as info:
+        load(path, sets={"seed": huge})
+    assert info.value.diagnostics[0].code == "limit.number"
+    assert info.value.diagnostics[0].file == "<--set>"
+    csv = project("v.csv", f"name,seed\nAda,{huge}\n")
+    with pytest.raises(SceneError) as info:
+        load(path, variants=csv, row=1)
+    assert (info.value.diagnostics[0].code, info.value.diagnostics[0].line) == ("limit.number", 2)
+    default = project("d.yaml", SCENE.replace("${seed:-4}", "${seed:-" + "9" * 309 + "}"))
+    with pytest.raises(SceneError) as info:
+        load(default)
+    found = info.value.diagnostics[0]
+    assert (found.code, found.path, found.line) == ("limit.number", "output.seed", 4)

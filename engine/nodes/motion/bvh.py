@@ -1,6 +1,6 @@
 """BVH in and out of the shared 2D skeleton.
 
-Import: parse the hierarchy and motion (any channel layout and Euler order per joint),
+Import: parse the hierarchy and motion (``bvh_parse``: any channel layout, bounded),
 run forward kinematics to 3D joint positions, map joints to ours by name (common,
 CMU and Mixamo names, case-insensitive, ``mixamorig:``-style prefixes dropped),
 project orthographically onto the plane the skeleton faces at frame 0, and measure
@@ -17,12 +17,12 @@ Blender and other tools load it; importing the file gives the track back.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from engine.errors import AssetError
+from engine.nodes.motion.bvh_parse import BvhClip, BvhJoint, read_bvh
 from engine.nodes.motion.retime import wrap_angle
 from engine.nodes.motion.skeleton import (
     BONE_INDEX,
@@ -50,156 +50,10 @@ from engine.nodes.motion.skeleton import (
     bone_angles,
 )
 
+__all__ = ["BvhClip", "BvhJoint", "bvh_positions", "export_bvh", "import_bvh", "read_bvh"]
+
 UNITS_PER_TORSO = 50.0  # exported BVH units (cm-like) per torso length
-
-# ---------------------------------------------------------------- parsing
-
-
-@dataclass(frozen=True)
-class BvhJoint:
-    """One node of the hierarchy; end sites are nodes with no channels."""
-
-    name: str
-    parent: int  # index of the parent node, -1 for the root
-    offset: tuple[float, float, float]
-    channels: tuple[str, ...]  # e.g. ("Xposition", ..., "Zrotation", "Xrotation", "Yrotation")
-    end_site: bool = False
-
-
-@dataclass(frozen=True)
-class BvhClip:
-    """A parsed BVH file.
-
-    joints: nodes in file order (parents before children).
-    frame_time_s: seconds per frame.
-    values: (T, C) float64, the motion channels in file order (degrees, units).
-    """
-
-    joints: tuple[BvhJoint, ...]
-    frame_time_s: float
-    values: np.ndarray
-
-    @property
-    def n_frames(self) -> int:
-        return int(self.values.shape[0])
-
-
-_CHANNELS = {
-    "xposition", "yposition", "zposition", "xrotation", "yrotation", "zrotation",
-}  # fmt: skip
-
-
-class _Tokens:
-    """Whitespace tokens of a BVH file with one-line errors naming the file."""
-
-    def __init__(self, text: str, name: str):
-        self.words = text.split()
-        self.i = 0
-        self.name = name
-
-    def fail(self, expected: str) -> AssetError:
-        got = self.words[self.i] if self.i < len(self.words) else "end of file"
-        return AssetError(
-            f"{self.name}: not a valid BVH file: expected {expected}, got {got!r} "
-            f"(word {self.i + 1})",
-            hint="export the motion as BVH (HIERARCHY ... MOTION) from your mocap tool",
-        )
-
-    def next(self, expected: str = "a value") -> str:
-        if self.i >= len(self.words):
-            raise self.fail(expected)
-        self.i += 1
-        return self.words[self.i - 1]
-
-    def expect(self, word: str) -> None:
-        if self.i >= len(self.words) or self.words[self.i].lower() != word.lower():
-            raise self.fail(repr(word))
-        self.i += 1
-
-    def number(self, expected: str = "a number") -> float:
-        word = self.next(expected)
-        try:
-            return float(word)
-        except ValueError:
-            self.i -= 1
-            raise self.fail(expected) from None
-
-    def name_until_brace(self) -> str:
-        parts = []
-        while self.i < len(self.words) and self.words[self.i] != "{":
-            parts.append(self.next())
-        if not parts:
-            raise self.fail("a joint name")
-        return " ".join(parts)
-
-
-def _parse_joint(tok: _Tokens, name: str, parent: int, joints: list[BvhJoint]) -> None:
-    tok.expect("{")
-    tok.expect("OFFSET")
-    offset = (tok.number(), tok.number(), tok.number())
-    channels: tuple[str, ...] = ()
-    if tok.i < len(tok.words) and tok.words[tok.i].upper() == "CHANNELS":
-        tok.next()
-        n = tok.number("a channel count")
-        channels = tuple(tok.next("a channel name") for _ in range(int(n)))
-        bad = [c for c in channels if c.lower() not in _CHANNELS]
-        if bad:
-            raise AssetError(
-                f"{tok.name}: joint {name!r} has unknown channels {bad}",
-                hint="BVH channels are X/Y/Z position and X/Y/Z rotation",
-            )
-    index = len(joints)
-    joints.append(BvhJoint(name, parent, offset, channels))
-    while True:
-        word = tok.next("JOINT, End Site or '}'")
-        if word.upper() == "JOINT":
-            _parse_joint(tok, tok.name_until_brace(), index, joints)
-        elif word.lower() == "end":
-            tok.expect("Site")
-            tok.expect("{")
-            tok.expect("OFFSET")
-            end = (tok.number(), tok.number(), tok.number())
-            tok.expect("}")
-            joints.append(BvhJoint(f"{name}_end", index, end, (), end_site=True))
-        elif word == "}":
-            return
-        else:
-            tok.i -= 1
-            raise tok.fail("JOINT, End Site or '}'")
-
-
-def read_bvh(path: str | Path) -> BvhClip:
-    """Parse a BVH file (any channel layout; rotations in degrees)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise AssetError(f"cannot read BVH {path}: {exc.strerror}", hint="check the path") from None
-    tok = _Tokens(text, path.name)
-    tok.expect("HIERARCHY")
-    tok.expect("ROOT")
-    joints: list[BvhJoint] = []
-    _parse_joint(tok, tok.name_until_brace(), -1, joints)
-    tok.expect("MOTION")
-    tok.expect("Frames:")
-    n_frames = int(tok.number("the frame count"))
-    tok.expect("Frame")
-    tok.expect("Time:")
-    frame_time_s = tok.number("the frame time")
-    n_channels = sum(len(j.channels) for j in joints)
-    data = tok.words[tok.i :]
-    if n_frames < 1 or not frame_time_s > 0 or len(data) != n_frames * n_channels:
-        raise AssetError(
-            f"{path.name}: MOTION has {len(data)} values; {n_frames} frames x "
-            f"{n_channels} channels = {n_frames * n_channels} expected (frame time "
-            f"{frame_time_s})",
-            hint="the file may be truncated; export it again",
-        )
-    try:
-        values = np.asarray(data, dtype=np.float64).reshape(n_frames, n_channels)
-    except ValueError:
-        raise AssetError(f"{path.name}: MOTION holds non-numbers", hint="export it again") from None
-    return BvhClip(tuple(joints), float(frame_time_s), values)
+FK_CHUNK_FRAMES = 4096  # forward kinematics runs on this many frames at a time
 
 
 def _axis_rotation(axis: str, rad: np.ndarray) -> np.ndarray:
@@ -405,6 +259,27 @@ def _our_joints_3d(positions: np.ndarray, mapping: dict[int, int]) -> np.ndarray
     return ours
 
 
+def _projected_track(clip: BvhClip, mapping: dict[int, int]):
+    """Our joints seen in the image plane, a chunk of frames at a time, so forward
+    kinematics (n_nodes x chunk x 3 x 3 rotations) and the 3D joints stay small
+    however long the clip.
+
+    Returns (joints2 (T, N_JOINTS, 2), torso lengths (T,), image y axis in 3D).
+    """
+    n = clip.n_frames
+    joints2, torso = np.empty((n, N_JOINTS, 2)), np.empty(n)
+    axes = None
+    for start in range(0, n, FK_CHUNK_FRAMES):
+        stop = min(n, start + FK_CHUNK_FRAMES)
+        chunk = BvhClip(clip.joints, clip.frame_time_s, clip.values[start:stop])
+        joints3 = _our_joints_3d(bvh_positions(chunk), mapping)
+        if axes is None:
+            axes = _view_axes(joints3[0])  # the facing at frame 0 holds for the clip
+        joints2[start:stop] = np.stack([joints3 @ axes[0], joints3 @ axes[1]], axis=-1)
+        torso[start:stop] = np.linalg.norm(joints3[:, MID_SHOULDER] - joints3[:, MID_HIP], axis=1)
+    return joints2, torso, axes[1]
+
+
 def _view_axes(joints0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Image x (the figure's left) and image y (down) directions in 3D, from frame 0.
 
@@ -446,10 +321,8 @@ def import_bvh(path: str | Path, *, origin: str = "first") -> PoseTrack:
     path = Path(path)
     clip = read_bvh(path)
     mapping = map_joints(clip, path.name)
-    joints3 = _our_joints_3d(bvh_positions(clip), mapping)
-    x_axis, y_axis = _view_axes(joints3[0])
-    joints2 = np.stack([joints3 @ x_axis, joints3 @ y_axis], axis=-1)  # (T, N_JOINTS, 2)
-    torso = float(np.median(np.linalg.norm(joints3[:, MID_SHOULDER] - joints3[:, MID_HIP], axis=1)))
+    joints2, torso_lengths, y_axis = _projected_track(clip, mapping)
+    torso = float(np.median(torso_lengths))
     if not torso > 0:
         raise AssetError(f"{path.name}: the torso has zero length", hint="check the hierarchy")
     hip = joints2[:, MID_HIP]

@@ -1,4 +1,7 @@
+import os
 import re
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -6,9 +9,11 @@ import pybvh
 import pytest
 
 from engine.errors import AssetError
+from engine.nodes.motion import bvh_parse
 from engine.nodes.motion.bvh import bvh_positions, export_bvh, import_bvh, read_bvh
 from engine.nodes.motion.retime import wrap_angle
 from engine.nodes.motion.skeleton import BONE_INDEX, N_BONES, PoseTrack
+from engine.spec import media
 
 
 def _random_track(n_frames: int = 90, fps: float = 60.0, seed: int = 0) -> PoseTrack:
@@ -187,3 +192,91 @@ def test_broken_files_are_refused_in_one_line(tmp_path):
         assert name in err.value.message and "\n" not in err.value.message
     with pytest.raises(AssetError, match="cannot read BVH"):
         import_bvh(tmp_path / "missing.bvh")
+
+
+def _one_line_refusal(path, text: str) -> str:
+    path.write_text(text)
+    with pytest.raises(AssetError) as err:
+        import_bvh(path)
+    assert "\n" not in err.value.message and err.value.hint
+    return err.value.message
+
+
+def test_nan_in_motion_is_refused_naming_its_line_and_column(tmp_path):
+    good = _mixamo_bvh("0 0 0", ["", ""])
+    line = good[: good.rindex("\n0 90")].count("\n") + 2  # the last frame's line
+    text = good[: good.rindex("\n0 90")] + "\n0 nan" + good[good.rindex("\n0 90") + 5 :]
+    message = _one_line_refusal(tmp_path / "nan.bvh", text)
+    assert message.startswith(f"nan.bvh:{line}:3: ") and "'nan'" in message
+
+
+@pytest.mark.parametrize("frame_time", ["1e300", "0", "nan", "-0.04"])
+def test_frame_time_outside_1_to_1000_fps_is_refused(tmp_path, frame_time):
+    text = _mixamo_bvh("0 0 0", [""]).replace("Frame Time: 0.0333333", f"Frame Time: {frame_time}")
+    message = _one_line_refusal(tmp_path / "time.bvh", text)
+    assert message.startswith("time.bvh:") and "frame time" in message.lower()
+
+
+def test_thousands_of_nested_joints_are_refused_without_recursion(tmp_path):
+    n = 3000  # deeper than Python's recursion limit: the old parser raised RecursionError
+    joints = "".join(f"JOINT j{i}\n{{\nOFFSET 0 1 0\nCHANNELS 1 Zrotation\n" for i in range(n))
+    text = (
+        "HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\nCHANNELS 1 Zrotation\n"
+        + joints
+        + "}\n" * (n + 1)
+        + "MOTION\nFrames: 1\nFrame Time: 0.04\n"
+        + " ".join(["0"] * (n + 1))
+        + "\n"
+    )
+    message = _one_line_refusal(tmp_path / "deep.bvh", text)
+    assert message.startswith("deep.bvh:") and "more than 1024 joints" in message
+
+
+def test_frames_past_the_cap_are_refused_before_reading_them(tmp_path):
+    text = _mixamo_bvh("0 0 0", [""]).replace("Frames: 1", "Frames: 1000000")
+    message = _one_line_refusal(tmp_path / "long.bvh", text)
+    assert "1000000 frames" in message and "216,000" in message
+
+
+def test_rows_that_disagree_with_the_frame_count_are_refused(tmp_path):
+    text = _mixamo_bvh("0 0 0", ["", ""]).replace("Frames: 2", "Frames: 1")
+    assert "more than 66 values" in _one_line_refusal(tmp_path / "extra.bvh", text)
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "pipe.bvh"
+    os.mkfifo(fifo)
+    with pytest.raises(AssetError, match="not a regular file"):
+        import_bvh(fifo)
+
+
+def test_validator_and_reader_share_the_bvh_limits():
+    # spec/ may not import the nodes, so it keeps its own copy of the limits.
+    assert media.BVH_MAX_FRAMES == bvh_parse.MAX_FRAMES
+    assert media.BVH_FRAME_TIME_S == (bvh_parse.MIN_FRAME_TIME_S, bvh_parse.MAX_FRAME_TIME_S)
+
+
+MEMORY_PROBE = """
+import resource, sys
+from engine.nodes.motion.bvh import import_bvh
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+track = import_bvh(sys.argv[1])
+print(track.n_frames, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+def test_a_long_clip_is_parsed_in_bounded_memory(tmp_path):
+    # 20,000 frames x 66 channels: 10.6 MB of values. The old parser held every word
+    # of the file as a Python string and all the nodes' rotations at once: ~100 MB.
+    n = 20_000
+    head = _mixamo_bvh("0 0 0", [""])
+    head = head[: head.index("Frames:")] + f"Frames: {n}\nFrame Time: 0.0083333\n"
+    row = "0 90 0 " + " ".join(["12.5"] * 63) + "\n"
+    path = tmp_path / "long.bvh"
+    path.write_text(head + row * n)
+    result = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(path)], capture_output=True, text=True, check=True
+    )
+    frames, grown_mb = result.stdout.split()
+    assert int(frames) == n
+    assert float(grown_mb) < 60, f"import grew the process by {grown_mb} MB"
