@@ -308,8 +308,9 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
+    from engine.cli.qc_cmd import qc
     from engine.cli.verify_cmd import verify
 
-    for command in (render, verify, graph, plan, voices, demo):
+    for command in (render, verify, qc, graph, plan, voices, demo):
         app.command()(command)
     app.add_typer(cache_app, name="cache")
