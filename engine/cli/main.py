@@ -7,8 +7,12 @@ one line and exits 1.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -206,8 +210,31 @@ def write_atomic(path: Path, text: str) -> None:
     write_text_atomic(path, text)
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a service manager, a CI timeout) stops a command as Ctrl-C does:
+    the render's workers are stopped, nothing half-written is left, exit code 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code; never raises, never prints a traceback."""
+    with _sigterm_as_interrupt():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="photoplay", standalone_mode=False)
         return result if isinstance(result, int) else 0

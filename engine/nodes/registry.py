@@ -5,8 +5,10 @@
 
 A node function takes its JSON ``params``, its ``inputs`` (the results of the
 nodes it depends on, by argument name) and a ``NodeContext`` (a private working
-folder for files it writes), and returns a picklable value. Files it writes are
-returned as ``Artifact("name")``; consumers receive them as absolute ``Path``s.
+folder for files it writes), and returns a value the cache can store without
+pickle: plain values, tuples, NumPy arrays, paths, or a dataclass listed in
+``engine/runtime/codec.py``. Files it writes are returned as
+``Artifact("name")``; consumers receive them as absolute ``Path``s.
 Bump ``version`` whenever the output for the same params and inputs changes.
 """
 

@@ -10,16 +10,33 @@ from typing import Any
 from engine.errors import NodeError, PhotoplayError
 from engine.nodes import registry
 from engine.runtime.cache import Cache
+from engine.runtime.cache_secret import ENV_FILE, secret_id, secret_path
+from engine.runtime.codec import CodecError
 
 
 def run_node(
-    key: str, kind: str, module: str, params: dict, inputs: dict[str, Any], cache_root: str
+    key: str,
+    kind: str,
+    module: str,
+    params: dict,
+    inputs: dict[str, Any],
+    cache_root: str,
+    secret_name: str | None = None,
 ) -> tuple[Any, bool, float]:
     """Compute node ``key`` (or take it from the cache if another render just did).
+
+    secret_name: ``secret_id`` of the caller's cache secret; a worker whose own
+        secret differs is refused (its entries would never be accepted).
 
     Returns (value, came_from_cache, seconds). Picklable in and out, so it runs the
     same in this process, in a process pool or on a Dask worker.
     """
+    cache = Cache(Path(cache_root))
+    if secret_name is not None and secret_id(cache.secret) != secret_name:
+        raise PhotoplayError(
+            f"this worker's cache secret ({secret_path()}) is not the one of the render",
+            hint=f"give every Dask worker the client's secret file through ${ENV_FILE}",
+        )
     importlib.import_module(module)  # registers the kind in a fresh worker
     spec = registry.get(kind)
     start = time.perf_counter()
@@ -40,5 +57,8 @@ def run_node(
                 hint="check free disk space and that the cache and output folders are writable",
             ) from exc
 
-    value, hit = Cache(Path(cache_root)).compute(key, produce)
+    try:
+        value, hit = cache.compute(key, produce)
+    except CodecError as exc:  # a node returned something the cache cannot store
+        raise NodeError(str(exc), kind=kind, key=key) from exc
     return value, hit, time.perf_counter() - start

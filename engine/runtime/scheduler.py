@@ -9,6 +9,7 @@ Every node runs through ``run_node``, so both back-ends give the same result.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import re
@@ -22,6 +23,7 @@ from engine.nodes import registry
 from engine.runtime.cache import Cache
 from engine.runtime.events import EventSink, ignore, node_event
 from engine.runtime.execute import run_node
+from engine.runtime.lifeline import deferred_interrupts, exit_with
 
 
 def plan(graph: Graph, cache: Cache, targets: list[str] | None = None) -> dict[str, str]:
@@ -43,18 +45,30 @@ def plan(graph: Graph, cache: Cache, targets: list[str] | None = None) -> dict[s
     return status
 
 
-def _task(node: Node) -> tuple[str, str, str, dict]:
-    """What a worker needs to run a node: key, kind, the module defining it, params."""
+def _task(node: Node, inputs: dict[str, Any], cache: Cache) -> tuple:
+    """The arguments of ``run_node``: key, kind, the module defining it, params, inputs,
+    the cache folder and the name of the cache secret the worker must share."""
     module = registry.get(node.kind).fn.__module__
-    return node.key, node.kind, module, dict(node.params)
+    return (
+        node.key,
+        node.kind,
+        module,
+        dict(node.params),
+        inputs,
+        str(cache.root),
+        cache.secret_name,
+    )
 
 
 class _Backend:
     """Where nodes run. ``submit`` returns a concurrent.futures-like future."""
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str): ...
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache): ...
 
     def wait_any(self, futures: set): ...
+
+    def abort(self, futures: set) -> None:
+        """Stop the work of ``futures`` now (the render failed or was interrupted)."""
 
     def close(self) -> None: ...
 
@@ -76,31 +90,54 @@ def single_thread_worker() -> None:
     numba.set_num_threads(1)
 
 
+def _init_worker(render_pid: int, single_thread: bool) -> None:
+    exit_with(render_pid)
+    if single_thread:
+        single_thread_worker()
+
+
 class LocalBackend(_Backend):
     """CPU-bound nodes in a process pool (all cores); light nodes in threads.
 
     With more than one worker, each worker runs OpenCV and numba single-threaded
-    (``single_thread_worker``): the pool is what spreads work over the cores.
+    (``single_thread_worker``). Workers die with the render that started them,
+    even when it is killed with SIGKILL (``exit_with``), and a failed or
+    interrupted render kills them rather than waiting for their current node.
     """
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
-        init = single_thread_worker if self.workers > 1 else None
-        self.processes = cf.ProcessPoolExecutor(self.workers, mp_context=context, initializer=init)
+        self.processes = cf.ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(os.getpid(), self.workers > 1),
+        )
         self.threads = cf.ThreadPoolExecutor(self.workers)
+        self.aborted = False
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str):
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache):
         pool = self.processes if registry.get(node.kind).cpu_bound else self.threads
-        return pool.submit(run_node, *_task(node), inputs, cache_root)
+        return pool.submit(run_node, *_task(node, inputs, cache))
 
     def wait_any(self, futures: set):
         done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
         return done
 
+    def abort(self, futures: set) -> None:
+        # The executor has no public way to stop a running call; its workers are killed
+        # (their half-built cache entries are hidden .partial folders, pruned later) and
+        # the executor fails every future it holds. None is cancelled here: Python 3.11's
+        # executor then fails to fail it, in a thread that prints a traceback.
+        self.aborted = True
+        for process in list(getattr(self.processes, "_processes", {}).values()):
+            with contextlib.suppress(OSError):
+                process.kill()
+
     def close(self) -> None:
         self.threads.shutdown(cancel_futures=True)
-        self.processes.shutdown(cancel_futures=True)
+        self.processes.shutdown(cancel_futures=not self.aborted)
 
 
 class DaskBackend(_Backend):
@@ -122,14 +159,9 @@ class DaskBackend(_Backend):
                 "or leave out --scheduler to render on this machine",
             ) from None
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str):
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache):
         return self.client.submit(
-            run_node,
-            *_task(node),
-            inputs,
-            cache_root,
-            key=f"{node.kind}-{node.key[:16]}",
-            pure=False,
+            run_node, *_task(node, inputs, cache), key=f"{node.kind}-{node.key[:16]}", pure=False
         )
 
     def wait_any(self, futures: set):
@@ -139,6 +171,9 @@ class DaskBackend(_Backend):
             if done:
                 return done
             time.sleep(0.005)
+
+    def abort(self, futures: set) -> None:
+        self.client.cancel(list(futures))
 
     def close(self) -> None:
         self.client.close()
@@ -192,8 +227,8 @@ class _DoneFuture:
 class InlineBackend(_Backend):
     """Runs each node in this process, one at a time: for debugging and tiny graphs."""
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache_root: str):
-        return _DoneFuture(run_node, *_task(node), inputs, cache_root)
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache):
+        return _DoneFuture(run_node, *_task(node, inputs, cache))
 
     def wait_any(self, futures: set):
         return set(futures)
@@ -235,7 +270,8 @@ def run(
                 if all(dep in values for dep in node.inputs.values()):
                     inputs = {name: values[dep] for name, dep in node.inputs.items()}
                     on_event(node_event("started", node))
-                    running[backend.submit(node, inputs, str(cache.root))] = key
+                    with deferred_interrupts():  # a hand-over cut in two upsets the forkserver
+                        running[backend.submit(node, inputs, cache)] = key
                     waiting.discard(key)
             if not running:
                 stuck = ", ".join(graph.nodes[k].kind for k in waiting)
@@ -245,6 +281,9 @@ def run(
                 value, hit, seconds = future.result()
                 values[key] = value
                 on_event(node_event("cached" if hit else "finished", graph.nodes[key], seconds))
+    except BaseException:
+        backend.abort(set(running))  # a failed node or Ctrl-C: stop the rest now
+        raise
     finally:
         if own_backend:
             backend.close()
