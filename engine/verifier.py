@@ -27,6 +27,7 @@ but ``signingCredential.untrusted`` unless its CA is passed as ``trust_anchor``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,16 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import AssetError
+from engine.verify_input import (
+    MAX_VIDEO_BYTES,
+    VideoFacts,
+    decoded_frames,
+    dig,
+    open_regular,
+    read_json_map,
+    read_text,
+    video_facts,
+)
 
 WINDOW_SEC = 2.0  # the watermark detector needs about this much video
 MAX_WINDOWS = 12  # spread over the video; covers every frame up to ~13 s at 1 s hops
@@ -90,22 +101,21 @@ def verify(
         video's payload up in (``NAME.provenance.json`` beside the video is
         always looked at).
 
-    Raises AssetError for a missing or undecodable file or an unreadable trust anchor.
+    Raises AssetError for a missing, non-regular, oversized or undecodable file, or an
+    unreadable trust anchor. A damaged but readable video gets a verdict.
     """
-    from engine.nodes.output.probe import probe
-
     path = Path(video_path)
-    info = probe(path)  # AssetError when missing or not media
-    if info["video"] is None:
-        raise AssetError(f"no video stream in {path}", hint="verify reads a video file")
+    facts = video_facts(path)  # AssetError when not a bounded regular file of video
     anchors = _read_anchors(trust_anchor) if trust_anchor is not None else None
-    embedded = _embedded_manifest(info["metadata"])
+    if manifests_dir is not None and not Path(manifests_dir).is_dir():
+        raise AssetError(f"--manifests {manifests_dir} is not a folder", hint="give a folder")
+    embedded = _embedded_manifest(facts.metadata)
     c2pa_info = read_c2pa(path, anchors)
     key = _watermark_key(embedded, c2pa_info)
     # A C2PA hash that holds (or already fails) settles whether frames changed; then
     # one window is enough to read the payload. Otherwise scan the whole video.
     settled = c2pa_info is not None and c2pa_info.get("payload") is not None
-    windows = scan_watermark(path, info, key, max_windows=1 if settled else MAX_WINDOWS)
+    windows = scan_watermark(path, facts, key, max_windows=1 if settled else MAX_WINDOWS)
     return judge(path, embedded, c2pa_info, windows, manifests_dir)
 
 
@@ -114,10 +124,10 @@ def verify(
 
 def _read_anchors(path: str | os.PathLike) -> str:
     try:
-        text = Path(path).read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, "trust anchor").decode("ascii")
+    except UnicodeDecodeError:
         raise AssetError(
-            f"cannot read trust anchor {path}: {getattr(exc, 'strerror', None) or exc}",
+            f"cannot read trust anchor {path}: not ASCII text",
             hint="give a PEM file of CA certificates",
         ) from None
     if "-----BEGIN CERTIFICATE-----" not in text:
@@ -131,7 +141,7 @@ def _embedded_manifest(metadata: dict) -> dict | None:
         return None
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(doc, dict) and str(doc.get("format", "")).startswith(PROVENANCE_PREFIX):
         return doc
@@ -154,48 +164,74 @@ def read_c2pa(path: Path, anchors: str | None) -> dict | None:
     if anchors is not None:
         context = c2pa.Context(c2pa.Settings.from_dict({"trust": {"trust_anchors": anchors}}))
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path, "video", MAX_VIDEO_BYTES) as stream:
             reader = c2pa.Reader("video/mp4", stream, None, context)
-            state = reader.get_validation_state()
-            results = reader.get_validation_results() or {}
-            active = reader.get_active_manifest() or {}
-            reader.close()
+            try:
+                state = reader.get_validation_state()
+                results = reader.get_validation_results() or {}
+                active = _active_manifest(reader)
+            finally:
+                reader.close()
     except c2pa.C2paError as exc:
         if "ManifestNotFound" in type(exc).__name__ or "ManifestNotFound" in str(exc):
             return None
-        return {
-            "state": "Unreadable",
-            "trusted": False,
-            "untrusted": False,
-            "errors": [str(exc).splitlines()[0]],
-            "signer": None,
-            "claim_generator": None,
-            "payload": None,
-            "manifest_sha256": None,
-        }
-    failures = [f["code"] for f in results.get("activeManifest", {}).get("failure", [])]
+        return _unreadable_c2pa(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    failures = dig(results, "activeManifest", "failure")
+    failures = [f.get("code") for f in failures or [] if isinstance(f, dict)]
+    if active is None:
+        failures.append("claim.missing (the store names an active manifest it does not hold)")
+        active = {}
+    assertions = active.get("assertions") if isinstance(active, dict) else None
     ours = next(
-        (a["data"] for a in active.get("assertions", []) if a.get("label") == ASSERTION_LABEL),
+        (
+            a.get("data")
+            for a in assertions or []
+            if isinstance(a, dict) and a.get("label") == ASSERTION_LABEL
+        ),
         None,
     )
-    generator = (active.get("claim_generator_info") or [{}])[0]
+    generator = (dig(active, "claim_generator_info") or [{}])[0]
+    generator = generator if isinstance(generator, dict) else {}
+    payload = dig(ours, "watermark", "payload")
     return {
-        "state": state,
+        "state": state if isinstance(state, str) else "Unreadable",
         "trusted": state == "Trusted",
         "untrusted": UNTRUSTED in failures,
-        "errors": [code for code in failures if code != UNTRUSTED],
-        "signer": (active.get("signature_info") or {}).get("common_name"),
+        "errors": [str(code) for code in failures if code != UNTRUSTED],
+        "signer": dig(active, "signature_info", "common_name"),
         "claim_generator": f"{generator.get('name')}/{generator.get('version')}",
-        "payload": ((ours or {}).get("watermark") or {}).get("payload"),
-        "manifest_sha256": (ours or {}).get("manifest_sha256"),
-        "manifest": (ours or {}).get("manifest"),
+        "payload": payload if isinstance(payload, str) else None,
+        "manifest_sha256": dig(ours, "manifest_sha256"),
+        "manifest": dig(ours, "manifest") if isinstance(dig(ours, "manifest"), dict) else None,
+    }
+
+
+def _active_manifest(reader) -> dict | None:
+    """The active manifest; {} when the file has none, None when the store is damaged."""
+    try:
+        active = reader.get_active_manifest()
+    except KeyError:  # c2pa documents this for a store without its active manifest
+        return None
+    return active if isinstance(active, dict) else {}
+
+
+def _unreadable_c2pa(error: str) -> dict:
+    return {
+        "state": "Unreadable",
+        "trusted": False,
+        "untrusted": False,
+        "errors": [error],
+        "signer": None,
+        "claim_generator": None,
+        "payload": None,
+        "manifest_sha256": None,
     }
 
 
 def _watermark_key(embedded: dict | None, c2pa_info: dict | None) -> int:
     for source in (embedded, (c2pa_info or {}).get("manifest")):
-        key = ((source or {}).get("watermark") or {}).get("key")
-        if isinstance(key, int):
+        key = dig(source, "watermark", "key")
+        if isinstance(key, int) and not isinstance(key, bool) and 0 <= key < 1 << 64:
             return key
     return DEFAULT_KEY
 
@@ -212,16 +248,22 @@ def window_starts(n_frames: int, window: int, max_windows: int = MAX_WINDOWS) ->
     return sorted({int(round(s)) for s in np.linspace(0, last, n)})
 
 
-def scan_watermark(path: Path, info: dict, key: int, max_windows: int = MAX_WINDOWS) -> list[dict]:
-    """Detect the watermark in 2-s windows: [{"t0", "t1", "found", "payload", "score", "flat"}]."""
-    from engine.nodes.ethics.watermark_detect import detect
-    from engine.nodes.output.probe import iter_frames
+def scan_watermark(
+    path: Path, facts: VideoFacts, key: int, max_windows: int = MAX_WINDOWS
+) -> list[dict]:
+    """Detect the watermark in 2-s windows: [{"t0", "t1", "found", "payload", "score", "flat"}].
 
-    fps = float(info["video"]["fps"] or 25)
+    Frames that do not decode are skipped; a window left with too few frames, or
+    frames of another size than the first (a damaged header), is reported as not
+    found rather than failing the whole verify.
+    """
+    from engine.nodes.ethics.watermark_detect import MIN_SIDE_PX, detect
+
+    fps = facts.fps
     window = max(1, round(WINDOW_SEC * fps))
-    n_frames = info["video"]["n_frames"] or 0
+    n_frames = facts.n_frames
     if n_frames <= 0:  # the container does not say: count by decoding
-        n_frames = sum(1 for _ in iter_frames(path))
+        n_frames = sum(1 for _ in decoded_frames(path))
     starts = window_starts(n_frames, window, max_windows)
     wanted: dict[int, list[int]] = {}  # frame index -> windows that need it
     for w, s in enumerate(starts):
@@ -229,10 +271,14 @@ def scan_watermark(path: Path, info: dict, key: int, max_windows: int = MAX_WIND
             wanted.setdefault(i, []).append(w)
     frames: list[list[np.ndarray]] = [[] for _ in starts]
     times: list[list[float]] = [[] for _ in starts]
-    last = max(wanted)
-    for i, (t_sec, frame) in enumerate(iter_frames(path)):
+    last = max(wanted, default=-1)
+    shape = None
+    for i, (t_sec, frame) in enumerate(decoded_frames(path)):
         if i > last:
             break  # the rest of the video is not sampled: stop decoding
+        shape = shape or frame.shape
+        if frame.shape != shape or min(shape[:2]) < MIN_SIDE_PX:
+            continue
         frame = _shrink(frame)
         for w in wanted.get(i, ()):
             frames[w].append(frame)
@@ -242,10 +288,11 @@ def scan_watermark(path: Path, info: dict, key: int, max_windows: int = MAX_WIND
         if not group:
             continue
         found = detect(group, key, max_frames=len(group))
+        t0, t1 = _finite(times[w][0]), _finite(times[w][-1]) + 1.0 / fps
         out.append(
             {
-                "t0": round(times[w][0], 3),
-                "t1": round(times[w][-1] + 1.0 / fps, 3),
+                "t0": round(t0, 3),
+                "t1": round(t1, 3),
                 "found": bool(found.found),
                 "payload": f"{found.payload:012x}" if found.found else None,
                 "score": round(float(found.score), 2),
@@ -253,6 +300,11 @@ def scan_watermark(path: Path, info: dict, key: int, max_windows: int = MAX_WIND
             }
         )
     return out
+
+
+def _finite(t_sec: float) -> float:
+    """A frame time for the report; a damaged timestamp reads as 0."""
+    return float(t_sec) if np.isfinite(t_sec) else 0.0
 
 
 def _shrink(frame: np.ndarray) -> np.ndarray:
@@ -277,24 +329,29 @@ def _texture(frame: np.ndarray) -> float:
 # ---------------------------------------------------------------- judgement
 
 
+MAX_MANIFEST_FILES = 10_000  # --manifests folders are searched up to this many files
+
+
 def _find_render(path: Path, payload: str | None, manifests_dir) -> tuple[dict | None, dict | None]:
-    """A provenance manifest for this payload: beside the video, else in manifests_dir."""
+    """A provenance manifest for this payload: beside the video, else in manifests_dir.
+
+    Candidates that are not small regular JSON maps are skipped, not read.
+    """
     candidates = [Path(f"{path.with_suffix('')}.provenance.json")]
     if manifests_dir is not None:
-        candidates += sorted(Path(manifests_dir).glob("*.provenance.json"))
+        found = Path(manifests_dir).glob("*.provenance.json")
+        candidates += sorted(itertools.islice(found, MAX_MANIFEST_FILES))
     for candidate in candidates:
-        try:
-            doc = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        doc = read_json_map(candidate)
+        if doc is None or payload is None or dig(doc, "watermark", "payload") != payload:
             continue
-        if not isinstance(doc, dict):
-            continue
-        if payload is not None and (doc.get("watermark") or {}).get("payload") == payload:
-            return doc, {
-                "source": str(candidate),
-                "title": doc.get("title"),
-                "scene": (doc.get("scene") or {}).get("file"),
-            }
+        scene = dig(doc, "scene", "file")
+        title = doc.get("title")
+        return doc, {
+            "source": str(candidate),
+            "title": title if isinstance(title, str) else None,
+            "scene": scene if isinstance(scene, str) else None,
+        }
     return None, None
 
 
@@ -319,7 +376,8 @@ def judge(
         "score": max((w["score"] for w in windows), default=0.0),
         "windows": windows,
     }
-    claimed = (embedded or {}).get("watermark", {}).get("payload")
+    claimed = dig(embedded, "watermark", "payload")
+    claimed = claimed if isinstance(claimed, str) else None
     ours_c2pa = c2pa_info is not None and c2pa_info.get("payload") is not None
 
     # C2PA: the signature and the hard binding over every byte.
