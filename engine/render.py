@@ -1,29 +1,34 @@
 """Render scenes: compile, run the graph, publish the results beside the target.
 
 Everything a render writes at the target path appears whole or not at all: the
-video, its ``.provenance.json``, captions and poster are copied out of the
-cache to temporary names and renamed into place last.
+video, its ``.provenance.json``, captions and poster are checked before any
+work (never an input of the scene, never a device or folder), written into a
+staging folder, and renamed into place as one set (``engine.publish``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 from engine.compile.compiler import Compiled, compile_scene
 from engine.compile.timeline import timeline_record
 from engine.errors import PhotoplayError
 from engine.graph import Graph
-from engine.nodes.output.atomic import commit, discard, make_temp_path
+from engine.publish import (
+    check_outputs,
+    clean_leftovers,
+    output_paths,
+    publish,
+    staging_folder,
+)
 from engine.runtime.cache import Cache
 from engine.runtime.events import EventSink, ignore
 from engine.runtime.scheduler import default_cache_dir, make_backend, run
-from engine.spec import validate
 from engine.spec.model import Scene
 
 
@@ -38,16 +43,6 @@ class Rendered:
     duration_s: float = 0.0
 
 
-def output_paths(video: Path) -> dict[str, Path]:
-    stem = video.with_suffix("")
-    return {
-        "provenance": Path(f"{stem}.provenance.json"),
-        "srt": stem.with_suffix(".srt"),
-        "vtt": stem.with_suffix(".vtt"),
-        "poster": stem.with_suffix(".png"),
-    }
-
-
 def _check_writable(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -57,29 +52,6 @@ def _check_writable(folder: Path) -> None:
         raise PhotoplayError(
             f"cannot write to output folder {folder}: {exc.strerror or exc}",
             hint="choose another folder with -o, or fix its permissions",
-        ) from None
-
-
-def _publish(files: dict[Path, Path | bytes]) -> None:
-    """Write each source (a path or bytes) to a temp file beside its target, then rename all."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, source in files.items():
-            temp = make_temp_path(target)
-            staged.append((temp, target))
-            if isinstance(source, bytes):
-                temp.write_bytes(source)
-            else:
-                shutil.copyfile(source, temp)
-        # The video goes last: when it exists, everything beside it is complete.
-        for temp, target in sorted(staged, key=lambda st: st[1].suffix == ".mp4"):
-            commit(temp, target)
-    except OSError as exc:
-        for temp, _ in staged:
-            discard(temp)
-        raise PhotoplayError(
-            f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}",
-            hint="check free disk space and permissions of the output folder",
         ) from None
 
 
@@ -95,40 +67,38 @@ def _captions_text(scene: Scene, cues: list) -> dict[str, bytes]:
 
 
 def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Rendered:
+    """Write the render's files into a staging folder, then publish them as one set."""
     from engine.nodes.output.probe import probe
 
     paths = output_paths(video)
-    signed = _signed_copy(scene, compiled.manifest, values[compiled.video]["file"], video)
-    files: dict[Path, Path | bytes] = {video: signed}
-    # The file beside the video adds the timeline (who speaks or dances when, known only
-    # now that the graph ran) for `photoplay qc`; the signed manifest stays as compiled.
-    timings = {entry["timing"]: values[entry["timing"]] for entry in compiled.segments}
-    record = compiled.manifest | {"timeline": timeline_record(scene, compiled.segments, timings)}
-    files[paths["provenance"]] = (json.dumps(record, indent=2) + "\n").encode()
-    captions = []
-    for kind, text in _captions_text(scene, values[compiled.captions]).items():
-        files[paths[kind]] = text
-        captions.append(paths[kind])
-    poster = None
-    frame = values[compiled.poster].get("poster")
-    if scene.output.poster and frame is not None:
-        from io import BytesIO
+    clean_leftovers(video.parent, [p.name for p in paths.values()])
+    with staging_folder(video.parent) as staging:
+        staged = {"video": staging / "video.mp4"}
+        _sign(scene, compiled.manifest, values[compiled.video]["file"], staged["video"], video)
+        # The file beside the video adds the timeline (who speaks or dances when, known only
+        # now that the graph ran) for `photoplay qc`; the signed manifest stays as compiled.
+        timings = {entry["timing"]: values[entry["timing"]] for entry in compiled.segments}
+        timeline = timeline_record(scene, compiled.segments, timings)
+        record = compiled.manifest | {"timeline": timeline}
+        staged["provenance"] = staging / "provenance.json"
+        staged["provenance"].write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        for kind, text in _captions_text(scene, values[compiled.captions]).items():
+            staged[kind] = staging / f"captions.{kind}"
+            staged[kind].write_bytes(text)
+        frame = values[compiled.poster].get("poster")
+        if scene.output.poster and frame is not None:
+            from PIL import Image
 
-        from PIL import Image
-
-        buffer = BytesIO()
-        Image.fromarray(frame).save(buffer, format="PNG")
-        files[paths["poster"]] = buffer.getvalue()
-        poster = paths["poster"]
-    try:
-        _publish(files)
-    finally:
-        signed.unlink(missing_ok=True)
+            staged["poster"] = staging / "poster.png"
+            Image.fromarray(frame).save(staged["poster"], format="PNG")
+        publish(staged, paths)
     info = probe(video)
+    captions = [paths[kind] for kind in ("srt", "vtt") if kind in staged]
+    poster = paths["poster"] if "poster" in staged else None
     return Rendered(video, paths["provenance"], captions, poster, info["duration_s"] or 0.0)
 
 
-def _signed_copy(scene: Scene, record: dict, source: Path, video: Path) -> Path:
+def _sign(scene: Scene, record: dict, source: Path, target: Path, video: Path) -> None:
     """The final mux with a C2PA manifest, signed last (any remux would drop it).
 
     Signed with the scene's certificate (``ethics.signing``) or a locally made one,
@@ -143,13 +113,31 @@ def _signed_copy(scene: Scene, record: dict, source: Path, video: Path) -> Path:
         identity = load_identity(signing.chain.path, signing.key.path)
     else:
         identity = local_identity()
-    target = video.parent / f".{video.name}.{os.getpid()}.signed.mp4"
-    try:
-        sign_video(source, target, record, identity, title=video.name)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return target
+    sign_video(source, target, record, identity, title=video.name)
+
+
+def scene_inputs(scene: Scene) -> dict[Path, str]:
+    """Every file the scene reads, by what it is (``characters.rosa.photo``): outputs must
+    never replace one. Found by walking the Scene, so new kinds of asset are covered."""
+    found = {scene.file: "the scene file"}
+
+    def walk(value: object, where: str) -> None:
+        if isinstance(value, Path):
+            found.setdefault(value, where.removesuffix(".path"))
+        elif is_dataclass(value):
+            for f in fields(value):
+                walk(getattr(value, f.name), f"{where}.{f.name}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}")
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                walk(item, f"{where}[{i}]")
+
+    for f in fields(scene):
+        if f.name not in ("file", "root"):  # the root is the project folder, not a file
+            walk(getattr(scene, f.name), f.name)
+    return found
 
 
 def default_output(scene: Scene) -> Path:
@@ -168,6 +156,8 @@ def render_scenes(
 
     ``scenes`` maps each output video path to its validated Scene.
     """
+    for video, scene in scenes.items():
+        check_outputs(output_paths(video), scene_inputs(scene))
     graph = Graph()
     compiled = {video: compile_scene(scene, graph) for video, scene in scenes.items()}
     for video in compiled:
@@ -204,7 +194,13 @@ def render(
     on_event: EventSink = ignore,
     strict: bool = False,
 ) -> Rendered:
-    """Validate (if given a path), compile and render one scene to an MP4."""
+    """Validate (if given a path), compile and render one scene to an MP4.
+
+    A path is validated as ``engine.validate`` does it, with the installed voices
+    and the dance styles' cultural context.
+    """
+    from engine.api import validate
+
     scene = scene_or_path
     if not isinstance(scene, Scene):
         scene = validate(scene_or_path, sets=sets, strict=strict)

@@ -1,9 +1,11 @@
 """Atomic file writes: write beside the target, then rename over it.
 
 A crash, an exception or a SIGKILL while writing leaves at most a hidden
-``.NAME.*.part`` file in the target's folder, never a half-written file at the
-target path itself. ``os.replace`` is atomic within one file system, which is
-why the temporary file lives in the same folder as the target.
+``.NAME.<pid>.*.part`` file in the target's folder, never a half-written file
+at the target path itself (the pid tells a later run whether the writer is
+gone, see ``engine.publish.clean_leftovers``). ``os.replace`` is atomic within
+one file system, which is why the temporary file lives in the same folder as
+the target.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from engine.errors import NodeError
 
+TEMP_NAME_BYTES = 100
+
 
 def make_temp_path(path: str | os.PathLike) -> Path:
     """Create an empty hidden temporary file beside ``path`` and return its path.
@@ -25,7 +29,7 @@ def make_temp_path(path: str | os.PathLike) -> Path:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=temp_prefix(target.name), suffix=".part", dir=folder)
     except FileNotFoundError as exc:
         raise NodeError(
             f"output folder does not exist: {folder}",
@@ -39,6 +43,16 @@ def make_temp_path(path: str | os.PathLike) -> Path:
     os.close(fd)
     os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
     return Path(temp)
+
+
+def temp_stem(name: str) -> str:
+    """``.NAME.``, NAME cut to 100 bytes: a temporary name fits where its target's does."""
+    return f".{os.fsencode(name)[:TEMP_NAME_BYTES].decode(errors='ignore')}."
+
+
+def temp_prefix(name: str) -> str:
+    """``.NAME.<pid>.``: hidden, and names both its target and its writer."""
+    return f"{temp_stem(name)}{os.getpid()}."
 
 
 def _umask() -> int:
