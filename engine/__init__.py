@@ -5,6 +5,9 @@ Scene, ``compile`` that into a render graph, ``render`` the graph to an MP4, and
 ``verify`` a video's label, watermark and provenance.
 """
 
+import sys
+import types
+
 __version__ = "0.1.0"
 
 _API = ("load", "validate", "compile", "render", "verify")
@@ -18,5 +21,23 @@ def __getattr__(name: str):
         return getattr(api, name)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
+
+class _Package(types.ModuleType):
+    """The ``engine`` package, whose API verbs are never shadowed by its submodules.
+
+    Importing ``engine.compile`` (a package) or ``engine.render`` (a module) makes
+    Python set that submodule as an attribute of ``engine``, which would hide the
+    verb of the same name from then on ("'module' object is not callable"). The
+    submodules stay reachable through imports (``from engine.render import ...``);
+    the attribute always stays the verb, served by ``__getattr__`` above.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _API and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["__version__", *_API]
