@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.models.litert import new_interpreter
-from engine.quality.crop import Crop, aligned_crop
+from engine.quality.crop import Crop, aligned_crop, steady
 from engine.quality.ssd import SsdModel, anchor_centres, detect
 
 DETECTOR = SsdModel("pose_detection", 224, (8, 16, 32, 32, 32), 2, 4, (-1.0, 1.0), 0.5)
@@ -99,7 +99,7 @@ class BodyTracker:
                 crop = _crop(found[0].keypoints[0], found[0].keypoints[1])
             points, visibility, presence = self._landmarks(frame, crop)
             if presence >= MIN_PRESENCE:
-                self.crop = _crop(points[33], points[34])
+                self.crop = steady(crop, _crop(points[33], points[34]))
                 return Body(points[:N_KEYPOINTS], visibility, presence)
         self.crop = None
         return None

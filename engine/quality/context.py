@@ -106,7 +106,7 @@ def _from_timeline(timeline: dict) -> Context:
 
 
 def _from_scene(scene_path) -> Context:
-    from engine.api import validate  # the spec is data; QC reads it, never the renderer
+    from engine.spec import validate  # the spec is plain data; QC never reads the renderer
 
     scene = validate(scene_path)
     speakers = sorted(

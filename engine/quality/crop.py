@@ -52,3 +52,17 @@ def aligned_crop(p0: np.ndarray, p1: np.ndarray, centre, size_px: float, target_
     angle = math.radians(target_deg) - math.atan2(-dy, dx)
     angle = (angle + math.pi) % (2 * math.pi) - math.pi
     return Crop(float(centre[0]), float(centre[1]), float(size_px), angle)
+
+
+def steady(previous: Crop | None, new: Crop, tolerance: float = 0.04) -> Crop:
+    """``previous`` unless ``new`` moved, grew or turned by more than ``tolerance`` (of the
+    crop's size; in radians for the turn). A model re-cropped from its own output wanders
+    by a pixel or two on a still picture; holding the crop keeps a still picture still."""
+    if previous is None:
+        return new
+    moved = math.hypot(new.cx - previous.cx, new.cy - previous.cy) / previous.size_px
+    grew = abs(new.size_px / previous.size_px - 1.0)
+    turned = abs((new.angle - previous.angle + math.pi) % (2 * math.pi) - math.pi)
+    if moved > tolerance or grew > tolerance or turned > tolerance:
+        return new
+    return previous

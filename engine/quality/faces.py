@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.models.litert import new_interpreter
-from engine.quality.crop import Crop, aligned_crop
+from engine.quality.crop import Crop, aligned_crop, steady
 from engine.quality.ssd import SsdModel, anchor_centres, detect
 
 SHORT_RANGE = SsdModel("face_detection_short_range", 128, (8, 16, 16, 16), 2, 6, (-1.0, 1.0), 0.5)
@@ -120,10 +120,12 @@ class FaceTracker:
     def step(self, frame: np.ndarray) -> list[Face]:
         """The faces in this RGB frame (uint8, H x W x 3)."""
         faces: list[Face] = []
+        used: dict[int, Crop] = {}
         for track, crop in self.tracks.items():
             points, presence = self._landmarks(frame, crop)
             if presence >= MIN_PRESENCE:
                 faces.append(Face(track, points, presence))
+                used[track] = crop
         lost = len(faces) < len(self.tracks) or not faces
         if lost or self.frame_index % REDETECT_EVERY == 0:
             for det in self._detect(frame):
@@ -145,6 +147,8 @@ class FaceTracker:
         for face in sorted(faces, key=lambda f: f.track):
             if all(_iou(face.box, other.box) < 0.5 for other in kept):
                 kept.append(face)
-        self.tracks = {face.track: crop_from_points(face.points) for face in kept}
+        self.tracks = {
+            face.track: steady(used.get(face.track), crop_from_points(face.points)) for face in kept
+        }
         self.frame_index += 1
         return kept

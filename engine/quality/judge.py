@@ -24,6 +24,8 @@ from engine.quality.blinks import eye_patches, find_blinks
 from engine.quality.bodies import N_KEYPOINTS, BodyTracker
 from engine.quality.context import Act, Context
 from engine.quality.dance import (
+    STEADY_JOINT_SHARE,
+    VISIBLE,
     beat_align_score,
     bone_cv,
     fill_gaps,
@@ -376,7 +378,8 @@ def _dance_figures(points, visibility, samples, span: Act, info) -> dict:
     filled = fill_gaps(points)
     ok_rows = np.isfinite(filled[:, 0, 0])
     filled, vis = filled[ok_rows], visibility[ok_rows]
-    seen_joints = ((vis > 0.7) & in_frame(filled, info.width, info.height)).mean(axis=0) >= 0.5
+    steady = (vis > VISIBLE) & in_frame(filled, info.width, info.height)
+    seen_joints = steady.mean(axis=0) >= STEADY_JOINT_SHARE
     joints = filled[:, seen_joints] if seen_joints.any() else filled
     motion = kinematic_beats(joints, info.fps)
     sr = info.audio_sr_hz
