@@ -1,8 +1,9 @@
 """Photoplay: YAML scene files in, talking and dancing photos out.
 
 The API reads like the pipeline: ``load`` a scene file, ``validate`` it into a
-Scene, ``compile`` that into a render graph, ``render`` the graph to an MP4, and
-``verify`` a video's label, watermark and provenance.
+Scene, ``compile`` that into a render graph, ``render`` the graph to an MP4,
+``verify`` a video's label, watermark and provenance, and ``qc`` it as a viewer
+sees it.
 """
 
 import sys
@@ -10,7 +11,7 @@ import types
 
 __version__ = "0.1.0"
 
-_API = ("load", "validate", "compile", "render", "verify")
+_API = ("load", "validate", "compile", "render", "verify", "qc")
 
 
 def __getattr__(name: str):

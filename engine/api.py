@@ -65,4 +65,15 @@ def verify(video, **options):
     return verify_video(video, **options)
 
 
-__all__ = ["compile", "load", "render", "validate", "verify"]
+def qc(video, **options):
+    """Judge a rendered video as a viewer sees it; see ``engine.quality.judge``.
+
+    Returns a Report: ``report.passed``, ``report.checks``, ``report.figures``,
+    ``report.exit_code`` (0 passed, 6 a check failed).
+    """
+    from engine.quality import judge
+
+    return judge(video, **options)
+
+
+__all__ = ["compile", "load", "qc", "render", "validate", "verify"]

@@ -31,7 +31,9 @@ def test_every_verb_works_when_called_twice(tmp_path):
         rendered = engine.render(scene_file, out, cache_dir=tmp_path / "cache")
         assert rendered.video == out
         assert engine.verify(out).status in ("authentic", "marked")
-    for verb in ("load", "validate", "compile", "render", "verify"):
+        report = engine.qc(out)
+        assert report.passed, report.lines()
+    for verb in ("load", "validate", "compile", "render", "verify", "qc"):
         assert callable(getattr(engine, verb)), verb
 
 
