@@ -8,7 +8,9 @@ one line and exits 1.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
 import signal
 import sys
 import threading
@@ -235,6 +237,7 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
         result = app(args=argv, prog_name="photoplay", standalone_mode=False)
         return result if isinstance(result, int) else 0
@@ -251,16 +254,12 @@ def _run(argv: list[str] | None) -> int:
         typer.echo("photoplay: aborted", err=True)
         return 2
     except PhotoplayError as exc:
-        for line in exc.lines():
-            typer.echo(line, err=True)
-        return exc.exit_code
+        return _report(exc, args)
     except KeyboardInterrupt:
         typer.echo("photoplay: interrupted", err=True)
         return 130
     except OSError as exc:  # a file or folder the user named: their error, not ours
-        where = f" {exc.filename!r}" if exc.filename else ""
-        typer.echo(f"error:{where} {exc.strerror or exc}", err=True)
-        return 2
+        return _report(_file_error(exc), args)
     except Exception as exc:  # the promise: one line, never a traceback
         text = str(exc).splitlines()[0] if str(exc) else ""
         typer.echo(
@@ -268,6 +267,52 @@ def _run(argv: list[str] | None) -> int:
             err=True,
         )
         return 1
+
+
+def _report(exc: PhotoplayError, args: list[str]) -> int:
+    print_error(exc, _command(args), as_json="--json" in args)
+    return exc.exit_code
+
+
+def print_error(exc: PhotoplayError, command: str | None, *, as_json: bool) -> None:
+    """Print ``exc`` on stderr, one line per problem; with ``as_json`` also as JSON on
+    stdout (``validate``: its list of diagnostics; other commands: one ``error`` event)."""
+    for line in exc.lines():
+        typer.echo(line, err=True)
+    if not as_json:
+        return
+    if command == "validate":
+        typer.echo(json.dumps(exc.to_json(), indent=2, ensure_ascii=False))
+        return
+    event = {"event": "error", "exit_code": exc.exit_code, "message": exc.message}
+    event |= {"hint": exc.hint, "diagnostics": exc.to_json()}
+    typer.echo(json.dumps(event, ensure_ascii=False))
+
+
+def _command(args: list[str]) -> str | None:
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def _file_error(exc: OSError) -> PhotoplayError:
+    """An OSError about a path the user gave, as a one-line error with a hint."""
+    path = exc.filename if exc.filename is not None else ""
+    if exc.errno == errno.ENAMETOOLONG and path:
+        longest = max(os.fsencode(os.fspath(path)).split(b"/"), key=len)
+        return PhotoplayError(
+            f"file name too long ({len(longest)} bytes in one name, most file systems "
+            f"allow 255): {path}",
+            hint="shorten the file or folder name",
+        )
+    hints = {
+        errno.ENOENT: "check the path",
+        errno.EACCES: "check the file's permissions",
+        errno.EPERM: "check the file's permissions",
+        errno.ENOSPC: "free some disk space",
+        errno.EISDIR: "give a file, not a folder",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+    }
+    where = f"{path}: " if path else ""
+    return PhotoplayError(f"{where}{exc.strerror or exc}", hint=hints.get(exc.errno, ""))
 
 
 def main() -> None:

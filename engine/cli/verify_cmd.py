@@ -46,14 +46,14 @@ def verify(
 
       photoplay verify reposted.mp4 --manifests out/ --json
     """
+    from engine.cli.main import print_error
     from engine.verifier import verify as run_verify
 
     try:
         verdict = run_verify(video, trust_anchor=trust, manifests_dir=manifests)
     except PhotoplayError as exc:
-        hint = f" (hint: {exc.hint})" if exc.hint else ""
-        typer.echo(f"error: {exc.message}{hint}", err=True)
-        raise typer.Exit(2) from None
+        print_error(exc, "verify", as_json=json_out)
+        raise typer.Exit(exc.exit_code) from None
     if json_out:
         typer.echo(json.dumps(verdict.to_json(), indent=2, ensure_ascii=False, default=str))
     else:

@@ -87,7 +87,8 @@ class Cache:
     """
 
     def __init__(self, root: Path, *, create: bool = True):
-        self.root = Path(root)
+        # Absolute: pool workers may run in another working folder than the caller.
+        self.root = Path(os.path.abspath(root))
         claim_folder(self.root, create=create)
 
     @functools.cached_property

@@ -78,7 +78,8 @@ def _probe_av(path: str) -> Probe:
     import av  # imported here: PyAV is slow to import and only needed for media
 
     try:
-        with av.open(path, mode="r") as container:
+        # Absolute: FFmpeg reads a relative "clip:1.mp4" as the protocol "clip".
+        with av.open(os.path.abspath(path), mode="r") as container:
             streams = [s for s in container.streams if s.type in ("audio", "video")]
             if not streams:
                 return Probe(error="no audio or video stream in the file")

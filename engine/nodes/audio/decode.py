@@ -22,6 +22,7 @@ import soxr
 from engine.errors import AssetError
 from engine.nodes.audio.blocks import NpyWriter
 from engine.nodes.output.atomic import atomic_path
+from engine.nodes.output.paths import ffmpeg_file
 
 _HINT_FORMAT = "use an audio file PyAV/FFmpeg can read (WAV, FLAC, OGG, MP3, M4A)"
 
@@ -119,7 +120,7 @@ def _window_blocks(
 def _resampled_blocks(path: str | os.PathLike, sr_hz: int) -> Iterator[np.ndarray]:
     """Yield (k, 2) float32 blocks at ``sr_hz`` in order, resampled once."""
     try:
-        container = av.open(str(path))
+        container = av.open(ffmpeg_file(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise AssetError(
             f"cannot decode audio file {path}: {_reason(exc)}", hint=_HINT_FORMAT

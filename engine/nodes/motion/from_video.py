@@ -30,6 +30,7 @@ from engine.nodes.motion.skeleton import (
     bone_angles,
     with_midpoints,
 )
+from engine.nodes.output.paths import ffmpeg_file
 
 MAX_GAP_S = 1.0  # longest stretch without the person that interpolation may bridge
 MAX_SECONDS = 600.0
@@ -49,7 +50,7 @@ def _open(path: Path) -> av.container.InputContainer:
     if not path.is_file():
         raise AssetError(f"video {path} not found", hint="check the path in the scene")
     try:
-        container = av.open(str(path))
+        container = av.open(ffmpeg_file(path))
     except av.FFmpegError as exc:
         raise AssetError(
             f"cannot read video {path}: {exc}", hint="use a video file ffmpeg can decode (MP4)"

@@ -30,6 +30,7 @@ from PIL import Image
 from engine.errors import AssetError, NodeError
 from engine.nodes.audio.blocks import ArraySource, NpySource, read_padded
 from engine.nodes.output.atomic import atomic_path
+from engine.nodes.output.paths import ffmpeg_file
 
 KIND = "output.mux"
 AAC_FRAME_SAMPLES = 1024  # samples per AAC frame
@@ -91,8 +92,8 @@ def mux(
         # Exits run in reverse: the MP4 is closed (moov written) before the rename.
         with (
             atomic_path(out_path) as temp,
-            av.open(str(temp), "w", format="mp4", options=options) as out,
-            av.open(layout["template_path"]) as template,
+            av.open(ffmpeg_file(temp), "w", format="mp4", options=options) as out,
+            av.open(ffmpeg_file(layout["template_path"])) as template,
         ):
             for key, value in (metadata or {}).items():
                 out.metadata[str(key)] = str(value)
@@ -157,7 +158,7 @@ def _segment_layout(paths: Sequence[str | os.PathLike]) -> dict:
         if not Path(path).is_file():
             raise AssetError(f"segment not found: {path}", hint="re-render the segment")
         try:
-            with av.open(str(path)) as container:
+            with av.open(ffmpeg_file(path)) as container:
                 if len(container.streams) != 1 or container.streams[0].type != "video":
                     raise NodeError(
                         f"segment {path} should hold exactly one video stream",
@@ -220,7 +221,7 @@ def _joined_packets(paths: Sequence[str | os.PathLike], layout: dict) -> Iterato
     """Yield every segment's packets, shifted so segment k starts after k-1 ends."""
     offset_ticks, last_dts = 0, None
     for path, n_frames in zip(paths, layout["frames_per_segment"], strict=True):
-        with av.open(str(path)) as container:
+        with av.open(ffmpeg_file(path)) as container:
             stream = container.streams.video[0]
             for packet in container.demux(stream):
                 if packet.size == 0:

@@ -15,13 +15,14 @@ import av
 import numpy as np
 
 from engine.errors import AssetError
+from engine.nodes.output.paths import ffmpeg_file
 
 
 def _open(path: str | os.PathLike) -> av.container.InputContainer:
     if not os.path.isfile(path):
         raise AssetError(f"media file not found: {path}", hint="check the path")
     try:
-        return av.open(str(path))
+        return av.open(ffmpeg_file(path))
     except (av.FFmpegError, OSError) as exc:
         raise AssetError(
             f"cannot read media file {path}: {exc}",

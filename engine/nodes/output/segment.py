@@ -28,6 +28,7 @@ import numpy as np
 
 from engine.errors import NodeError
 from engine.nodes.output.atomic import commit, discard, make_temp_path
+from engine.nodes.output.paths import ffmpeg_file
 
 KIND = "output.segment"
 
@@ -118,7 +119,7 @@ class SegmentWriter:
     def __enter__(self) -> SegmentWriter:
         self._temp = make_temp_path(self.path)
         try:
-            self._container = av.open(str(self._temp), "w", format="mp4")
+            self._container = av.open(ffmpeg_file(self._temp), "w", format="mp4")
             stream = self._container.add_stream("libx264", rate=self.fps)
             stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
             stream.codec_context.time_base = 1 / self.fps
