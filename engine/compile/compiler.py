@@ -26,6 +26,7 @@ from engine.compile.timeline import card_plan, shot_plan
 from engine.errors import UnsupportedError
 from engine.graph import Graph
 from engine.nodes import registry
+from engine.nodes.motion.span import motion_seconds_needed
 from engine.nodes.render.overlays import hex_rgb
 from engine.spec.model import (
     Asset,
@@ -127,8 +128,14 @@ class _Compiler:
         params = {"sr_hz": self.out.sample_rate, "bpm_hint": self.scene.music.bpm}
         return self.add("music.analyse", params, {"music": music}, label="beats", cost=2.0)
 
-    def motion(self, asset: Asset) -> str:
+    def motion(self, action: Dance) -> str:
+        asset = action.motion
         params = {"path": str(asset.path), "sha256": file_sha256(asset.path)}
+        span_s = motion_seconds_needed(
+            action.duration, action.beats, action.bars, action.fit_to_beats
+        )
+        if span_s is not None:  # read only what the dance can use
+            params["max_s"] = span_s
         return self.add("motion.file", params, label=asset.rel, cost=5.0)
 
     # -- shots ------------------------------------------------------------
@@ -152,7 +159,7 @@ class _Compiler:
                 entry |= {"duration_s": action.duration, "beats": action.beats, "bars": action.bars}
                 if action.motion is not None:
                     entry["motion"] = f"motion_{shot.index}_{index}"
-                    inputs[entry["motion"]] = self.motion(action.motion)
+                    inputs[entry["motion"]] = self.motion(action)
                 if action.motion is None or action.beats or action.bars or action.fit_to_beats:
                     inputs["music_analysis"] = self.music_analysis(shot)
             actions.append(entry)
@@ -262,7 +269,7 @@ class _Compiler:
             if isinstance(action, Dance) and action.who == name:
                 motion = f"motion_{shot.index}_{index}" if action.motion else None
                 if motion:
-                    inputs[motion] = self.motion(action.motion)
+                    inputs[motion] = self.motion(action)
                 if action.style or action.moves or action.fit_to_beats:
                     inputs["music_analysis"] = self.music_analysis(shot)
                 self.styles |= self.styles_of(action)

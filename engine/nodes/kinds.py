@@ -138,13 +138,13 @@ def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     )
 
 
-@node("music.analyse", version=2)
+@node("music.analyse", version=3)
 def music_analyse(params: dict, inputs: dict, ctx: NodeContext):
-    """Tempo, beats, bars, sections and energy of the music, from where the video starts it."""
-    from engine.nodes.music.analyse import analyse
+    """Tempo, beats, bars, sections and energy of the music, from where the video starts it
+    (its first 31 minutes, read in blocks: memory stays flat however long the file)."""
+    from engine.nodes.music.analyse import analyse_file
 
-    music = np.load(inputs["music"]["file"], mmap_mode="r")
-    return analyse(music.mean(axis=1), params["sr_hz"], params.get("bpm_hint"))
+    return analyse_file(inputs["music"]["file"], params["sr_hz"], params.get("bpm_hint"))
 
 
 @node("body.find", version=1)
@@ -172,11 +172,13 @@ def body_rig(params: dict, inputs: dict, ctx: NodeContext):
 
 @node("motion.file", version=1)
 def motion_file(params: dict, inputs: dict, ctx: NodeContext):
-    """A pose track from a reference video (markerless capture) or a BVH file."""
+    """A pose track from a reference video (markerless capture) or a BVH file: its first
+    ``max_s`` seconds when the dance can use no more (``motion.span``), else all of it."""
+    max_s = params.get("max_s")
     if params["path"].lower().endswith(".bvh"):
         from engine.nodes.motion.bvh import import_bvh
 
-        return import_bvh(params["path"])
-    from engine.nodes.motion.from_video import motion_from_video
+        return import_bvh(params["path"], max_seconds=max_s)
+    from engine.nodes.motion.from_video import MAX_SECONDS, motion_from_video
 
-    return motion_from_video(params["path"])
+    return motion_from_video(params["path"], max_seconds=min(max_s or MAX_SECONDS, MAX_SECONDS))

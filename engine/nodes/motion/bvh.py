@@ -304,7 +304,9 @@ def _view_axes(joints0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return across / norm, -up
 
 
-def import_bvh(path: str | Path, *, origin: str = "first") -> PoseTrack:
+def import_bvh(
+    path: str | Path, *, origin: str = "first", max_seconds: float | None = None
+) -> PoseTrack:
     """Read a BVH file as a skeleton PoseTrack.
 
     Args:
@@ -312,6 +314,7 @@ def import_bvh(path: str | Path, *, origin: str = "first") -> PoseTrack:
         origin: "first" puts the root at (0, 0) on frame 0 (for foreign mocap, whose
             world position is arbitrary); "rest" measures it from where the rest pose
             stands (x = 0, hips at their rest height), as ``export_bvh`` writes it.
+        max_seconds: read only the frames of the first ``max_seconds`` (None: all).
 
     Raises:
         AssetError: unreadable file or joints that cannot be mapped.
@@ -319,7 +322,7 @@ def import_bvh(path: str | Path, *, origin: str = "first") -> PoseTrack:
     if origin not in ("first", "rest"):
         raise AssetError(f"origin must be 'first' or 'rest', got {origin!r}", hint="use 'first'")
     path = Path(path)
-    clip = read_bvh(path)
+    clip = read_bvh(path, max_seconds=max_seconds)
     mapping = map_joints(clip, path.name)
     joints2, torso_lengths, y_axis = _projected_track(clip, mapping)
     torso = float(np.median(torso_lengths))

@@ -262,22 +262,27 @@ def _bad_value(rd: _Reader, lines: list[str], first_line: int) -> AssetError:
     return rd.fail(None, "MOTION holds a value that is not a number")
 
 
-def _read_values(rd: _Reader, n_frames: int, n_channels: int) -> np.ndarray:
-    """The motion rows as (n_frames, n_channels) float64, converted block by block."""
+def _read_values(rd: _Reader, n_frames: int, n_channels: int, n_keep: int) -> np.ndarray:
+    """The first ``n_keep`` motion rows as (n_keep, n_channels) float64, converted block by
+    block; the rest of the file is not read."""
     expected = n_frames * n_channels
-    flat = np.empty(expected, np.float64)
+    wanted = n_keep * n_channels
+    flat = np.empty(wanted, np.float64)
     filled = 0
+
+    def too_many() -> AssetError:
+        return rd.fail(
+            None,
+            f"MOTION has more than {expected} values ({n_frames} frames x {n_channels} channels)",
+            hint="the Frames: count does not match the rows; export it again",
+        )
 
     def take(lines: list[str], first_line: int) -> None:
         nonlocal filled
         words = " ".join(lines).split()
         if filled + len(words) > expected:
-            raise rd.fail(
-                None,
-                f"MOTION has more than {expected} values ({n_frames} frames x {n_channels} "
-                "channels)",
-                hint="the Frames: count does not match the rows; export it again",
-            )
+            raise too_many()
+        words = words[: wanted - filled]  # the frames past n_keep are not converted
         try:
             block = np.array(words, dtype=np.float64)
         except ValueError:
@@ -290,24 +295,29 @@ def _read_values(rd: _Reader, n_frames: int, n_channels: int) -> np.ndarray:
     if rd.pending:  # values on the Frame Time line itself
         take([" ".join(w.text for w in rd.pending)], rd.line_no)
         rd.pending = []
-    while True:
+    while filled < wanted:
         first_line = rd.line_no + 1
         lines = rd.fh.readlines(_BLOCK_CHARS)
         if not lines:
             break
         rd.line_no += len(lines)
         take(lines, first_line)
-    if filled != expected:
+    if n_keep == n_frames and rd.fh.read(_BLOCK_CHARS).strip():  # rows after the last frame
+        raise too_many()
+    if filled != wanted:
         raise AssetError(
             f"{rd.name}: MOTION has {filled} values; {n_frames} frames x "
             f"{n_channels} channels = {expected} expected",
             hint="the file may be truncated; export it again",
         )
-    return flat.reshape(n_frames, n_channels)
+    return flat.reshape(n_keep, n_channels)
 
 
-def read_bvh(path: str | Path) -> BvhClip:
+def read_bvh(path: str | Path, max_seconds: float | None = None) -> BvhClip:
     """Parse a BVH file (any channel layout; rotations in degrees).
+
+    ``max_seconds``: keep only the frames of the first ``max_seconds`` and stop reading
+    there (None: every frame).
 
     Raises:
         AssetError: unreadable, malformed, or past a limit (``MAX_NODES``,
@@ -323,7 +333,10 @@ def read_bvh(path: str | Path) -> BvhClip:
             joints = _read_hierarchy(rd)
             n_frames, frame_time_s = _read_header(rd)
             n_channels = sum(len(j.channels) for j in joints)
-            values = _read_values(rd, n_frames, n_channels)
+            n_keep = n_frames
+            if max_seconds is not None:
+                n_keep = min(n_frames, math.ceil(max_seconds / frame_time_s) + 1)
+            values = _read_values(rd, n_frames, n_channels, n_keep)
     except OSError as exc:
         raise AssetError(f"cannot read BVH {path}: {exc.strerror}", hint="check the path") from None
     return BvhClip(tuple(joints), float(frame_time_s), values)

@@ -3,7 +3,8 @@
     result = analyse(audio, sr_hz=48000)
     result.tempo_bpm, result.beats_s (B,) s, result.bars [(start_s, end_s)], ...
 
-Pipeline: mono 22050 Hz -> log-mel onset strength (hop 256, 11.6 ms) -> tempo
+Pipeline: mono 22050 Hz -> frame features block by block (``features.py``: at most
+the first 31 minutes, in bounded memory) -> log-mel onset strength (hop 256, 11.6 ms) -> tempo
 (autocorrelation + octave prior, tempo.py) -> beats (DP tracker, sub-frame peaks,
 latency-corrected, beats.py) -> meter and downbeats from per-beat accents
 (meter.py) -> sections by Foote novelty over bars (sections.py); plus a smoothed
@@ -12,19 +13,20 @@ RMS energy curve. Raises ``NoBeatError`` when the pulse is too weak to dance to.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import librosa
 import numpy as np
+import scipy.fft
 from scipy.ndimage import uniform_filter1d
 
+from engine.nodes.audio.blocks import ArraySource, NpySource
 from engine.nodes.music import beats as beats_mod
 from engine.nodes.music import meter, sections, tempo
 from engine.nodes.music.errors import MusicError, NoBeatError
+from engine.nodes.music.features import ANALYSIS_SR_HZ, HOP, N_MELS, Frames, frame_features
 
-ANALYSIS_SR_HZ = 22050
-HOP = 256  # 11.6 ms frames: fine enough for beat timing
-N_FFT = 1024  # 46 ms windows: a 2048 window smears onsets and makes beats later
 LOW_BAND_HZ = 200.0  # kick drum and bass
 TEMPO_FMAX_HZ = 4000.0  # hats above this fill the off-beats and pull the tempo to double
 ENERGY_SMOOTH_S = 0.5
@@ -70,30 +72,37 @@ class MusicAnalysis:
     duration_s: float
 
 
-def _to_mono(audio: np.ndarray, sr_hz: float) -> np.ndarray:
+def _as_samples(audio: np.ndarray) -> np.ndarray:
+    """(n,) or (n, 2) float samples as (n, C); finiteness is checked block by block."""
     audio = np.asarray(audio)
     if not np.issubdtype(audio.dtype, np.floating):
         raise MusicError(
             f"music audio must be float samples, got dtype {audio.dtype}",
             hint="decode the file to float32 in [-1, 1]",
         )
-    if audio.ndim == 2 and audio.shape[1] in (1, 2):
-        audio = audio.mean(axis=1)
-    if audio.ndim != 1:
+    if audio.ndim == 1:
+        return audio[:, None]
+    if audio.ndim != 2 or audio.shape[1] not in (1, 2):
         raise MusicError(
             f"music audio must have shape (n,) or (n, 2), got {audio.shape}",
             hint="pass samples along the first axis, channels along the second",
         )
+    return audio
+
+
+def _check_input(n_samples: int, sr_hz: float, bpm_hint: float | None) -> None:
+    if bpm_hint is not None and not (tempo.MIN_BPM <= bpm_hint <= tempo.MAX_BPM):
+        raise MusicError(
+            f"music bpm must be in [{tempo.MIN_BPM:.0f}, {tempo.MAX_BPM:.0f}], got {bpm_hint}",
+            hint="give the tempo in beats per minute",
+        )
     if sr_hz <= 0:
         raise MusicError(f"sample rate must be > 0 Hz, got {sr_hz}", hint="pass sr_hz=48000")
-    if audio.size < MIN_DURATION_S * sr_hz:
+    if n_samples < MIN_DURATION_S * sr_hz:
         raise MusicError(
-            f"music is {audio.size / sr_hz:.2f} s long, needs at least {MIN_DURATION_S} s",
+            f"music is {n_samples / sr_hz:.2f} s long, needs at least {MIN_DURATION_S} s",
             hint="use a longer music file",
         )
-    if not np.all(np.isfinite(audio)):
-        raise MusicError("music audio contains NaN or infinite samples", hint="re-decode it")
-    return audio.astype(np.float32)
 
 
 def _confidence(env: np.ndarray, beat_frames: np.ndarray, pulse_clarity: float) -> float:
@@ -122,32 +131,55 @@ def analyse(audio: np.ndarray, sr_hz: float, bpm_hint: float | None = None) -> M
             are a grid at this tempo instead of an error.
 
     Returns:
-        A ``MusicAnalysis``.
+        A ``MusicAnalysis`` of the first ``features.MAX_ANALYSIS_S`` seconds.
 
     Raises:
         MusicError: the audio is not float, (n,) or (n, 2), finite and >= 3 s.
         NoBeatError: no detectable beat and no ``bpm_hint``.
     """
-    if bpm_hint is not None and not (tempo.MIN_BPM <= bpm_hint <= tempo.MAX_BPM):
-        raise MusicError(
-            f"music bpm must be in [{tempo.MIN_BPM:.0f}, {tempo.MAX_BPM:.0f}], got {bpm_hint}",
-            hint="give the tempo in beats per minute",
-        )
-    mono = _to_mono(audio, sr_hz)
-    duration_s = mono.size / sr_hz
-    y = librosa.resample(mono, orig_sr=sr_hz, target_sr=ANALYSIS_SR_HZ)
+    samples = _as_samples(audio)
+    _check_input(samples.shape[0], sr_hz, bpm_hint)
+    return _analyse_frames(frame_features(ArraySource(samples), sr_hz), bpm_hint)
+
+
+def analyse_file(
+    path: str | os.PathLike, sr_hz: float, bpm_hint: float | None = None
+) -> MusicAnalysis:
+    """``analyse`` of a (n, C) float32 ``.npy`` file, read block by block (bounded memory)."""
+    with NpySource(path) as source:
+        _check_input(source.n_samples, sr_hz, bpm_hint)
+        return _analyse_frames(frame_features(source, sr_hz), bpm_hint)
+
+
+def _flux(mel_db: np.ndarray) -> np.ndarray:
+    """Onset strength as ``librosa.onset.onset_strength(S=mel_db)`` computes it (lag 1,
+    mean over rows, 5 frames of delay), a few thousand frames at a time."""
+    n = mel_db.shape[1]
+    env = np.zeros(n, np.float32)
+    delay = 1 + 2048 // (2 * HOP)  # lag + librosa's centring shift for its default n_fft
+    for a in range(0, max(0, n - delay), 8192):
+        b = min(n - delay, a + 8192)
+        rise = mel_db[:, a + 1 : b + 1] - mel_db[:, a:b]
+        env[a + delay : b + delay] = np.maximum(rise, 0.0).mean(axis=0)
+    return env
+
+
+def _mfcc(mel_db: np.ndarray, n_mfcc: int = 13) -> np.ndarray:
+    """``librosa.feature.mfcc(S=mel_db)``: an orthonormal DCT-II of each frame."""
+    out = np.empty((n_mfcc, mel_db.shape[1]), np.float32)
+    for a in range(0, mel_db.shape[1], 8192):
+        out[:, a : a + 8192] = scipy.fft.dct(mel_db[:, a : a + 8192], axis=0, norm="ortho")[:n_mfcc]
+    return out
+
+
+def _analyse_frames(frames: Frames, bpm_hint: float | None) -> MusicAnalysis:
+    duration_s = frames.duration_s
     frame_rate_hz = ANALYSIS_SR_HZ / HOP
-    mel = librosa.feature.melspectrogram(
-        y=y, sr=ANALYSIS_SR_HZ, n_fft=N_FFT, hop_length=HOP, n_mels=128
-    )
-    mel_db = librosa.power_to_db(mel, ref=1.0)
-    mel_hz = librosa.mel_frequencies(n_mels=128, fmax=ANALYSIS_SR_HZ / 2)
-
-    def flux(rows: np.ndarray) -> np.ndarray:
-        return librosa.onset.onset_strength(S=mel_db[rows], sr=ANALYSIS_SR_HZ, hop_length=HOP)
-
-    env = flux(slice(None))
-    env_tempo = flux(mel_hz <= TEMPO_FMAX_HZ)
+    mel = frames.mel
+    mel_db = librosa.power_to_db(mel, ref=1.0)  # top_db relative to the loudest frame
+    mel_hz = librosa.mel_frequencies(n_mels=N_MELS, fmax=ANALYSIS_SR_HZ / 2)
+    env = _flux(mel_db)
+    env_tempo = _flux(mel_db[mel_hz <= TEMPO_FMAX_HZ])
     low_db = librosa.power_to_db(mel[mel_hz <= LOW_BAND_HZ].sum(axis=0), ref=1.0)
     all_db = librosa.power_to_db(mel.sum(axis=0), ref=1.0)
 
@@ -165,9 +197,7 @@ def analyse(audio: np.ndarray, sr_hz: float, bpm_hint: float | None = None) -> M
     elif beats_s.size >= 8:
         tempo_bpm = beats_mod.tempo_from_beats(beats_s)
 
-    chroma = librosa.feature.chroma_stft(
-        S=np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP)) ** 2, sr=ANALYSIS_SR_HZ
-    )[:, : env.size]
+    chroma = frames.chroma[:, : env.size]
     accents = meter.beat_accents(low_db, all_db, chroma, beat_frames)
     beats_per_bar, phase, _ = meter.find_meter(accents)
     downbeats_s = beats_s[phase::beats_per_bar]
@@ -177,8 +207,8 @@ def analyse(audio: np.ndarray, sr_hz: float, bpm_hint: float | None = None) -> M
         (float(a), float(min(b, duration_s))) for a, b in zip(downbeats_s, bar_ends, strict=True)
     ]
 
-    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=13)[1:]  # drop c0: loudness is its own row
-    rms = librosa.feature.rms(y=y, frame_length=N_FFT, hop_length=HOP)[0][: env.size]
+    mfcc = _mfcc(mel_db)[1:]  # drop c0: loudness is its own row
+    rms = frames.rms[: env.size]
     rms_db = librosa.amplitude_to_db(rms, ref=1.0)
     found = _sections(np.vstack([chroma, mfcc, rms_db[None]]), downbeats_s, bar_ends, frame_rate_hz)
     section_list = [
