@@ -66,7 +66,7 @@ def qc(
 
     Exit codes: 0 every check passed, 6 a check failed, 2 unreadable input.
 
-    Checks: face.found, lipsync.corr, lipsync.abs_lag_ms, mouth.open_p95,
+    Checks: face.found, lipsync.corr, lipsync.abs_lag_ms, mouth.open_p95, mouth.open_p5,
     blinks.per_min, dance.body_found, dance.bas_z, dance.bone_cv, label.visible,
     frames.black_s, frames.frozen_s, audio.loudness_lufs, audio.true_peak_dbtp,
     av.duration_gap_ms.

@@ -266,6 +266,7 @@ def _speech_checks(report, bounds, seen: Pass, acts, envelope, info) -> None:
             )
         )
         report.checks.append(Check("mouth.open_p95", p95, bounds["mouth.open_p95"], who, span))
+        report.checks.append(Check("mouth.open_p5", p5, bounds["mouth.open_p5"], who, span))
         speakers[who] = {
             "lag_ms": sync.lag_ms if sync else None,
             "corr": sync.corr if sync else None,

@@ -26,6 +26,7 @@ THRESHOLDS: dict[str, tuple[dict[str, float], str]] = {
     "lipsync.corr": ({"min": 0.5}, "correlation of mouth opening and speech envelope"),
     "lipsync.abs_lag_ms": ({"max": 80.0}, "mouth-to-voice offset, either way, ms"),
     "mouth.open_p95": ({"min": 0.08, "max": 0.8}, "widest usual opening / mouth width"),
+    "mouth.open_p5": ({"max": 0.15}, "narrowest usual opening while speaking: lips meet at times"),
     "blinks.per_min": ({"min": 4.0, "max": 45.0}, "blinks per minute of visible face"),
     "dance.body_found": ({"min": 0.9}, "share of dancing frames with the body found"),
     "dance.bas_z": ({"min": 0.0}, "Beat Align Score over its random-shift baseline, in std"),
