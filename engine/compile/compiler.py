@@ -416,7 +416,7 @@ class _Compiler:
             timings.append(timing)
             self.timings.append(timing)
             segments.append(self.segment(shot, timing, previous, poster=not previous))
-            plan.append(shot_plan(shot, timing))
+            plan.append(shot_plan(scene, shot, timing))
             previous = shot
         credits = scene.ethics.credits
         styles = dance_credits(sorted(self.styles))

@@ -16,7 +16,9 @@ from engine.spec.model import Dance, Say, Scene, Shot, Sing
 _JUDGED = {Say: "say", Sing: "sing", Dance: "dance"}
 
 
-def shot_plan(shot: Shot, timing_key: str) -> dict:
+def shot_plan(scene: Scene, shot: Shot, timing_key: str) -> dict:
+    """What a shot shows, for the timeline. ``on_screen``: the performer is in the
+    shot's cast and has a photo, so a viewer should see them (a narrator is heard only)."""
     acts = []
     for index, action in enumerate(shot.actions):
         verb = _JUDGED.get(type(action))
@@ -27,7 +29,13 @@ def shot_plan(shot: Shot, timing_key: str) -> dict:
             text = action.text or action.transcript
         elif isinstance(action, Sing):
             text = action.lyrics
-        acts.append({"index": index, "verb": verb, "who": action.who, "text": text})
+        character = scene.characters.get(action.who)
+        on_screen = (
+            action.who in shot.cast and character is not None and character.photo is not None
+        )
+        acts.append(
+            {"index": index, "verb": verb, "who": action.who, "text": text, "on_screen": on_screen}
+        )
     return {
         "what": f"shot {shot.index + 1}",
         "timing": timing_key,
@@ -72,6 +80,7 @@ def timeline_record(scene: Scene, plan: list[dict], timings: dict) -> dict:
                     "start_s": round(start_s + laid.start_s, 4),
                     "end_s": round(start_s + end_s, 4),
                     "text": act["text"],
+                    "on_screen": act["on_screen"],
                 }
             )
         start_s += timing.duration_s

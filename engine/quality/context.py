@@ -28,6 +28,7 @@ class Act:
     start_s: float
     end_s: float
     text: str | None = None
+    on_screen: bool = True  # False: a voice-over, heard but not seen
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def _from_timeline(timeline: dict) -> Context:
                 float(a["start_s"]),
                 float(a["end_s"]),
                 a.get("text"),
+                bool(a.get("on_screen", True)),
             )
             for a in timeline.get("acts", [])
             if a.get("verb") in ("say", "sing", "dance")

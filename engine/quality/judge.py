@@ -194,7 +194,7 @@ def _speaker_track(seen: Pass, frames: np.ndarray, envelope: np.ndarray):
 
 
 def _speech_checks(report, bounds, seen: Pass, acts, envelope, info) -> None:
-    lines = [a for a in acts if a.verb in ("say", "sing")]
+    lines = [a for a in acts if a.verb in ("say", "sing") and a.on_screen]
     per_who: dict[str, list] = {}
     figures = []
     for number, act in enumerate(lines, 1):
@@ -439,7 +439,8 @@ def _picture_checks(report, bounds, seen: Pass, acts, ctx: Context, info) -> lis
     change = np.nan_to_num(np.asarray(watch.change), nan=1.0)
     performing = np.zeros(len(change), bool)
     for act in acts:
-        performing[_frames_in(seen, act.start_s, act.end_s)] = True
+        if act.on_screen:  # a still picture under a voice-over is no fault
+            performing[_frames_in(seen, act.start_s, act.end_s)] = True
     still = _runs(performing & (change < FROZEN_CHANGE))
     frozen = max((b - a for a, b in still), default=0) / fps
     worst = max(still, key=lambda r: r[1] - r[0], default=None)

@@ -53,9 +53,11 @@ def test_acts_are_placed_in_video_seconds(project):  # noqa: F811
         ("credits", 5.9, 7.9),
     ]
     # Emotes are not judged acts; each line keeps its text and speaker.
-    assert [(a["verb"], a["who"], a["start_s"], a["end_s"], a["text"]) for a in record["acts"]] == [
+    acts = [(a["verb"], a["who"], a["start_s"], a["end_s"], a["text"]) for a in record["acts"]]
+    assert acts == [
         ("say", "rosa", 2.5, 4.1, "Hello there."),
         ("say", "rosa", 4.5, 5.5, "Goodbye."),
     ]
+    assert all(a["on_screen"] for a in record["acts"])
     assert record["label"] == {"text": "AI-animated", "position": "top-left", "size": 0.035}
     assert record["size"] == [320, 240] and record["fps"] == 25
