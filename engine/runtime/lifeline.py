@@ -6,7 +6,10 @@ installed by ``exit_with`` when a worker starts:
 
 1. Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills the worker the
    moment its parent exits. A forkserver worker's parent is the fork server,
-   which exits as soon as the render does (its pipe from the render closes).
+   which exits when the last holder of its "alive" pipe is gone. Every worker
+   is handed a copy of that pipe, so the server (and with it this guard) would
+   wait for the workers; a worker drops its copy, and then the server exits
+   with the render and the kernel kills the workers at once.
 2. A watchdog thread, for other systems and as a fallback: every
    ``POLL_S`` it checks that the render process still runs and that the worker
    was not re-parented, and ends the worker at once otherwise.
@@ -33,8 +36,9 @@ POLL_S = 0.25
 
 
 def exit_with(render_pid: int) -> None:
-    """Make this process exit when ``render_pid`` (or its own parent) is gone."""
-    set_parent_death_signal()
+    """Make this pool worker exit when ``render_pid`` (or its own parent) is gone."""
+    if set_parent_death_signal():
+        _release_forkserver()
     watch = threading.Thread(
         target=watch_parent,
         args=(render_pid, os.getppid()),
@@ -53,6 +57,24 @@ def set_parent_death_signal() -> bool:
         return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
+
+
+def _release_forkserver() -> None:
+    """Drop this worker's copy of the fork server's "alive" pipe (see the module notes).
+
+    Only in a child of the fork server: in the render itself that descriptor is
+    what keeps the server running. A worker never starts processes of its own
+    through the fork server, the only use of the pipe.
+    """
+    from multiprocessing import forkserver, parent_process
+
+    server = forkserver._forkserver  # the module's one instance; no public accessor
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if parent_process() is None or getattr(server, "_forkserver_pid", None) or fd is None:
+        return
+    with contextlib.suppress(OSError):
+        os.close(fd)
+    server._forkserver_alive_fd = None
 
 
 def watch_parent(render_pid: int, parent_pid: int, poll_s: float = POLL_S) -> None:
