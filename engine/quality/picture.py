@@ -139,9 +139,16 @@ class PictureWatch:
         masks = self._steady[position]
         if not masks:
             return LabelVerdict(np.zeros(n, bool), None)
-        need = 1 if len(masks) == 1 else max(2, -(-len(masks) // 2))
-        label = np.sum(masks, axis=0) >= need
-        box = _label_box(label, self.h / 2, self.heights)
+        # Steady in every segment first: shots of one photo share its still edges, but
+        # the credits card shares none. If no text line survives (the label missing from
+        # a whole segment), steady in most segments.
+        counts = np.sum(masks, axis=0)
+        box = None
+        for need in dict.fromkeys((len(masks), max(1, -(-len(masks) // 2)))):
+            label = counts >= need
+            box = _label_box(label, self.h / 2, self.heights)
+            if box is not None:
+                break
         if box is None:
             return LabelVerdict(np.zeros(n, bool), None)
         bx0, by0, bx1, by1 = box
