@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
@@ -81,6 +82,32 @@ class _Progress:
             self.bar.update(self.task, advance=self.cost.get(event["key"], 0), description=label)
 
 
+def _where_said(scenes: dict, text: str):
+    """Where the first TTS line with ``text`` is written (a spec Where), or None."""
+    actions = (a for scene in scenes.values() for shot in scene.shots for a in shot.actions)
+    for action in actions:
+        if getattr(action, "text", None) == text and getattr(action, "where", None):
+            return action.where
+    return None
+
+
+@contextlib.contextmanager
+def _lines_named(scenes: dict):
+    """A line that espeak spoke far past its estimate, reported where it is written."""
+    from engine.errors import Diagnostic, SceneError
+    from engine.nodes.speech.errors import SpeechTooLong
+
+    try:
+        yield
+    except SpeechTooLong as err:
+        at = _where_said(scenes, err.text)
+        if at is None:
+            raise
+        code = "duration.speech-too-long"
+        diag = Diagnostic(at.file, at.line, at.col, at.path, code, err.message, err.hint)
+        raise SceneError([diag]) from None
+
+
 def render(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scene file.")],
     out: Annotated[
@@ -122,13 +149,14 @@ def render(
         def sink(event):
             print(json.dumps(event), flush=True)
 
-        results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=sink)
+        with _lines_named(scenes):
+            results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=sink)
         return
     graph = Graph()
     for scene in scenes.values():
         compile_scene(scene, graph)
     progress = _Progress(graph)
-    with progress.bar:
+    with progress.bar, _lines_named(scenes):
         results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=progress)
         progress.done()
     for result in results:

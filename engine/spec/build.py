@@ -6,7 +6,7 @@ from engine.errors import Diagnostic
 from engine.spec import model as m
 from engine.spec.checks import Findings
 from engine.spec.document import Document
-from engine.spec.yamlsafe import DocPath
+from engine.spec.yamlsafe import DocPath, format_path
 
 PRESETS = {
     "square-720": (720, 720),
@@ -152,6 +152,10 @@ class _Builder:
             else None,
         )
 
+    def where(self, path: DocPath) -> m.Where:
+        pos = self.doc.where(path)
+        return m.Where(pos.file, pos.line, pos.col, format_path(path))
+
     def action(self, verb: str, d, path: DocPath) -> m.Action:
         if verb == "pause":
             if not isinstance(d, dict):
@@ -169,6 +173,7 @@ class _Builder:
                 self.tts(d["voice"]) if "voice" in d else None,
                 d.get("mood"),
                 at,
+                self.where((*path, "text")),
             )
         if verb == "sing":
             return m.Sing(

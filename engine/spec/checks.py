@@ -28,6 +28,7 @@ from engine.spec.document import Document
 from engine.spec.media import Probe, probe
 from engine.spec.templating import did_you_mean
 from engine.spec.yamlsafe import DocPath, format_path
+from engine.speech_time import estimate_speech_s
 
 DEFAULT_RATE_WPM = 160
 DEFAULT_BPM = 120.0
@@ -449,13 +450,7 @@ class Checker:
         if audio is not None and audio in self.found.probes:
             return self.found.probes[audio].duration_s or 0.0
         if verb == "say":
-            words = len(str(body.get("text", "")).split())
-            rate = _num(_get(body, "voice", dict), "rate")
-            char = (
-                self.characters.get(body.get("who")) if isinstance(body.get("who"), str) else None
-            )
-            rate = rate or _num(_get(char, "voice", dict), "rate") or DEFAULT_RATE_WPM
-            return words / rate * 60.0  # words / (words/min) * s/min = s
+            return self.say_length(body, path)
         if verb == "dance":
             beat_s = 60.0 / self.bpm()  # s/min / (beats/min) = s/beat
             if _num(body, "duration"):
@@ -471,6 +466,26 @@ class Checker:
                 return self.found.probes[motion].duration_s or 0.0
             return DEFAULT_DANCE_BARS * BEATS_PER_BAR * beat_s
         return _num(body, "duration") or DEFAULT_LENGTH_S.get(verb, 0.0)
+
+    def say_length(self, body: dict, path: DocPath) -> float:
+        """A TTS line's estimated length (engine.speech_time: from its characters, erring
+        long); a line that alone passes the limit is reported where it is written."""
+        text = body.get("text")
+        if not isinstance(text, str):
+            return 0.0
+        rate = _num(_get(body, "voice", dict), "rate")
+        char = self.characters.get(body.get("who")) if isinstance(body.get("who"), str) else None
+        rate = rate or _num(_get(char, "voice", dict), "rate") or DEFAULT_RATE_WPM
+        length_s = estimate_speech_s(text, rate)
+        if length_s > self.max_duration_s:
+            self.error(
+                (*path, "text"),
+                "duration.line-too-long",
+                f"this line alone would be spoken for about {_clock(length_s)}; "
+                f"the limit is {self.max_duration_s:g} s",
+                "split it into shorter lines, or raise the limit with --max-duration",
+            )
+        return length_s
 
     def shot_length(self, i: int, shot: dict, actions: list) -> float:
         base = ("shots", i)
@@ -535,15 +550,24 @@ class Checker:
         total_s = sum(self.found.shot_s.values()) + opening_s + credits_s
         self.found.total_s = total_s
         if total_s > self.max_duration_s:
-            minutes, seconds = divmod(int(round(total_s)), 60)
             self.error(
                 ("shots",),
                 "duration.too-long",
-                f"the video would last about {minutes}:{seconds:02d} ({total_s:.0f} s); "
+                f"the video would last about {_clock(total_s)}; "
                 f"the limit is {self.max_duration_s:g} s",
                 "split it into several scenes, or raise the limit with --max-duration",
                 key=True,
             )
+
+
+def _clock(seconds: float) -> str:
+    """``12:05 (725 s)``; hours past 99 (a typo or a hostile file) in scientific form."""
+    if seconds >= 100 * 3600:
+        return f"{seconds:.3g} s"
+    hours, rest = divmod(int(round(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{clock} ({seconds:.0f} s)"
 
 
 def _inside(path: Path, root: Path) -> bool:

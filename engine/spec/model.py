@@ -7,7 +7,7 @@ minute, tempo is beats per minute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import Diagnostic
@@ -186,6 +186,16 @@ class Strength:
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where a value was written, for errors found after validation (render time)."""
+
+    file: str
+    line: int
+    col: int
+    path: str  # shots[2].do[0].say.text
+
+
+@dataclass(frozen=True)
 class Say:
     who: str
     text: str | None = None
@@ -195,6 +205,7 @@ class Say:
     voice: TtsVoice | None = None
     mood: str | None = None
     at: float | None = None
+    where: Where | None = field(default=None, compare=False)  # of ``text``
 
 
 @dataclass(frozen=True)

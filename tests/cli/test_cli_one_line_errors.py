@@ -93,3 +93,21 @@ def test_scheduler_addresses_dask_cannot_use_are_refused(address):
 )
 def test_local_and_well_formed_scheduler_addresses_pass(address):
     check_scheduler(address)
+
+
+@pytest.mark.slow
+def test_a_line_spoken_past_its_bound_is_named_where_it_is_written(tmp_path, monkeypatch):
+    # The render stops a line espeak speaks far past its estimate (engine.speech_time),
+    # and names the line's file:line:col like a validation error.
+    import engine.nodes.speech.tts as tts
+
+    monkeypatch.setattr(tts, "speech_bound_s", lambda text, rate: 1.0)
+    scene = _talking_scene(tmp_path / "r")
+    out = tmp_path / "out.mp4"
+    code, _, err = _run(
+        "render", scene, "--scheduler", "inline", "-o", out, "--cache", tmp_path / "c"
+    )
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"{scene}:") and "shots[0].do[1].say.text" in err
+    assert "is spoken for more than 1.0 s" in err
+    assert not out.exists()

@@ -9,6 +9,7 @@ import pytest
 
 from engine.errors import SceneError
 from engine.spec import validate
+from engine.speech_time import estimate_speech_s
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "validate.py"
 
@@ -27,8 +28,9 @@ def test_thousand_shot_scene_validates(tmp_path):
     assert len(scene.shots) == 1000
     assert scene.shots[999].id == "s999" and scene.shots[998].title.text == "Part 998"
     assert scene.warnings == ()
-    # say ~4 words at 170 wpm + 1 bar at 120 bpm (2 s) for odd shots
-    assert scene.shots[1].est_duration_s == pytest.approx(4 / 170 * 60 + 2.0)
+    # the line, estimated from its characters at 170 wpm, + 1 bar at 120 bpm (2 s) for odd shots
+    line_s = estimate_speech_s("Shot 1, hello bench!", 170)
+    assert scene.shots[1].est_duration_s == pytest.approx(line_s + 2.0)
     # about an hour: over the default 30-minute limit, which says so
     with pytest.raises(SceneError) as info:
         validate(path)

@@ -183,3 +183,41 @@ def test_bvh_motion_length(project, character, tmp_path):
     )
     scene = validate(project("s.yaml", text))
     assert scene.shots[0].est_duration_s == pytest.approx(3.0)
+
+
+def test_emoji_and_digits_are_estimated_by_their_characters(project, character):
+    # One "word" each: counted in words they were 0.4 s; espeak speaks them for minutes.
+    emoji, digits = "😀" * 5000, "7" * 4000
+    shots = f"shots:\n  - cast: [rosa]\n    do:\n      - say: {{who: rosa, text: '{emoji}'}}\n"
+    shots += f"  - cast: [rosa]\n    do:\n      - say: {{who: rosa, text: '{digits}'}}\n"
+    scene = validate(project("s.yaml", "photoplay: 1\n" + character + shots))
+    assert scene.shots[0].est_duration_s > 220  # measured: 220.6 s at 160 wpm
+    assert scene.shots[1].est_duration_s > 67  # measured: 67.5 s
+
+
+def test_a_line_past_the_limit_is_named_where_it_is_written(project, character):
+    spaced = " ".join("7" * 3000)  # each digit a number of its own: ~0.42 s apiece
+    path = project(
+        "s.yaml",
+        "photoplay: 1\n" + character + f"shots:\n  - cast: [rosa]\n    do:\n"
+        f"      - say: {{who: rosa, text: '{spaced}'}}\n",
+    )
+    with pytest.raises(SceneError) as info:
+        validate(path)
+    found = {d.code: d for d in info.value.diagnostics}
+    line = found["duration.line-too-long"]
+    assert (line.line, line.col, line.path) == (10, 32, "shots[0].do[0].say.text")
+    assert "duration.too-long" in found
+
+
+def test_many_numeric_lines_are_held_to_the_limit(project, character):
+    # 10 lines of 300 spaced digits: 1,200 s counted in words (under the 30-min
+    # limit), about 2,400 s by characters (espeak: ~0.42 s a digit).
+    line = " ".join("7" * 300)
+    says = "".join(f"      - say: {{who: rosa, text: '{line}'}}\n" for _ in range(10))
+    path = project(
+        "s.yaml", "photoplay: 1\n" + character + "shots:\n  - cast: [rosa]\n    do:\n" + says
+    )
+    with pytest.raises(SceneError) as info:
+        validate(path)
+    assert _codes(info.value) == ["duration.too-long"]

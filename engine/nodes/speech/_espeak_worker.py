@@ -9,14 +9,16 @@ only on libespeak-ng, its data and the request.
 Protocol
 --------
 stdin:  one JSON object, either ``{"op": "voices"}`` or
-        ``{"op": "speak", "text": str, "voice": str, "rate_wpm": int, "pitch": int}``
+        ``{"op": "speak", "text": str, "voice": str, "rate_wpm": int, "pitch": int,
+        "max_samples": int}`` (synthesis stops past ``max_samples``: a runaway line)
 stdout: one JSON line (the header), then for ``speak`` the audio as raw
         little-endian int16 mono samples (``header["n_samples"]`` of them).
         Header of ``speak``: ``sr_hz``, ``n_samples``, ``events``: a list of
         ``[kind, sample, text_position, length, value]`` with kind "word"
         (value = word number) or "phoneme" (value = IPA, "" for a pause) or
         "end" (end of a sentence or clause); ``voice_identifier``: the voice
-        espeak actually loaded. Header of ``voices``: ``voices``, a list of
+        espeak actually loaded; ``stopped``: true when ``max_samples`` was reached.
+        Header of ``voices``: ``voices``, a list of
         ``{name, identifier, languages, has_dictionary}``.
         Failure: header ``{"error": str}`` and exit code 1.
 """
@@ -158,10 +160,13 @@ def _has_dictionary(identifier: str, languages: list[str]) -> bool:
 def _speak(lib: ctypes.CDLL, sr_hz: int, req: dict) -> tuple[dict, bytes]:
     pcm: list[bytes] = []
     events: list[list] = []
+    max_samples = int(req.get("max_samples") or 0)
+    made = [0]  # samples so far
 
     def on_audio(wav, n_samples, ev):
         if n_samples > 0:
             pcm.append(ctypes.string_at(wav, 2 * n_samples))
+            made[0] += n_samples
         i = 0
         while ev[i].type != EVENT_LIST_TERMINATED:
             e = ev[i]
@@ -173,7 +178,7 @@ def _speak(lib: ctypes.CDLL, sr_hz: int, req: dict) -> tuple[dict, bytes]:
             elif e.type == EVENT_END:
                 events.append(["end", e.sample, e.text_position, e.length, 0])
             i += 1
-        return 0
+        return 1 if max_samples and made[0] > max_samples else 0  # 1 stops espeak
 
     callback = _Callback(on_audio)  # keep a reference while espeak may call it
     lib.espeak_SetSynthCallback(callback)
@@ -193,6 +198,7 @@ def _speak(lib: ctypes.CDLL, sr_hz: int, req: dict) -> tuple[dict, bytes]:
         "n_samples": len(audio) // 2,
         "events": events,
         "voice_identifier": voice_identifier,
+        "stopped": bool(max_samples and made[0] > max_samples),
     }
     return header, audio
 

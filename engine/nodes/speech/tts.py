@@ -26,9 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.nodes.speech.errors import SpeechError
+from engine.nodes.speech.errors import SpeechError, SpeechTooLong
+from engine.speech_time import speech_bound_s
 
 PAUSE = "_"  # the phoneme symbol for a pause or silence, as espeak names it
+ESPEAK_SR_HZ = 22050  # espeak-ng's output rate
 _WORKER = Path(__file__).with_name("_espeak_worker.py")
 
 
@@ -165,7 +167,9 @@ def synthesise(
     pitch: base pitch, int in [0, 100] (espeak's scale; 50 is the voice's own)
 
     Raises SpeechError for empty text, an unknown voice or variant, or a rate or
-    pitch out of range. The same arguments give byte-identical audio every run.
+    pitch out of range; SpeechTooLong when espeak speaks far longer than the text's
+    estimate (``engine.speech_time``): synthesis is stopped there, not run for
+    hours. The same arguments give byte-identical audio every run.
     """
     if not isinstance(text, str) or not text.strip():
         raise SpeechError("the text to speak is empty", hint="give `say` some words")
@@ -178,8 +182,12 @@ def synthesise(
             f"pitch must be between 0 and 100, got {pitch}", hint="50 is the voice's own pitch"
         )
     name = _check_voice(voice, variant)
+    bound_s = speech_bound_s(text, rate_wpm)
     request = {"op": "speak", "text": text, "voice": name, "rate_wpm": rate_wpm, "pitch": pitch}
+    request["max_samples"] = int(bound_s * ESPEAK_SR_HZ)
     header, payload = _run_worker(request, timeout_s=60 + len(text) / 20)
+    if header.get("stopped"):
+        raise SpeechTooLong(text, bound_s)
     sr_hz = int(header["sr_hz"])
     pcm = np.frombuffer(payload, dtype="<i2", count=header["n_samples"])
     if pcm.size == 0 or not np.any(pcm):

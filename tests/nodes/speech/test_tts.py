@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from engine.errors import PhotoplayError
+from engine.nodes.speech.errors import SpeechTooLong
 from engine.nodes.speech.tts import PAUSE, list_voices, synthesise
 
 SHORT = "Hello there."
@@ -114,3 +115,12 @@ def test_bad_rate_pitch_and_variant_are_errors():
         synthesise("hi", pitch=150)
     with pytest.raises(PhotoplayError, match="variant"):
         synthesise("hi", variant="f99")
+
+
+def test_a_runaway_line_is_stopped_at_its_bound(monkeypatch):
+    import engine.nodes.speech.tts as tts
+
+    monkeypatch.setattr(tts, "speech_bound_s", lambda text, rate: 0.5)
+    with pytest.raises(SpeechTooLong, match="more than 0.5 s") as info:
+        synthesise(LONG)
+    assert info.value.text == LONG and info.value.hint
