@@ -30,9 +30,10 @@ def image_load(params: dict, inputs: dict, ctx: NodeContext) -> np.ndarray:
     return rgb
 
 
-@node("speech.tts", version=1)
+@node("speech.tts", version=2)
 def speech_tts(params: dict, inputs: dict, ctx: NodeContext):
-    """One line spoken by espeak-ng, with phoneme and word times."""
+    """One line spoken by espeak-ng, with phoneme and word times (v2: espeak's noise
+    generator seeded, so breathy voice variants speak the same every run)."""
     from engine.nodes.speech.tts import synthesise
 
     return synthesise(

@@ -43,6 +43,7 @@ EVENT_LIST_TERMINATED = 0
 EVENT_WORD = 1
 EVENT_END = 5
 EVENT_PHONEME = 7
+RAND_SEED = 0x5EED  # any constant: the noise of breathy voices, drawn the same every time
 
 
 class _EventId(ctypes.Union):
@@ -109,10 +110,17 @@ def _load() -> tuple[ctypes.CDLL, int]:
         ctypes.c_void_p,
         ctypes.c_void_p,
     ]
+    lib.espeak_ng_SetRandSeed.restype = None
+    lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
     options = INITIALIZE_PHONEME_EVENTS | INITIALIZE_PHONEME_IPA | INITIALIZE_DONT_EXIT
     sr_hz = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), options)
     if sr_hz <= 0:
         raise RuntimeError(f"espeak_Initialize failed ({sr_hz})")
+    # espeak_Initialize seeds espeak's own random generator with time(NULL); the
+    # breath noise of voice variants (``breath`` in voices/!v/f2...) draws from it,
+    # so the same line sounded different from one second to the next. A fixed seed
+    # makes every utterance of a fresh process byte-identical.
+    lib.espeak_ng_SetRandSeed(RAND_SEED)
     return lib, sr_hz
 
 
