@@ -233,16 +233,20 @@ class _Compiler:
             return {library[m].style for m in action.moves if m in library}
         return set()
 
-    def face(self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict) -> dict:
+    def find_face(self, name: str, photo: Asset, image: str) -> str:
+        """The ``face.find`` node of a character's face in their (decoded) photo."""
         ch = self.scene.characters[name]
         selection = list(ch.face) if isinstance(ch.face, tuple) else ch.face
-        find = self.add(
+        return self.add(
             "face.find",
             {"photo_name": photo.rel, "selection": selection},
             {"photo": image},
             label=f"{name}: {photo.rel}",
             cost=0.3,
         )
+
+    def face(self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict) -> dict:
+        find = self.find_face(name, photo, image)
         rig = self.add(
             "face.rig", {"out_size": None}, {"photo": image, "face": find}, label=name, cost=0.3
         )
@@ -317,17 +321,85 @@ class _Compiler:
         return actions
 
     def picture(self, shot: Shot) -> tuple[dict, dict[str, str]]:
-        """What fills the frame: the background; else the cast's photo, their faces animated."""
-        background = shot.background
-        if background is None:
-            for name in shot.cast:
-                photo = self.scene.characters[name].photo
-                if photo is not None:
-                    return self.cast_picture(shot, photo)
+        """What fills the frame: the cast on their own photo, their faces animated; a
+        stage (a backdrop with the cast cut out of their photos and placed on it); or,
+        with nobody on screen, the background alone."""
+        photos = [
+            self.scene.characters[n].photo
+            for n in shot.cast
+            if self.scene.characters[n].photo is not None
+        ]
+        if photos and (shot.background is not None or len({p.path for p in photos}) > 1):
+            return self.stage_picture(shot)
+        if photos:
+            return self.cast_picture(shot, photos[0])
+        return self.backdrop(shot.background, max(shot.camera.zoom), "picture")
+
+    def backdrop(self, background, zoom_max: float, name: str) -> tuple[dict, dict[str, str]]:
+        """A shot's background as a picture spec: an image (input ``name``) or a colour."""
         if isinstance(background, Asset):
-            image = self.image(background, max(shot.camera.zoom))
-            return {"kind": "image", "input": "picture"}, {"picture": image}
+            image = self.image(background, zoom_max)
+            return {"kind": "image", "input": name}, {name: image}
         return {"kind": "colour", "rgb": list(hex_rgb(background, (0, 0, 0)))}, {}
+
+    def stage_picture(self, shot: Shot) -> tuple[dict, dict[str, str]]:
+        """The shot's picture when its cast perform on a stage (``engine.nodes.render.stage``).
+
+        Each performer is cut out of their own photo (``body.cutout``) and their face is
+        rigged on that cut-out, so they talk, blink and emote exactly as on their photo.
+        The backdrop is the shot's background, or the first performer's photo with its
+        people removed (``body.plate``).
+        """
+        zoom_max = max(shot.camera.zoom)
+        size = [_even(self.out.width * zoom_max), _even(self.out.height * zoom_max)]
+        inputs: dict[str, str] = {}
+        if shot.background is None:
+            first = next(
+                self.scene.characters[n].photo
+                for n in shot.cast
+                if self.scene.characters[n].photo is not None
+            )
+            plate = self.add(
+                "body.plate", {}, {"photo": self.image(first, zoom_max)}, label=first.rel, cost=1.0
+            )
+            back, inputs["backdrop"] = {"kind": "plate", "input": "backdrop"}, plate
+        else:
+            back, more = self.backdrop(shot.background, zoom_max, "backdrop")
+            inputs |= more
+        performers = []
+        for name in shot.cast:
+            ch = self.scene.characters[name]
+            if ch.photo is None:
+                continue
+            mine = [a for a in shot.actions if a.who == name]
+            if any(isinstance(a, Dance) for a in mine):
+                raise UnsupportedError(
+                    f"shot {shot.index + 1}: {name!r} dances on a stage (a background, or a "
+                    "cast from several photos); this version dances on the dancer's own photo",
+                    hint="give the dance a shot of its own without background:",
+                )
+            image = self.image(ch.photo, zoom_max)
+            find = self.find_face(name, ch.photo, image)
+            cutout = self.add(
+                "body.cutout",
+                {"photo_name": ch.photo.rel},
+                {"photo": image, "face": find},
+                label=f"{name}: cut-out",
+                cost=1.0,
+            )
+            inputs[f"layer_{name}"] = cutout
+            rig = self.add(
+                "face.rig", {"out_size": None}, {"photo": cutout, "face": cutout}, label=name
+            )
+            inputs[f"face_{name}"] = rig
+            face = {
+                "rig": f"face_{name}",
+                "seed": _seed(self.out.seed, name, shot.index),
+                "actions": self.face_actions(shot, name, inputs),
+            }
+            performers.append({"name": name, "layer": f"layer_{name}", "face": face, "place": None})
+        picture = {"kind": "stage", "size": size, "backdrop": back, "performers": performers}
+        return picture, inputs
 
     def camera(self, shot: Shot) -> dict:
         cam = shot.camera
@@ -336,6 +408,7 @@ class _Compiler:
             "pan": [list(p) for p in cam.pan],
             "rotate": list(cam.rotate),
             "ease": cam.ease,
+            "auto": cam.auto,
         }
 
     def common(self) -> dict:
@@ -368,7 +441,12 @@ class _Compiler:
         }
         if previous is not None and shot.transition.type == "crossfade":
             prev_picture, prev_inputs = self.picture(previous)
-            if prev_picture["kind"] in ("character", "image"):  # from that photo, at rest
+            if prev_picture["kind"] == "stage":  # its backdrop, without the cast
+                prev_picture = prev_picture["backdrop"]
+                if "input" in prev_picture:
+                    prev_picture = {"kind": "image", "input": "previous"}
+                    inputs["previous"] = prev_inputs["backdrop"]
+            elif prev_picture["kind"] in ("character", "image"):  # from that photo, at rest
                 prev_picture = {"kind": "image", "input": "previous"}
                 inputs["previous"] = prev_inputs["picture"]
             params["previous"] = {"picture": prev_picture, "camera": self.camera(previous)}
@@ -482,6 +560,11 @@ class _Compiler:
         self.graph.outputs |= {f"{tag}:video": video, f"{tag}:captions": captions}
         self.graph.outputs[f"{tag}:poster"] = poster
         return Compiled(self.graph, video, captions, poster, record, plan)
+
+
+def _even(px: float) -> int:
+    """A canvas side in px: even, at most ``IMAGE_MAX_SIDE``."""
+    return min(IMAGE_MAX_SIDE, max(2, 2 * round(px / 2)))
 
 
 def _seed(seed: int, name: str, shot_index: int) -> int:

@@ -76,7 +76,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=3)
+@node("render.segment", version=4)
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot)."""
     from engine.nodes.render.shot import render_shot
@@ -134,9 +134,10 @@ def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     from engine.nodes.animate import build_face_rig
 
     size = params.get("out_size")
-    return build_face_rig(
-        inputs["photo"], inputs["face"]["landmarks"], tuple(size) if size else None
-    )
+    photo = inputs["photo"]
+    if isinstance(photo, dict):  # a stage layer (body.cutout): its texture and landmarks
+        photo = photo["texture"]
+    return build_face_rig(photo, inputs["face"]["landmarks"], tuple(size) if size else None)
 
 
 @node("music.analyse", version=3)
@@ -183,3 +184,21 @@ def motion_file(params: dict, inputs: dict, ctx: NodeContext):
     from engine.nodes.motion.from_video import MAX_SECONDS, motion_from_video
 
     return motion_from_video(params["path"], max_seconds=min(max_s or MAX_SECONDS, MAX_SECONDS))
+
+
+@node("body.cutout", version=1)
+def body_cutout(params: dict, inputs: dict, ctx: NodeContext) -> dict:
+    """A performer as a stage layer: the person whose face ``face.find`` chose, cut out
+    of the photo with a refined soft alpha and halo-free colours (``body.layer``)."""
+    from engine.nodes.body.stage import performer_layer
+
+    return performer_layer(inputs["photo"], inputs["face"], params["photo_name"])
+
+
+@node("body.plate", version=1)
+def body_plate(params: dict, inputs: dict, ctx: NodeContext):
+    """A photo with its people removed and the background continued over them (a
+    stage backdrop made of a performer's own photo), at most 480 px on the long side."""
+    from engine.nodes.body.stage import photo_plate
+
+    return photo_plate(inputs["photo"])

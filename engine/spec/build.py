@@ -15,6 +15,9 @@ PRESETS = {
     "hd-1080": (1920, 1080),
     "vertical-720": (720, 1280),
     "vertical-1080": (1080, 1920),
+    "portrait-720": (720, 900),
+    "portrait-1080": (1080, 1350),
+    "portrait-4x5": (1080, 1350),
 }
 DEFAULT_SIZE = (720, 720)
 
@@ -241,6 +244,7 @@ class _Builder:
                 pan=_pair_points(cam.get("pan")),
                 rotate=_pair(cam.get("rotate"), (0.0, 0.0)),
                 ease=cam.get("ease", "in-out"),
+                auto="pan" not in cam,
             ),
             title=m.Title(
                 title["text"],

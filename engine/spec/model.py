@@ -155,12 +155,17 @@ class Ethics:
 
 @dataclass(frozen=True)
 class Camera:
-    """A move from start to end: zoom factors, pan points, rotation in degrees (CCW)."""
+    """A move from start to end: zoom factors, pan points, rotation in degrees (CCW).
+
+    ``auto``: the scene gives no pan, so the renderer aims the camera at the cast's
+    faces (``engine.nodes.render.framing``) instead of the picture's centre.
+    """
 
     zoom: tuple[float, float] = (1.0, 1.0)
     pan: tuple[Point, Point] = ((0.5, 0.5), (0.5, 0.5))
     rotate: tuple[float, float] = (0.0, 0.0)
     ease: str = "in-out"
+    auto: bool = True
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,34 @@ from engine.nodes.render.segment import (
 )
 
 
-def _picture(spec: dict, inputs: dict) -> np.ndarray:
+def _picture(spec: dict, inputs: dict, size: tuple[int, int]) -> np.ndarray:
     if spec["kind"] == "image":
         return inputs[spec["input"]]
+    if spec["kind"] == "gradient":
+        from engine.nodes.render.stage import backdrop
+
+        return backdrop(spec, inputs, size)
     return solid(tuple(spec["rgb"]))
+
+
+def _stage(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
+    """Frame i of a shot whose cast perform on a stage (``engine.nodes.render.stage``)."""
+    from engine.nodes.render.stage import StagePicture, backdrop
+    from engine.nodes.render.talking import TalkingPicture, character_controls
+
+    size = tuple(spec["size"])
+    layers, talking, places = [], [], []
+    for performer in spec["performers"]:
+        layer = inputs[performer["layer"]]
+        face = performer.get("face")
+        talk = None
+        if face is not None:
+            controls = character_controls(face, layout, inputs, fps)
+            talk = TalkingPicture(layer["texture"], [inputs[face["rig"]]], [controls])
+        layers.append(layer)
+        talking.append(talk)
+        places.append(performer.get("place"))
+    return StagePicture(size, backdrop(spec["backdrop"], inputs, size), layers, talking, places)
 
 
 def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
@@ -42,6 +66,58 @@ def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
     return PerformerPicture(photo, talking, inputs[dancer["rig"]], angles, root)
 
 
+def _face_box(rig) -> tuple[float, float, float, float]:
+    """A face rig's forehead-to-chin box at rest, in its frame's px."""
+    pts = rig.rest_pts[rig.landmark_ids >= 0]
+    (x0, y0), (x1, y1) = pts.min(0), pts.max(0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def _lines(face_specs: list[dict], layout: dict) -> list[tuple[float, float, int]]:
+    """(start_s, end_s, face index) of every line the faces speak or sing."""
+    times = {a.index: a for a in layout["timing"].actions}
+    return [
+        (times[a["index"]].start_s, times[a["index"]].end_s, k)
+        for k, spec in enumerate(face_specs)
+        for a in spec["actions"]
+        if a.get("speech")
+    ]
+
+
+def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dict):
+    """The shot's camera: as the scene wrote it, or, without a pan (``auto``), aimed at
+    the cast's faces and following the speaker (``engine.nodes.render.framing``)."""
+    from engine.nodes.render.framing import FramedCamera, pan_track
+
+    cam = params.get("camera")
+    if not cam or not cam.get("auto") or picture_spec["kind"] not in ("character", "stage"):
+        return Camera.from_params(cam)
+    if picture_spec["kind"] == "character":
+        specs = picture_spec["faces"]
+        boxes = [_face_box(inputs[face["rig"]]) for face in specs]
+        h, w = inputs[picture_spec["input"]].shape[:2]
+    else:
+        with_face = [k for k, p in enumerate(picture_spec["performers"]) if p.get("face")]
+        specs = [picture_spec["performers"][k]["face"] for k in with_face]
+        every = picture.face_boxes()
+        boxes = [every[k] for k in with_face]
+        w, h = picture_spec["size"]
+    if not boxes:
+        return Camera.from_params(cam)
+    timing = layout["timing"]
+    track = pan_track(
+        boxes,
+        _lines(specs, layout),
+        timing.n_frames,
+        timing.fps,
+        (w, h),
+        tuple(params["size"]),
+        tuple(cam["zoom"]),
+        cam["ease"],
+    )
+    return FramedCamera(track, tuple(cam["zoom"]), tuple(cam["rotate"]), cam["ease"])
+
+
 def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
     """Render the shot to ``path``; returns the poster frame when ``params["poster"]``.
 
@@ -59,8 +135,10 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
     picture_spec = params["picture"]
     if picture_spec["kind"] == "character":
         picture = _performers(picture_spec, inputs, layout, fps)
+    elif picture_spec["kind"] == "stage":
+        picture = _stage(picture_spec, inputs, layout, fps)
     else:
-        still = _picture(picture_spec, inputs)
+        still = _picture(picture_spec, inputs, tuple(params["size"]))
         picture = lambda _i: still  # noqa: E731
     captions = params["captions"]
     text = ShotText(
@@ -77,7 +155,9 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
         transition = Transition(
             kind=spec["type"] if previous or spec["type"] == "fade" else "fade",
             n_frames=n,
-            previous=_picture(previous["picture"], inputs) if previous else None,
+            previous=_picture(previous["picture"], inputs, tuple(params["size"]))
+            if previous
+            else None,
             previous_camera=Camera.from_params(previous["camera"]) if previous else None,
         )
     return render_segment(
@@ -86,7 +166,7 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
         n_frames=timing.n_frames,
         out_size=tuple(params["size"]),
         fps=fps,
-        camera=Camera.from_params(params.get("camera")),
+        camera=_camera(params, picture_spec, picture, inputs, layout),
         text=text,
         watermark=Watermark(**params["watermark"]),
         transition=transition,

@@ -1,0 +1,404 @@
+"""The stage: performers cut out of their own photos, placed together on one backdrop.
+
+A stage shot's picture is a canvas of the output's aspect (``size``, the frame
+size times the shot's closest zoom, so camera moves keep their sharpness). It
+holds, back to front: the backdrop (a colour, a gradient, a photo filling the
+stage, a photo contained in a blurred copy of itself, or a performer's own
+photo with its people removed), each performer's shadow, then the performers in
+depth order, each their layer (``engine.nodes.body.layer``) scaled, mirrored if
+asked, and placed. A talking performer's face is animated on their layer
+exactly as on their own photo (``TalkingPicture``), then placed.
+
+Placement (``auto_layout``): performers side by side in equal columns, faces
+on one line (the eye line of a medium shot) and of one size, large enough to
+read; a waist-up figure (cut by its photo's bottom edge) reaches down to the
+stage's bottom edge, a figure with feet stands on the floor line. What a scene
+gives in ``place:`` (face position, height or scale, depth, mirror) replaces
+the automatic choice for that performer.
+
+Coordinates: stage px, pixel (0, 0) spans [0, 1); layer px likewise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+EYE_LINE = 0.37  # face centres on this line, fraction of the stage height from the top
+FACE_FRAC = 0.28  # face height (forehead to chin) aimed at, share of the stage's short side
+FACE_MAX_H = 0.42  # never taller than this share of the stage height...
+COLUMN_FILL = 0.45  # ...nor wider than this share of the performer's column
+HEADROOM = 0.06  # above the hair, share of the stage height
+FLOOR = 0.95  # feet of full figures on this line, fraction of the stage height
+SHADOW_OPACITY = 0.32  # drop shadow of a figure on the backdrop
+SHADOW_BLUR_FRAC = 0.012  # its softness, share of the stage's long side
+SHADOW_OFFSET_FRAC = (0.006, 0.01)  # and offset (x, y), shares of the stage's long side
+CONTACT_OPACITY = 0.45  # the darker ellipse under feet on the floor
+CONTAIN_BLUR_FRAC = 0.035  # blur of the photo copy behind a contained photo
+PLATE_BLUR_FRAC = 0.015  # a performer's own photo as backdrop: softened (its inpainted hole too)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What placement needs to know of a layer (layer px)."""
+
+    width: int
+    height: int
+    face_box: tuple[float, float, float, float]
+    top: float
+    bottom: float
+    cut: tuple[str, ...]
+
+    @classmethod
+    def of(cls, layer: dict) -> Figure:
+        h, w = layer["alpha"].shape
+        return cls(
+            int(w),
+            int(h),
+            tuple(float(v) for v in layer["face_box"]),
+            float(layer["top"]),
+            float(layer["bottom"]),
+            tuple(layer["cut"]),
+        )
+
+    @property
+    def face_h(self) -> float:
+        return max(1.0, self.face_box[3] - self.face_box[1])
+
+    @property
+    def face_w(self) -> float:
+        return max(1.0, self.face_box[2] - self.face_box[0])
+
+    @property
+    def face_centre(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.face_box
+        return (x0 + x1) / 2, (y0 + y1) / 2
+
+    @property
+    def standing(self) -> bool:
+        """Feet (or the figure's end) in the photo: it stands on the floor."""
+        return "bottom" not in self.cut
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A layer on the stage: scaled by ``scale``, mirrored, its top-left at (x, y)."""
+
+    scale: float
+    x: int
+    y: int
+    width: int
+    height: int
+    mirror: bool = False
+    depth: float = 0.0
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return self.x, self.y, self.x + self.width, self.y + self.height
+
+    def to_stage(self, fig: Figure, x: float, y: float) -> tuple[float, float]:
+        """A layer point in stage px."""
+        if self.mirror:
+            x = fig.width - x
+        return self.x + self.scale * x, self.y + self.scale * y
+
+    def face_box(self, fig: Figure) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = fig.face_box
+        ax, ay = self.to_stage(fig, x0, y0)
+        bx, by = self.to_stage(fig, x1, y1)
+        return min(ax, bx), ay, max(ax, bx), by
+
+
+def _place(fig: Figure, scale: float, face_xy: tuple[float, float], mirror: bool, depth: float):
+    cx, cy = fig.face_centre
+    if mirror:
+        cx = fig.width - cx
+    width, height = max(1, round(fig.width * scale)), max(1, round(fig.height * scale))
+    scale_x = width / fig.width  # the rounded size's own scale keeps the face where asked
+    return Placement(
+        scale=scale_x,
+        x=round(face_xy[0] - scale_x * cx),
+        y=round(face_xy[1] - scale_x * cy),
+        width=width,
+        height=height,
+        mirror=mirror,
+        depth=depth,
+    )
+
+
+def auto_layout(figures: list[Figure], stage_wh: tuple[int, int]) -> list[tuple[float, tuple]]:
+    """Scale and face centre (stage px) of each figure, side by side.
+
+    Faces share one height and one line. The height aims at ``FACE_FRAC`` of the
+    stage's short side, no more than ``FACE_MAX_H`` of its height nor
+    ``COLUMN_FILL`` of a column's width; a waist-up figure must reach the bottom
+    edge, so a short one (a head-and-shoulders crop) makes the faces larger, or,
+    at the largest size, lowers the line. A standing figure keeps its head on the
+    line and its feet on the floor (its face smaller if it is tall), or, when it
+    is too short for that, stands on the bottom edge.
+
+    Returns:
+        [(scale, (face_x, face_y))] in the figures' order.
+    """
+    width, height = stage_wh
+    n = max(1, len(figures))
+    column = width / n
+    aspect = max(f.face_w / f.face_h for f in figures)
+    fh_max = min(FACE_MAX_H * height, COLUMN_FILL * column / aspect)
+    fh = min(FACE_FRAC * min(width, height), fh_max)
+    line = EYE_LINE * height
+    headroom = HEADROOM * height
+    waist = [f for f in figures if not f.standing]
+    if waist:
+        # in face heights: from the face centre down to the cut, and up to the hair
+        reach = max(1e-3, min((f.bottom - f.face_centre[1]) / f.face_h for f in waist))
+        up = max((f.face_centre[1] - f.top) / f.face_h for f in waist)
+        fits = (height - headroom) / (reach + up)  # the largest face that keeps the headroom
+        fh = min(max(fh, (height - line) / reach), fh_max, max(fits, 0.5 * fh))
+        line = max(line, height - fh * reach)
+    out = []
+    for i, f in enumerate(figures):
+        scale = fh / f.face_h
+        face_y = line
+        below = max(1.0, f.bottom - f.face_centre[1])
+        if f.standing:
+            on_floor = (FLOOR * height - line) / below
+            if on_floor <= scale:
+                scale = on_floor  # tall: feet on the floor, head on the line
+            else:
+                face_y = max(line, height - scale * below)  # short: on the bottom edge
+        out.append((scale, ((i + 0.5) * column, face_y)))
+    return out
+
+
+def layout(
+    figures: list[Figure], places: list[dict | None], stage_wh: tuple[int, int]
+) -> list[Placement]:
+    """Each figure's placement: automatic, then what its ``place`` spec gives.
+
+    place: ``{"x", "y"}`` the face centre as fractions of the stage; ``"height"`` the
+    figure (hair to its lowest point) as a fraction of the stage height, or
+    ``"scale"`` a factor on the automatic size; ``"depth"`` (larger = in front;
+    default the cast order); ``"mirror"``.
+    """
+    width, height = stage_wh
+    auto = auto_layout(figures, stage_wh)
+    out = []
+    for i, (fig, place, (scale, (fx, fy))) in enumerate(zip(figures, places, auto, strict=True)):
+        place = place or {}
+        below = max(1.0, fig.bottom - fig.face_centre[1])
+        new = scale
+        if place.get("height") is not None:
+            new = place["height"] * height / max(1.0, fig.bottom - fig.top)
+        elif place.get("scale") is not None:
+            new = scale * place["scale"]
+        if place.get("y") is not None:
+            fy = place["y"] * height
+        elif new != scale:  # resized in place: still standing where it stood
+            if fig.standing and fy + scale * below <= FLOOR * height + 1:
+                fy = fy + scale * below - new * below
+            else:
+                fy = max(fy, height - new * below)
+        if place.get("x") is not None:
+            fx = place["x"] * width
+        depth = place.get("depth")
+        out.append(
+            _place(fig, new, (fx, fy), bool(place.get("mirror")), i if depth is None else depth)
+        )
+    return out
+
+
+# -- backdrops -----------------------------------------------------------------------
+
+
+def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` scaled to cover ``size`` (w, h), centred, the overflow cropped."""
+    w, h = size
+    ih, iw = image.shape[:2]
+    s = max(w / iw, h / ih)
+    sw, sh = max(w, round(iw * s)), max(h, round(ih * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    big = cv2.resize(image, (sw, sh), interpolation=interp)
+    x0, y0 = (sw - w) // 2, (sh - h) // 2
+    return np.ascontiguousarray(big[y0 : y0 + h, x0 : x0 + w])
+
+
+def contain(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The whole of ``image`` centred in ``size``, over a blurred, dimmed copy covering it."""
+    w, h = size
+    back = cover(image, size).astype(np.float32)
+    back = cv2.GaussianBlur(back, (0, 0), CONTAIN_BLUR_FRAC * max(w, h)) * 0.7
+    out = np.clip(back, 0, 255).astype(np.uint8)
+    ih, iw = image.shape[:2]
+    s = min(w / iw, h / ih)
+    sw, sh = min(w, max(1, round(iw * s))), min(h, max(1, round(ih * s)))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    x0, y0 = (w - sw) // 2, (h - sh) // 2
+    out[y0 : y0 + sh, x0 : x0 + sw] = cv2.resize(image, (sw, sh), interpolation=interp)
+    return out
+
+
+def gradient(c0, c1, angle_deg: float, size: tuple[int, int]) -> np.ndarray:
+    """A linear gradient from ``c0`` to ``c1`` across ``size``; 90 = top to bottom."""
+    w, h = size
+    a = math.radians(angle_deg)
+    dx, dy = math.cos(a), math.sin(a)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    proj = (xx - w / 2) * dx + (yy - h / 2) * dy
+    half = 0.5 * (abs(dx) * w + abs(dy) * h)
+    t = np.clip(proj / max(half, 1e-6) * 0.5 + 0.5, 0, 1)[..., None]
+    rgb = (1 - t) * np.array(c0, np.float32) + t * np.array(c1, np.float32)
+    # a little ordered noise hides banding in the encoder's 8 bits
+    dither = ((xx * 7 + yy * 13) % 4 - 1.5)[..., None] * 0.35
+    return np.clip(np.round(rgb + dither), 0, 255).astype(np.uint8)
+
+
+def backdrop(spec: dict, inputs: dict, size: tuple[int, int]) -> np.ndarray:
+    """(h, w, 3) uint8 backdrop of a stage.
+
+    spec: ``{"kind": "colour", "rgb"}``, ``{"kind": "gradient", "from", "to", "angle"}``,
+    ``{"kind": "image", "input", "fit": "cover"|"contain"}`` or ``{"kind": "plate",
+    "input"}`` (a photo without its people, softened).
+    """
+    w, h = size
+    kind = spec["kind"]
+    if kind == "colour":
+        return np.broadcast_to(np.array(spec["rgb"], np.uint8), (h, w, 3)).copy()
+    if kind == "gradient":
+        return gradient(spec["from"], spec["to"], spec.get("angle", 90.0), size)
+    image = inputs[spec["input"]]
+    if kind == "image" and spec.get("fit") == "contain":
+        return contain(image, size)
+    out = cover(image, size)
+    if kind == "plate":
+        out = cv2.GaussianBlur(out, (0, 0), max(0.8, PLATE_BLUR_FRAC * max(w, h)))
+    return out
+
+
+# -- the picture ---------------------------------------------------------------------
+
+
+@dataclass
+class _Performer:
+    layer: dict
+    figure: Figure
+    placement: Placement
+    talking: object | None  # a TalkingPicture over the layer's texture, or None
+    # the part of the scaled layer inside the stage: stage window and layer window
+    window: tuple[slice, slice] | None = None
+    inner: tuple[slice, slice] | None = None
+    weight: np.ndarray | None = None  # (h, w, 3) float32 alpha of that part
+
+    def __post_init__(self):
+        self.full_alpha = self._scaled(self.layer["alpha"])  # (height, width) uint8
+
+    def _scaled(self, img: np.ndarray) -> np.ndarray:
+        p = self.placement
+        interp = cv2.INTER_AREA if p.scale < 1 else cv2.INTER_LINEAR
+        out = cv2.resize(img, (p.width, p.height), interpolation=interp)
+        return out[:, ::-1] if p.mirror else out
+
+    def clip(self, stage_wh: tuple[int, int]) -> bool:
+        """Find the visible part; False if none of the figure is on the stage."""
+        w, h = stage_wh
+        x0, y0, x1, y1 = self.placement.box
+        sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        if sx1 <= sx0 or sy1 <= sy0:
+            return False
+        self.window = (slice(sy0, sy1), slice(sx0, sx1))
+        self.inner = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
+        a = self.full_alpha[self.inner].astype(np.float32) / 255.0
+        self.weight = np.ascontiguousarray(np.repeat(a[..., None], 3, axis=2))
+        return True
+
+    def texture(self, i: int) -> np.ndarray:
+        tex = self.layer["texture"] if self.talking is None else self.talking(i)
+        return self._scaled(tex)[self.inner]
+
+    def draw(self, canvas: np.ndarray, i: int) -> None:
+        region = canvas[self.window]
+        fg = self.texture(i).astype(np.float32)
+        bg = region.astype(np.float32)
+        region[...] = np.clip(bg + (fg - bg) * self.weight + 0.5, 0, 255).astype(np.uint8)
+
+
+def shadows(canvas: np.ndarray, performers: list[_Performer]) -> None:
+    """Darken the backdrop under each figure: a soft drop shadow, and for figures
+    standing on the floor an ellipse of contact shadow at their feet."""
+    h, w = canvas.shape[:2]
+    long_side = max(w, h)
+    shade = np.zeros((h, w), np.float32)
+    for p in performers:
+        if p.window is None:
+            continue
+        dx = round(SHADOW_OFFSET_FRAC[0] * long_side)
+        dy = round(SHADOW_OFFSET_FRAC[1] * long_side)
+        x0, y0, x1, y1 = p.placement.box
+        a = p.full_alpha.astype(np.float32) / 255.0
+        layer = np.zeros((h, w), np.float32)
+        sx0, sy0 = max(0, x0 + dx), max(0, y0 + dy)
+        sx1, sy1 = min(w, x1 + dx), min(h, y1 + dy)
+        if sx1 > sx0 and sy1 > sy0:
+            layer[sy0:sy1, sx0:sx1] = a[
+                sy0 - y0 - dy : sy1 - y0 - dy, sx0 - x0 - dx : sx1 - x0 - dx
+            ]
+        shade = np.maximum(shade, SHADOW_OPACITY * layer)
+        if p.figure.standing:
+            fig, pl = p.figure, p.placement
+            feet_y = pl.y + pl.scale * fig.bottom
+            cols = np.flatnonzero(a[-max(1, round(0.03 * a.shape[0])) :].max(0) > 0.5)
+            if len(cols) and feet_y < h + 4:
+                cx = x0 + (cols[0] + cols[-1]) / 2
+                rx = max(4.0, 0.7 * (cols[-1] - cols[0] + 1))
+                ellipse = np.zeros((h, w), np.float32)
+                cv2.ellipse(ellipse, (round(cx), round(feet_y)), (round(rx), max(2, round(0.12 * rx))),
+                            0, 0, 360, CONTACT_OPACITY, -1)  # fmt: skip
+                shade = np.maximum(shade, cv2.GaussianBlur(ellipse, (0, 0), 0.25 * rx))
+    shade = cv2.GaussianBlur(shade, (0, 0), max(1.0, SHADOW_BLUR_FRAC * long_side))
+    canvas[...] = np.clip(
+        canvas.astype(np.float32) * (1.0 - shade[..., None]) + 0.5, 0, 255
+    ).astype(np.uint8)
+
+
+class StagePicture:
+    """Frame i of a stage shot: backdrop and shadows (drawn once), then each performer.
+
+    layers: each performer's ``body.cutout`` value; talking: a TalkingPicture per
+    performer (over that layer's texture) or None; places: each ``place`` spec or None.
+    """
+
+    def __init__(
+        self,
+        size: tuple[int, int],
+        back: np.ndarray,
+        layers: list[dict],
+        talking: list,
+        places: list[dict | None],
+    ):
+        self.size = size
+        figures = [Figure.of(layer) for layer in layers]
+        self.placements = layout(figures, places, size)
+        performers = [
+            _Performer(layer, fig, pl, talk)
+            for layer, fig, pl, talk in zip(layers, figures, self.placements, talking, strict=True)
+        ]
+        self.performers = sorted(
+            (p for p in performers if p.clip(size)), key=lambda p: p.placement.depth
+        )
+        self.rest = np.ascontiguousarray(back.copy())
+        shadows(self.rest, self.performers)
+        self.figures = figures
+        self.out = np.empty_like(self.rest)
+
+    def face_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Each performer's face box in stage px (the order they were given in)."""
+        return [pl.face_box(f) for f, pl in zip(self.figures, self.placements, strict=True)]
+
+    def __call__(self, i: int) -> np.ndarray:
+        self.out[...] = self.rest
+        for p in self.performers:
+            p.draw(self.out, i)
+        return self.out

@@ -1,0 +1,116 @@
+"""Where performers stand on the stage: automatic layout and the ``place`` options."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.nodes.render.stage import Figure, StagePicture, auto_layout, layout
+
+# A waist-up portrait like grace-hopper.jpg (layer px): face 160 x 170, hair 100 px
+# above the face centre, cut by the photo's bottom edge 310 px below it.
+WAIST_UP = Figure(440, 510, (145.0, 112.0, 305.0, 282.0), 28.0, 510.0, ("bottom",))
+# A smaller head-and-shoulders crop (like two-portraits.jpg's astronaut).
+BUST = Figure(322, 400, (148.0, 54.0, 222.0, 138.0), 13.0, 400.0, ("bottom",))
+# A full figure: feet in the photo, face small.
+FULL = Figure(200, 600, (80.0, 20.0, 120.0, 70.0), 5.0, 590.0, ())
+
+ASPECTS = {"16:9": (640, 360), "9:16": (360, 640), "1:1": (480, 480), "4:5": (384, 480)}
+
+
+def _face_boxes(figures, places, size):
+    placements = layout(figures, places, size)
+    return [p.face_box(f) for f, p in zip(figures, placements, strict=True)], placements
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+@pytest.mark.parametrize("cast", [[WAIST_UP], [WAIST_UP, BUST], [BUST, WAIST_UP, BUST]])
+def test_auto_layout_faces_whole_equal_and_level_and_figures_reach_the_bottom(aspect, cast):
+    w, h = ASPECTS[aspect]
+    boxes, placements = _face_boxes(cast, [None] * len(cast), (w, h))
+    heights = [b[3] - b[1] for b in boxes]
+    centres_y = [(b[1] + b[3]) / 2 for b in boxes]
+    for (x0, y0, x1, y1), fig, pl in zip(boxes, cast, placements, strict=True):
+        assert x0 >= 0 and x1 <= w and y0 >= 0 and y1 <= h, (x0, y0, x1, y1)
+        assert pl.y + pl.scale * fig.bottom >= h - 1  # waist-up: no floating torso
+        assert pl.y + pl.scale * fig.top >= 0  # the hair is in, with some headroom
+    assert max(heights) - min(heights) <= 2  # equal faces
+    assert max(centres_y) - min(centres_y) <= 1  # on one line
+    assert min(heights) >= 0.14 * min(w, h)  # large enough to read
+    # side by side, left to right in cast order, faces not overlapping
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        assert a[2] < b[0]
+
+
+def test_a_full_figure_stands_on_the_floor_with_its_head_on_the_line():
+    (scale_w, (_, line)), (scale_f, (_, head)) = auto_layout([WAIST_UP, FULL], (640, 360))
+    assert head == pytest.approx(line)
+    feet = head + scale_f * (FULL.bottom - FULL.face_centre[1])
+    assert feet == pytest.approx(0.95 * 360, abs=1)
+
+
+def test_place_moves_resizes_mirrors_and_orders():
+    size = (640, 360)
+    auto = layout([WAIST_UP, BUST], [None, None], size)
+    places = [
+        {"x": 0.7, "y": 0.4, "depth": 5},
+        {"height": 0.5, "mirror": True},
+    ]
+    boxes, placed = _face_boxes([WAIST_UP, BUST], places, size)
+    cx = (boxes[0][0] + boxes[0][2]) / 2
+    cy = (boxes[0][1] + boxes[0][3]) / 2
+    assert cx == pytest.approx(0.7 * 640, abs=1) and cy == pytest.approx(0.4 * 360, abs=1)
+    assert placed[0].depth == 5 and placed[1].depth == 1
+    # height: the figure from its hair to its cut is half the stage's height
+    assert placed[1].scale * (BUST.bottom - BUST.top) == pytest.approx(180, abs=2)
+    assert placed[1].mirror and not auto[1].mirror
+    # resized in place, a waist-up figure still reaches the bottom edge
+    assert placed[1].y + placed[1].scale * BUST.bottom >= 360 - 1
+    # mirrored, the face stays in its column (its centre, not the layer's, is placed)
+    mirrored_cx = (boxes[1][0] + boxes[1][2]) / 2
+    assert mirrored_cx == pytest.approx(0.75 * 640, abs=2)
+
+
+def test_scale_is_relative_to_the_automatic_size():
+    size = (480, 480)
+    (auto,) = layout([WAIST_UP], [None], size)
+    (big,) = layout([WAIST_UP], [{"scale": 1.5}], size)
+    assert big.scale == pytest.approx(1.5 * auto.scale, rel=0.01)
+
+
+def _layer(fig: Figure, colour) -> dict:
+    alpha = np.zeros((fig.height, fig.width), np.uint8)
+    alpha[int(fig.top) : int(fig.bottom), 20 : fig.width - 20] = 255
+    texture = np.zeros((fig.height, fig.width, 3), np.uint8)
+    texture[:] = colour
+    return {
+        "texture": texture,
+        "alpha": alpha,
+        "face_box": list(fig.face_box),
+        "top": fig.top,
+        "bottom": fig.bottom,
+        "cut": list(fig.cut),
+    }
+
+
+def test_stage_picture_draws_in_depth_order_over_the_backdrop_and_its_shadows():
+    size = (320, 180)
+    back = np.full((180, 320, 3), 200, np.uint8)
+    layers = [_layer(WAIST_UP, (255, 0, 0)), _layer(WAIST_UP, (0, 0, 255))]
+    places = [{"x": 0.45, "depth": 5}, {"x": 0.55}]  # overlapping; red in front
+    stage = StagePicture(size, back, layers, [None, None], places)
+    frame = stage(0)
+    assert frame.shape == (180, 320, 3)
+    assert tuple(frame[170, 160]) == (255, 0, 0)  # the front one covers the middle
+    assert (frame[5, 5] == 200).all()  # the backdrop where nobody stands
+    # a soft shadow darkens the backdrop beside a figure, never to black
+    right = stage.placements[1].box[2]
+    beside = frame[120, right : right + 8, 0].astype(int)
+    assert 120 < beside.min() < 200
+
+
+def test_a_figure_entirely_off_stage_is_not_drawn():
+    size = (320, 180)
+    back = np.zeros((180, 320, 3), np.uint8)
+    stage = StagePicture(size, back, [_layer(BUST, (255, 255, 255))], [None], [{"x": 3.0}])
+    assert stage(0).max() == 0
