@@ -23,6 +23,8 @@ from tests.ethics.media import encode, mdat_span, resize_all, two_photo_scene
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
+pytestmark = pytest.mark.slow  # the module's fixture renders and signs a video
+
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):

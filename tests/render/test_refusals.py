@@ -125,13 +125,20 @@ def test_two_faces_and_no_selection(tmp_path, capsys):
 
 
 def test_face_too_small(tmp_path, capsys):
+    # The portrait at 0.15x on a 256 px canvas: the detector finds the face (30 px box),
+    # below the 40 px the face rig needs. (At 60 px on 800 px it found no face at all,
+    # and the old expect="face" matched that other refusal.)
     folder = tmp_path / "scene"
     folder.mkdir()
-    photo = Image.open(ASSETS / "grace-hopper.jpg").resize((60, 70))
-    canvas = Image.new("RGB", (800, 800), (120, 140, 160))
-    canvas.paste(photo, (370, 360))
+    photo = Image.open(ASSETS / "grace-hopper.jpg")
+    photo = photo.resize((round(photo.width * 0.15), round(photo.height * 0.15)))
+    canvas = Image.new("RGB", (256, 256), (120, 140, 160))
+    canvas.paste(photo, ((256 - photo.width) // 2, (256 - photo.height) // 2))
     canvas.save(folder / "small.jpg")
-    render_refused(tmp_path, capsys, doc({"p": character("small.jpg")}, [say()]), expect="face")
+    line = render_refused(
+        tmp_path, capsys, doc({"p": character("small.jpg")}, [say()]), expect="is too small"
+    )
+    assert "need at least 40 px" in line
 
 
 def test_unknown_voice_lists_installed_ones(tmp_path, capsys):

@@ -101,12 +101,21 @@ def test_node_errors_cross_the_process_boundary(tmp_path):
     assert not any(p.name.endswith(".partial") for p in tmp_path.rglob("*"))
 
 
-def test_cycle_is_named():
+def test_a_node_can_only_take_inputs_that_exist_so_no_cycle_can_be_built():
+    # A key hashes its inputs' keys, so a node can only name nodes added before it: the
+    # graph cannot hold a cycle. (The old test forged one by mutating a frozen node.)
     g, out = diamond()
-    node = g.nodes[out]
-    object.__setattr__(g.nodes[node.inputs["x"]], "inputs", {"loop": out})
-    with pytest.raises(ValueError, match="cycle"):
-        g.topological()
+    with pytest.raises(KeyError, match="input 'loop' of test.add refers to unknown node"):
+        g.add("test.add", 1, {}, {"x": out, "loop": "f" * 64})
+    assert len(g.nodes) == 4  # the refused node was not added
+
+
+def test_topological_order_puts_every_input_before_its_node():
+    g, out = diamond()
+    order = [node.key for node in g.topological()]
+    assert order[-1] == out and len(order) == 4
+    for position, key in enumerate(order):
+        assert all(order.index(dep) < position for dep in g.nodes[key].inputs.values())
 
 
 def test_pool_workers_run_numeric_code_on_one_thread_each(tmp_path):
