@@ -27,6 +27,7 @@ MAX_FACES = 4
 # Landmark indices (MediaPipe face mesh). "Right" is the subject's right.
 INNER_LIP_TOP, INNER_LIP_BOTTOM = 13, 14
 MOUTH_CORNERS = (61, 291)
+CHIN, FOREHEAD, BROWS_MIDDLE = 152, 10, 9
 RIGHT_EYE = {"outer": 33, "inner": 133, "top": 159, "bottom": 145, "top2": 158, "bottom2": 153}
 LEFT_EYE = {"outer": 263, "inner": 362, "top": 386, "bottom": 374, "top2": 385, "bottom2": 380}
 
@@ -46,8 +47,15 @@ class Face:
         return float(x0), float(y0), float(x1), float(y1)
 
     def inside(self, width: int, height: int) -> bool:
-        """Whole face within the frame (a face cut by the frame edge is not)."""
-        x0, y0, x1, y1 = self.box
+        """The face from the brows to the chin within the frame. A face cut by the frame
+        edge is not; a forehead cut by a tight portrait's top edge still reads as a face."""
+        p = self.points
+        up = p[FOREHEAD] - p[CHIN]
+        up = up / max(float(np.linalg.norm(up)), 1e-6)
+        height_along_up = (p - p[CHIN]) @ up
+        judged = p[height_along_up <= (p[BROWS_MIDDLE] - p[CHIN]) @ up]
+        x0, y0 = judged.min(axis=0)
+        x1, y1 = judged.max(axis=0)
         return x0 >= 0 and y0 >= 0 and x1 <= width - 1 and y1 <= height - 1
 
     def mouth_open(self) -> float:
