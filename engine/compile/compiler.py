@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from engine.compile.assets import file_sha256
 from engine.compile.credits import credits_text, dance_credits
@@ -33,6 +33,7 @@ from engine.spec.model import (
     Character,
     Dance,
     Emote,
+    Gradient,
     Idle,
     Look,
     Pause,
@@ -329,17 +330,27 @@ class _Compiler:
             for n in shot.cast
             if self.scene.characters[n].photo is not None
         ]
-        if photos and (shot.background is not None or len({p.path for p in photos}) > 1):
+        stage = shot.background is not None or len({p.path for p in photos}) > 1 or shot.place
+        if photos and stage:
             return self.stage_picture(shot)
         if photos:
             return self.cast_picture(shot, photos[0])
-        return self.backdrop(shot.background, max(shot.camera.zoom), "picture")
+        return self.backdrop(shot, max(shot.camera.zoom), "picture")
 
-    def backdrop(self, background, zoom_max: float, name: str) -> tuple[dict, dict[str, str]]:
-        """A shot's background as a picture spec: an image (input ``name``) or a colour."""
+    def backdrop(self, shot: Shot, zoom_max: float, name: str) -> tuple[dict, dict[str, str]]:
+        """A shot's background as a picture spec: an image (input ``name``; ``fit`` cover or
+        contain), a gradient or a colour."""
+        background = shot.background
         if isinstance(background, Asset):
             image = self.image(background, zoom_max)
-            return {"kind": "image", "input": name}, {name: image}
+            spec = {"kind": "image", "input": name}
+            if shot.background_fit != "cover":
+                size = [_even(self.out.width * zoom_max), _even(self.out.height * zoom_max)]
+                spec |= {"fit": shot.background_fit, "size": size}
+            return spec, {name: image}
+        if isinstance(background, Gradient):
+            c0, c1 = (list(hex_rgb(c, (0, 0, 0))) for c in background.colours)
+            return {"kind": "gradient", "from": c0, "to": c1, "angle": background.angle}, {}
         return {"kind": "colour", "rgb": list(hex_rgb(background, (0, 0, 0)))}, {}
 
     def stage_picture(self, shot: Shot) -> tuple[dict, dict[str, str]]:
@@ -364,7 +375,7 @@ class _Compiler:
             )
             back, inputs["backdrop"] = {"kind": "plate", "input": "backdrop"}, plate
         else:
-            back, more = self.backdrop(shot.background, zoom_max, "backdrop")
+            back, more = self.backdrop(shot, zoom_max, "backdrop")
             inputs |= more
         performers = []
         for name in shot.cast:
@@ -397,7 +408,12 @@ class _Compiler:
                 "seed": _seed(self.out.seed, name, shot.index),
                 "actions": self.face_actions(shot, name, inputs),
             }
-            performers.append({"name": name, "layer": f"layer_{name}", "face": face, "place": None})
+            place = next((p for p in shot.place if p.who == name), None)
+            if place is not None:
+                place = {k: v for k, v in asdict(place).items() if k != "who"}
+            performers.append(
+                {"name": name, "layer": f"layer_{name}", "face": face, "place": place}
+            )
         picture = {"kind": "stage", "size": size, "backdrop": back, "performers": performers}
         return picture, inputs
 
@@ -442,10 +458,10 @@ class _Compiler:
         if previous is not None and shot.transition.type == "crossfade":
             prev_picture, prev_inputs = self.picture(previous)
             if prev_picture["kind"] == "stage":  # its backdrop, without the cast
-                prev_picture = prev_picture["backdrop"]
+                prev_picture = dict(prev_picture["backdrop"], size=prev_picture["size"])
                 if "input" in prev_picture:
-                    prev_picture = {"kind": "image", "input": "previous"}
-                    inputs["previous"] = prev_inputs["backdrop"]
+                    inputs["previous"] = prev_inputs[prev_picture["input"]]
+                    prev_picture["input"] = "previous"
             elif prev_picture["kind"] in ("character", "image"):  # from that photo, at rest
                 prev_picture = {"kind": "image", "input": "previous"}
                 inputs["previous"] = prev_inputs["picture"]

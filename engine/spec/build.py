@@ -220,10 +220,28 @@ class _Builder:
     def shot(self, i: int, d: dict) -> m.Shot:
         path = ("shots", i)
         bg = d.get("background")
-        if bg is not None and not (
+        fit = "cover"
+        if isinstance(bg, dict) and "gradient" in bg:
+            bg = m.Gradient(tuple(bg["gradient"]), float(bg.get("angle", 90.0)))
+        elif isinstance(bg, dict) and "photo" in bg:
+            fit = bg.get("fit", "cover")
+            bg = self.asset(bg["photo"], (*path, "background", "photo"))
+        elif bg is not None and not (
             isinstance(bg, str) and (*path, "background") not in self.found.assets
         ):
             bg = self.asset(bg, (*path, "background"))
+        place = tuple(
+            m.Place(
+                name,
+                _f(p.get("x")),
+                _f(p.get("y")),
+                _f(p.get("height")),
+                _f(p.get("scale")),
+                p.get("depth"),
+                bool(p.get("mirror", False)),
+            )
+            for name, p in d.get("place", {}).items()
+        )
         cam = d.get("camera", {})
         title = d.get("title")
         if isinstance(title, str):
@@ -258,6 +276,8 @@ class _Builder:
             transition=m.Transition(tr.get("type", "cut"), float(tr.get("duration", 0.5))),
             actions=tuple(actions),
             est_duration_s=self.found.shot_s.get(i, 0.0),
+            background_fit=fit,
+            place=place,
         )
 
 

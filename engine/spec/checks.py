@@ -308,8 +308,13 @@ class Checker:
                 continue
             base = ("shots", i)
             bg = shot.get("background")
-            if isinstance(bg, dict) or (isinstance(bg, str) and not _is_colour(bg)):
+            if isinstance(bg, dict) and "photo" in bg:
+                self.check_asset((*base, "background", "photo"), "image", licence_of=True)
+            elif isinstance(bg, dict) and "gradient" in bg:
+                pass  # colours: the schema checks them
+            elif isinstance(bg, dict) or (isinstance(bg, str) and not _is_colour(bg)):
                 self.check_asset((*base, "background"), "image", licence_of=True)
+            self.check_place(base, shot)
             for j, name in enumerate(_get(shot, "cast", list) or []):
                 char = self.check_ref((*base, "cast", j), name)
                 if char is not None and "photo" not in char:
@@ -327,6 +332,35 @@ class Checker:
                 self.check_action(i, (*base, "do", j, verb), verb, body, uses)
             self.found.shot_s[i] = self.shot_length(i, shot, actions)
         return uses
+
+    def check_place(self, base: DocPath, shot: dict) -> None:
+        """Each placed performer is in the shot's cast and stands on the stage.
+
+        (Placing one twice is a duplicate key, refused when the YAML loads.)
+        """
+        place = _get(shot, "place", dict) or {}
+        cast = [n for n in (_get(shot, "cast", list) or []) if isinstance(n, str)]
+        for name, spec in place.items():
+            path = (*base, "place", name)
+            if name not in cast:
+                hint = did_you_mean(name, cast)
+                if not hint and name in self.characters:
+                    hint = f"add {name} to this shot's cast, or remove it from place:"
+                elif not hint:
+                    hint = "the cast: " + ", ".join(cast) if cast else "give the shot a cast:"
+                self.error(path, "place.not-in-cast", f"{name!r} is placed but not in this shot's cast", hint, key=True)  # fmt: skip
+                continue
+            for axis, sides in (("x", ("left", "right")), ("y", ("top", "bottom"))):
+                value = _num(spec, axis)
+                if value is not None and not 0.0 <= value <= 1.0:
+                    self.error(
+                        (*path, axis),
+                        "place.off-stage",
+                        f"{name!r} is placed off the stage: {axis} {value:g} puts their face "
+                        f"beyond the frame's {sides[value > 1]} edge",
+                        f"{axis} is where the face's centre is, from 0 to 1 across the frame "
+                        "(0.5 = the middle)",
+                    )
 
     def check_action(self, i: int, path: DocPath, verb: str, body: object, uses: list) -> None:
         if not isinstance(body, dict):

@@ -279,15 +279,42 @@ Action = Say | Sing | Emote | Look | Idle | Dance | Pause
 
 
 @dataclass(frozen=True)
+class Gradient:
+    """A backdrop going from ``colours[0]`` to ``colours[1]`` (``#rrggbb``); ``angle`` in
+    degrees, 90 = top to bottom, 0 = left to right."""
+
+    colours: tuple[str, str]
+    angle: float = 90.0
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where performer ``who`` stands on the stage. ``x``, ``y``: their face's centre,
+    fractions of the frame; ``height``: hair to lowest point, fraction of the frame height;
+    ``scale``: factor on the automatic size; ``depth``: larger stands in front. None =
+    automatic."""
+
+    who: str
+    x: float | None = None
+    y: float | None = None
+    height: float | None = None
+    scale: float | None = None
+    depth: int | None = None
+    mirror: bool = False
+
+
+@dataclass(frozen=True)
 class Shot:
     """One shot. ``duration`` as written (None = derived); ``est_duration_s`` the estimate.
 
-    ``background`` is an image Asset, a colour ``#rrggbb``, or None.
+    ``background`` is an image Asset, a colour ``#rrggbb``, a Gradient, or None;
+    ``background_fit`` how an image fills the frame (``cover`` or ``contain``).
+    ``place``: performers' places on the stage (one per character at most).
     """
 
     index: int
     id: str | None
-    background: Asset | str | None
+    background: Asset | str | Gradient | None
     cast: tuple[str, ...]
     duration: float | None
     camera: Camera
@@ -295,6 +322,8 @@ class Shot:
     transition: Transition
     actions: tuple[Action, ...]
     est_duration_s: float
+    background_fit: str = "cover"
+    place: tuple[Place, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,45 @@ shots:
 """)
     with pytest.raises(UnsupportedError, match="dances on a stage"):
         compile_scene(scene)
+
+
+def test_place_and_backdrops_reach_the_stage(write):
+    scene = write("""\
+shots:
+  - cast: [rosa, ada]
+    background: {gradient: ["#000000", "#203040"], angle: 0}
+    place:
+      rosa: {x: 0.3, height: 0.9, depth: 2, mirror: true}
+      ada: {scale: 0.8}
+    do:
+      - say: {who: rosa, text: "Hello."}
+  - cast: [rosa]
+    background: {photo: {file: assets/other.jpg, licence: CC0}, fit: contain}
+    do:
+      - say: {who: rosa, text: "Hello."}
+""")
+    _, first = _segment(scene, 0)
+    picture = first.params["picture"]
+    assert picture["backdrop"] == {
+        "kind": "gradient", "from": [0, 0, 0], "to": [32, 48, 64], "angle": 0.0
+    }  # fmt: skip
+    rosa, ada = (p["place"] for p in picture["performers"])
+    assert rosa == {"x": 0.3, "y": None, "height": 0.9, "scale": None, "depth": 2, "mirror": True}
+    assert ada["scale"] == 0.8 and ada["x"] is None and not ada["mirror"]
+    _, second = _segment(scene, 1)
+    back = second.params["picture"]["backdrop"]
+    assert back["kind"] == "image" and back["fit"] == "contain" and back["size"] == [320, 240]
+
+
+def test_placing_someone_on_their_own_photo_makes_a_stage(write):
+    scene = write("""\
+shots:
+  - cast: [rosa]
+    place: {rosa: {x: 0.7}}
+    do:
+      - say: {who: rosa, text: "Hello."}
+""")
+    _, segment = _segment(scene, 0)
+    picture = segment.params["picture"]
+    assert picture["kind"] == "stage" and picture["backdrop"]["kind"] == "plate"
+    assert picture["performers"][0]["place"]["x"] == 0.7

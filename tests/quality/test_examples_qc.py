@@ -26,7 +26,12 @@ SMILE = {"mouth.open_p5": "0.2"}
 EXAMPLES = {
     "talking-portrait": {"fail_under": {"lipsync.corr": "0.55"}},
     "recording": {"fail_under": {"lipsync.corr": "0.55"}, "fail_over": SMILE},
-    "say-then-dance": {"fail_under": {"dance.body_found": "0.95"}, "fail_over": SMILE},
+    # The dance shot's camera (a zoom, no pan) now keeps where her hands reach in view,
+    # so qc also measures her right upper arm, which the rig stretches by 10 %.
+    "say-then-dance": {
+        "fail_under": {"dance.body_found": "0.95"},
+        "fail_over": SMILE | {"dance.bone_cv": "0.11"},
+    },
     # the presenter cut out of her photo and placed on the campaign's colour (issue 12)
     "campaign": {},
     # two people from two photos on one stage

@@ -11,6 +11,8 @@ centre, so a 16:9 photo in a square or vertical frame never cuts a face:
 - when they do not, it frames whoever speaks, moving to the next speaker over
   ``MOVE_S`` seconds so as to arrive ``LEAD_S`` seconds before they start, and
   holding on the last speaker between lines;
+- a dancer's reach (``keep``: the body and wherever the hands can go) stays in
+  view with the speaker;
 - vertically a framed face sits on the eye line (``EYE_LINE`` of the view
   height) as long as its framing box stays in view; the camera never leaves the
   picture (``camera_affine`` clamps it).
@@ -88,17 +90,19 @@ def pan_track(
     out_wh: tuple[int, int],
     zoom: tuple[float, float] = (1.0, 1.0),
     ease: str = "in-out",
+    keep: list[Box] = (),
 ) -> np.ndarray:
     """(n_frames, 2) pan points (fractions of the picture) framing ``faces`` over a shot.
 
     faces: each cast member's face box, picture px. lines: (start_s, end_s, face
     index) of every line spoken on screen. zoom: the shot's zoom at its start and
-    end (eased like the camera).
+    end (eased like the camera). keep: boxes to keep in view all the shot (where a
+    dancer's hands can reach), before any face but the speaker's.
     """
     n = max(1, n_frames)
     last = max(1, n - 1)
     boxes = [framing_box(f) for f in faces]
-    group = union(boxes)
+    group = union(boxes + list(keep))
     lead = round(LEAD_S * fps)
     speaker_at = np.full(n + lead + 1, -1, np.int64)
     for start_s, end_s, who in sorted(lines):
@@ -121,7 +125,7 @@ def pan_track(
             cx, cy = aim(group, faces, view)
         else:
             k = int(target[i])
-            cx, cy = aim(boxes[k], [faces[k]], view)
+            cx, cy = aim(union([boxes[k], *keep]), [faces[k]], view)
         out[i] = cx / src_wh[0], cy / src_wh[1]
     return _smooth_moves(out, round(MOVE_S * fps))
 

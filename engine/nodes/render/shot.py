@@ -18,13 +18,15 @@ from engine.nodes.render.segment import (
 
 
 def _picture(spec: dict, inputs: dict, size: tuple[int, int]) -> np.ndarray:
-    if spec["kind"] == "image":
+    """A still picture: a photo (the camera fills the frame with it), a colour, or a
+    backdrop drawn at ``spec["size"]`` (else ``size``): gradient, contained photo, plate."""
+    if spec["kind"] == "image" and spec.get("fit", "cover") == "cover":
         return inputs[spec["input"]]
-    if spec["kind"] == "gradient":
-        from engine.nodes.render.stage import backdrop
+    if spec["kind"] == "colour":
+        return solid(tuple(spec["rgb"]))
+    from engine.nodes.render.stage import backdrop
 
-        return backdrop(spec, inputs, size)
-    return solid(tuple(spec["rgb"]))
+    return backdrop(spec, inputs, tuple(spec.get("size") or size))
 
 
 def _stage(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
@@ -73,6 +75,27 @@ def _face_box(rig) -> tuple[float, float, float, float]:
     return float(x0), float(y0), float(x1), float(y1)
 
 
+def _reach_box(rig) -> tuple[float, float, float, float]:
+    """Where a rigged dancer can be: their silhouette, and as far as their arms reach
+    from the shoulders (within the photo), px."""
+    from engine.nodes.motion.skeleton import BONE_INDEX, L_SHOULDER, R_SHOULDER
+
+    lengths = rig.lengths
+    arm = max(
+        lengths[BONE_INDEX[f"{side}_upper_arm"]] + lengths[BONE_INDEX[f"{side}_forearm"]]
+        for side in ("l", "r")
+    )
+    shoulders = rig.rest_joints[[L_SHOULDER, R_SHOULDER]]
+    x0, y0, x1, y1 = (float(v) for v in rig.rest_box)
+    h, w = rig.photo_hw
+    return (
+        max(0.0, min(x0, float(shoulders[:, 0].min() - arm))),
+        max(0.0, min(y0, float(shoulders[:, 1].min() - arm))),
+        min(float(w), max(x1, float(shoulders[:, 0].max() + arm))),
+        min(float(h), y1),
+    )
+
+
 def _lines(face_specs: list[dict], layout: dict) -> list[tuple[float, float, int]]:
     """(start_s, end_s, face index) of every line the faces speak or sing."""
     times = {a.index: a for a in layout["timing"].actions}
@@ -92,18 +115,23 @@ def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dic
     cam = params.get("camera")
     if not cam or not cam.get("auto") or picture_spec["kind"] not in ("character", "stage"):
         return Camera.from_params(cam)
+    keep = []
     if picture_spec["kind"] == "character":
         specs = picture_spec["faces"]
         boxes = [_face_box(inputs[face["rig"]]) for face in specs]
         h, w = inputs[picture_spec["input"]].shape[:2]
+        if picture_spec.get("dancer"):
+            keep.append(_reach_box(inputs[picture_spec["dancer"]["rig"]]))
     else:
         with_face = [k for k, p in enumerate(picture_spec["performers"]) if p.get("face")]
         specs = [picture_spec["performers"][k]["face"] for k in with_face]
         every = picture.face_boxes()
         boxes = [every[k] for k in with_face]
         w, h = picture_spec["size"]
-    if not boxes:
+    if not boxes and not keep:
         return Camera.from_params(cam)
+    if not boxes:  # a dancer without an animated face: frame their reach
+        boxes, specs = list(keep), []
     timing = layout["timing"]
     track = pan_track(
         boxes,
@@ -114,6 +142,7 @@ def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dic
         tuple(params["size"]),
         tuple(cam["zoom"]),
         cam["ease"],
+        keep,
     )
     return FramedCamera(track, tuple(cam["zoom"]), tuple(cam["rotate"]), cam["ease"])
 

@@ -69,3 +69,16 @@ def test_a_zoom_without_pan_closes_in_on_the_face():
     last = _view(camera, n - 1, n, (640, 360))
     assert _inside(LEFT, last)
     assert last[2] - last[0] == pytest.approx(640, abs=2)  # half the photo's width
+
+
+def test_a_dancers_reach_stays_in_view_while_the_camera_closes_in():
+    n = 3 * FPS
+    reach = (700.0, 100.0, 1200.0, 720.0)  # the body and where the hands can go
+    zoom = (1.0, 1.2)
+    face = (880.0, 160.0, 1000.0, 300.0)
+    track = pan_track([face], [], n, FPS, PHOTO, (720, 720), zoom, keep=[reach])
+    camera = FramedCamera(track, zoom)
+    for i in range(n):
+        view = _view(camera, i, n, (720, 720))
+        assert view[0] <= reach[0] + 1 and view[2] >= reach[2] - 1  # the arms' sweep in view
+        assert _inside(face, view)
