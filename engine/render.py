@@ -116,10 +116,19 @@ def _sign(scene: Scene, record: dict, source: Path, target: Path, video: Path) -
     sign_video(source, target, record, identity, title=video.name)
 
 
+def check_targets(scenes: Mapping[Path, Scene]) -> None:
+    """Refuse, before any work, outputs that would replace an input of their scene, go
+    into a device or folder, or have names the file system cannot hold (PhotoplayError)."""
+    for video, scene in scenes.items():
+        check_outputs(output_paths(video), scene_inputs(scene))
+
+
 def scene_inputs(scene: Scene) -> dict[Path, str]:
     """Every file the scene reads, by what it is (``characters.rosa.photo``): outputs must
     never replace one. Found by walking the Scene, so new kinds of asset are covered."""
     found = {scene.file: "the scene file"}
+    for base in _base_scenes(scene.file):
+        found.setdefault(base, "a base scene (extends)")
 
     def walk(value: object, where: str) -> None:
         if isinstance(value, Path):
@@ -140,6 +149,31 @@ def scene_inputs(scene: Scene) -> dict[Path, str]:
     return found
 
 
+def _base_scenes(file: Path, max_depth: int = 16) -> list[Path]:
+    """The files ``file`` extends, nearest first (the Scene keeps only the merged result).
+
+    The chain was loaded and checked when the scene was validated; reading it again
+    here only follows each file's ``extends`` key, and stops at anything unexpected.
+    """
+    import yaml
+
+    bases: list[Path] = []
+    current = file
+    for _ in range(max_depth):
+        try:
+            data = yaml.safe_load(current.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            break
+        target = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(target, str) or not target.strip():
+            break
+        current = (current.parent / target).resolve()
+        if current in bases or current == file.resolve():
+            break
+        bases.append(current)
+    return bases
+
+
 def default_output(scene: Scene) -> Path:
     return scene.file.with_suffix(".mp4")
 
@@ -156,8 +190,7 @@ def render_scenes(
 
     ``scenes`` maps each output video path to its validated Scene.
     """
-    for video, scene in scenes.items():
-        check_outputs(output_paths(video), scene_inputs(scene))
+    check_targets(scenes)
     graph = Graph()
     compiled = {video: compile_scene(scene, graph) for video, scene in scenes.items()}
     for video in compiled:

@@ -139,11 +139,12 @@ def render(
     """
     from engine.compile.compiler import compile_scene
     from engine.graph import Graph
-    from engine.render import render_scenes
+    from engine.render import check_targets, render_scenes
     from engine.runtime.scheduler import check_scheduler
 
     check_scheduler(scheduler)  # before validating: a typo should not cost a render's setup
     scenes = _scenes(file, out, _sets(set_), variants, row)
+    check_targets(scenes)  # before the progress bar: a refusal is one line, nothing else
     if as_json:
 
         def sink(event):

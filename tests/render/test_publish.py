@@ -37,8 +37,10 @@ def full_scene(folder: Path, colours: list[str], title: str = "Hello") -> Path:
 
 
 def one_line_error(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
     assert len(err) == 1, err
+    assert captured.out == ""  # refused before any work: not even a progress bar
     return err[0]
 
 
@@ -94,6 +96,18 @@ def test_a_video_that_would_replace_the_scene_file_is_refused(tmp_path, capsys):
     line = one_line_error(capsys)
     assert "the video" in line and "the scene file" in line and str(scene) in line
     assert scene.read_text() == text
+
+
+def test_a_video_that_would_replace_a_base_scene_is_refused(tmp_path, capsys):
+    scene = full_scene(tmp_path / "story", [])
+    base = scene.with_name("base.yaml")
+    base.write_text(scene.read_text())
+    scene.write_text("extends: base.yaml\ntitle: child\n")
+    text = base.read_text()
+    assert run(["render", str(scene), "-o", str(base)]) == 2
+    line = one_line_error(capsys)
+    assert "base scene" in line and "base.yaml" in line
+    assert base.read_text() == text
 
 
 def test_a_hard_link_to_an_input_is_an_input(tmp_path, capsys):
