@@ -126,12 +126,22 @@ def render(
     ] = None,
     cache: CacheOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
+    qc: Annotated[
+        bool,
+        typer.Option("--qc", help="Judge each video with photoplay qc after it is written."),
+    ] = False,
 ) -> None:
     """Render a scene to an MP4 (H.264 + AAC) with its provenance, captions and poster.
+
+    With --qc each video is then judged as a viewer sees it (see `photoplay qc`),
+    a contact sheet written beside it (.qc.png); exit 6 when a check fails (the
+    video is kept).
 
     Examples:
 
       photoplay render scenes/photo-story.yaml -o out/story.mp4
+
+      photoplay render scenes/talking-portrait.yaml --qc
 
       photoplay render scenes/campaign.yaml --variants scenes/campaign.csv
 
@@ -152,6 +162,8 @@ def render(
 
         with _lines_named(scenes):
             results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=sink)
+        if qc:
+            _judge(results, sink)
         return
     graph = Graph()
     for scene in scenes.values():
@@ -163,6 +175,26 @@ def render(
     for result in results:
         extra = ", ".join(str(p) for p in [result.provenance, *result.captions, result.poster] if p)
         typer.echo(f"wrote {result.video} ({result.duration_s:.2f} s) and {extra}")
+    if qc:
+        _judge(results, None)
+
+
+def _judge(results, sink) -> None:
+    """qc each rendered video; exit 6 when any check failed."""
+    import engine
+
+    failed = False
+    for result in results:
+        sheet = Path(f"{result.video.with_suffix('')}.qc.png")
+        report = engine.qc(result.video, sheet=sheet)
+        failed |= not report.passed
+        if sink is not None:
+            sink({"event": "qc", "video": str(result.video), **report.to_json()})
+        else:
+            typer.echo("\n".join(report.lines()))
+            typer.echo(f"  contact sheet: {sheet}")
+    if failed:
+        raise typer.Exit(6)
 
 
 def graph(

@@ -82,3 +82,15 @@ def test_the_campaign_scaffold_passes_qc(tmp_path):
     assert report.passed, "\n".join(report.lines())
     found = [c for c in report.checks if c.key == "face.found"]
     assert found and all(c.value >= 0.95 for c in found), "\n".join(report.lines())
+
+
+@pytest.mark.slow
+def test_render_with_qc_judges_the_video_and_writes_its_sheet(tmp_path):
+    from engine.cli.main import run
+    from tests.render.scenes import photo_scene
+
+    scene = photo_scene(tmp_path / "story", ["#203040"])
+    video = tmp_path / "story.v1.mp4"
+    code = run(["render", str(scene), "-o", str(video), "--qc", "--cache", str(tmp_path / "c")])
+    assert code == 0
+    assert (tmp_path / "story.v1.qc.png").stat().st_size > 1000
