@@ -242,7 +242,11 @@ def run(
     backend: _Backend | None = None,
     on_event: EventSink = ignore,
 ) -> dict[str, Any]:
-    """Compute ``targets`` (default: the graph's outputs). Returns values by key."""
+    """Compute ``targets`` (default: the graph's outputs). Returns values by key.
+
+    When a node fails or the run is interrupted, the work still running is stopped
+    (``backend.abort``): a LocalBackend's pool is then spent; close it, make another.
+    """
     targets = targets if targets is not None else list(graph.outputs.values())
     status = plan(graph, cache, targets)
     values: dict[str, Any] = {}
