@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from engine.cli.main import run
@@ -27,6 +28,7 @@ def _cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 def test_names_with_a_colon_are_files_not_protocols(tmp_path):
     """take:1.mp4 out, shot:1.jpg and clip:1.wav in, a cache:1 folder, all relative."""
     work = tmp_path / "work"

@@ -10,6 +10,7 @@ import textwrap
 import time
 
 import psutil
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -102,6 +103,7 @@ def test_the_watchdog_alone_ends_a_worker_whose_render_died(tmp_path):
     assert _gone_within([child], timeout_s=5) is not None
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_render_like_ctrl_c(tmp_path):
     """SIGTERM: exit code 130 as for Ctrl-C, nothing on stderr, workers gone, no files."""
     from tests.render.scenes import photo_scene
