@@ -78,7 +78,7 @@ shots:
     background: "#1b2a41"
     do:
       - say: {who: grace, text: "Music, please!"}
-      - dance: {who: grace, style: swing, bars: 4}
+      - dance: {who: grace, style: hiphop, bars: 4}
 """
 )
 

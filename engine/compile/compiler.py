@@ -378,17 +378,13 @@ class _Compiler:
             back, more = self.backdrop(shot, zoom_max, "backdrop")
             inputs |= more
         performers = []
+        dancing = False
         for name in shot.cast:
             ch = self.scene.characters[name]
             if ch.photo is None:
                 continue
             mine = [a for a in shot.actions if a.who == name]
-            if any(isinstance(a, Dance) for a in mine):
-                raise UnsupportedError(
-                    f"shot {shot.index + 1}: {name!r} dances on a stage (a background, or a "
-                    "cast from several photos); this version dances on the dancer's own photo",
-                    hint="give the dance a shot of its own without background:",
-                )
+            dances = [a for a in mine if isinstance(a, Dance)]
             image = self.image(ch.photo, zoom_max)
             find = self.find_face(name, ch.photo, image)
             cutout = self.add(
@@ -399,22 +395,40 @@ class _Compiler:
                 cost=1.0,
             )
             inputs[f"layer_{name}"] = cutout
-            rig = self.add(
-                "face.rig", {"out_size": None}, {"photo": cutout, "face": cutout}, label=name
-            )
-            inputs[f"face_{name}"] = rig
-            face = {
-                "rig": f"face_{name}",
-                "seed": _seed(self.out.seed, name, shot.index),
-                "actions": self.face_actions(shot, name, inputs),
-            }
+            face = None
+            if len(dances) < len(mine) or not mine:  # a face that only dances stays still
+                inputs[f"face_{name}"] = self.add(
+                    "face.rig", {"out_size": None}, {"photo": cutout, "face": cutout}, label=name
+                )
+                face = {
+                    "rig": f"face_{name}",
+                    "seed": _seed(self.out.seed, name, shot.index),
+                    "actions": self.face_actions(shot, name, inputs),
+                }
+            dancer = self.dancer(shot, name, ch.photo, image, inputs) if dances else None
+            dancing = dancing or bool(dances)
             place = next((p for p in shot.place if p.who == name), None)
             if place is not None:
                 place = {k: v for k, v in asdict(place).items() if k != "who"}
             performers.append(
-                {"name": name, "layer": f"layer_{name}", "face": face, "place": place}
+                {
+                    "name": name,
+                    "layer": f"layer_{name}",
+                    "face": face,
+                    "dancer": dancer,
+                    "place": place,
+                }
             )
-        picture = {"kind": "stage", "size": size, "backdrop": back, "performers": performers}
+        # A dance follows the music: it needs when its shot starts (cast_picture).
+        before = {f"before_{i}": key for i, key in enumerate(self.timings[:-1])} if dancing else {}
+        inputs |= before
+        picture = {
+            "kind": "stage",
+            "size": size,
+            "backdrop": back,
+            "performers": performers,
+            "before": list(before),
+        }
         return picture, inputs
 
     def camera(self, shot: Shot) -> dict:

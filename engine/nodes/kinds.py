@@ -45,7 +45,7 @@ def speech_tts(params: dict, inputs: dict, ctx: NodeContext):
     )
 
 
-@node("speech.recording", version=1)
+@node("speech.recording", version=2)
 def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
     """A supplied recording, with phoneme and word times from forced alignment."""
     from engine.nodes.speech.recording import recorded_speech
@@ -76,7 +76,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=5)
+@node("render.segment", version=7)
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot)."""
     from engine.nodes.render.shot import render_shot

@@ -8,7 +8,6 @@ import pytest
 
 import engine
 from engine.compile.compiler import compile_scene
-from engine.errors import UnsupportedError
 from tests.spec.conftest import project  # noqa: F401  (fixture)
 
 HEAD = """\
@@ -86,16 +85,26 @@ shots:
     assert segment.params["picture"]["kind"] == "character"
 
 
-def test_a_dance_on_a_stage_is_refused_clearly(write):
+def test_a_dancer_on_a_stage_is_rigged_and_follows_the_music(write):
     scene = write("""\
 shots:
   - cast: [rosa]
+    do:
+      - say: {who: rosa, text: "Hello."}
+  - cast: [rosa, ada]
     background: "#000000"
     do:
       - dance: {who: rosa, style: swing, bars: 1}
 """)
-    with pytest.raises(UnsupportedError, match="dances on a stage"):
-        compile_scene(scene)
+    graph, segment = _segment(scene, 1)
+    picture = segment.params["picture"]
+    rosa, ada = picture["performers"]
+    assert rosa["face"] is None  # she only dances: her face stays as in the photo
+    assert ada["face"] is not None and ada["dancer"] is None  # idle: breathes and blinks
+    assert graph.nodes[segment.inputs[rosa["dancer"]["rig"]]].kind == "body.rig"
+    assert [d["style"] for d in rosa["dancer"]["dances"]] == ["swing"]
+    assert graph.nodes[segment.inputs["music_analysis"]].kind == "music.analyse"
+    assert picture["before"] == ["before_0"]  # the first shot's timing: where the music is
 
 
 def test_place_and_backdrops_reach_the_stage(write):

@@ -119,3 +119,79 @@ class PerformerPicture:
         from engine.nodes.rig import render_dance_frame
 
         return render_dance_frame(self.rig, texture, self.angles[i], self.root[i], self.out)
+
+
+class StageDancer:
+    """A dancer cut out for the stage: frame i of their posed body with its alpha.
+
+    The body rig poses the person of their photo as on that photo, but drawn over
+    nothing: the colours come from the stage layer's texture (the person's own
+    colours, no old background at the edge; the talking face pasted in), and a
+    second pass draws the layer's alpha through the same mesh, so the cut-out's
+    edge follows the arms wherever they go. What hid the body in the photo
+    (``occluder``) belongs to that photo and is left out.
+
+    rig: the ``BodyRig`` of the dancer's photo; layer: their ``body.cutout`` value
+    (cropped from that photo at ``origin``); talking: a TalkingPicture over the
+    layer's texture, or None.
+    """
+
+    def __init__(self, rig, layer: dict, talking, angles: np.ndarray, root: np.ndarray):
+        import cv2
+
+        from engine.nodes.rig.build import ATLAS_GAP_PX
+
+        self.rig, self.talking, self.angles, self.root = rig, talking, angles, root
+        h, w = rig.photo_hw
+        ox, oy = layer["origin"]
+        lh, lw = layer["alpha"].shape
+        self.window = (slice(oy, oy + lh), slice(ox, ox + lw))
+        # (lh, lw, 3) float32: the body without its arms, in the layer's crop, and
+        # (lh, lw) uint8 its alpha: the cut-out's, on the torso and arms only (the head
+        # sways: a still copy of it would show as a ghost)
+        from engine.nodes.rig.parts import GROUP_NAMES
+
+        self.underlay = rig.underlay[self.window].astype(np.float32)
+        body = [GROUP_NAMES.index(g) for g in ("torso", "l_arm", "r_arm")]
+        self.underlay_alpha = np.where(
+            np.isin(rig.labels[self.window], body), layer["alpha"], 0
+        ).astype(np.uint8)
+        border = (oy, h - oy - lh, ox, w - ox - lw)  # top, bottom, left, right
+        self.texture = cv2.copyMakeBorder(layer["texture"], *border, cv2.BORDER_REPLICATE)
+        alpha = cv2.copyMakeBorder(layer["alpha"], *border, cv2.BORDER_CONSTANT, value=0)
+        # channel 0 the layer's alpha, channel 1 full: drawn, they give the frame's alpha
+        # and the mesh's own coverage (its soft outline), which the colour pass is
+        # multiplied by and is divided out again
+        a3 = np.stack([alpha, np.full_like(alpha, 255), np.zeros_like(alpha)], axis=2)
+        # [alpha | gap | alpha]: an underlay triangle (the body under an arm) is body too
+        self.alpha_atlas = np.concatenate(
+            [a3, np.repeat(a3[:, -1:], ATLAS_GAP_PX, axis=1), a3], axis=1
+        )
+        self.atlas = None
+        self.colour = np.zeros((h, w, 3), np.uint8)
+        self.alpha = np.zeros((h, w, 3), np.uint8)
+
+    def __call__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(colour (H, W, 3) uint8, alpha (H, W) uint8) of frame i, the photo's size."""
+        from engine.nodes.rig.layers import triangle_layers
+        from engine.nodes.rig.pose import pose_joints, rig_pose
+        from engine.nodes.rig.render import draw_mesh, edge_antialias, make_atlas
+
+        rig = self.rig
+        if self.talking is not None:
+            self.texture[self.window] = self.talking(i)
+        joints = pose_joints(rig, self.angles[i], self.root[i])
+        dst = rig_pose(rig, self.angles[i], self.root[i])
+        order = triangle_layers(rig, joints)
+        aa = edge_antialias(rig, dst)
+        self.atlas = make_atlas(rig, self.texture, self.atlas)
+        self.colour[:] = 0
+        draw_mesh(self.atlas, rig.tex_xy, dst, rig.triangles, self.colour, order, aa)
+        self.alpha[:] = 0
+        draw_mesh(self.alpha_atlas, rig.tex_xy, dst, rig.triangles, self.alpha, order, aa)
+        coverage = self.alpha[..., 1]
+        edge = (coverage > 0) & (coverage < 255)
+        if edge.any():  # straight colour on the outline (it was drawn over black)
+            c = self.colour[edge].astype(np.float32) * (255.0 / coverage[edge, None])
+            self.colour[edge] = np.clip(c + 0.5, 0, 255).astype(np.uint8)
+        return self.colour, self.alpha[..., 0]

@@ -35,7 +35,8 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
     from engine.nodes.render.talking import TalkingPicture, character_controls
 
     size = tuple(spec["size"])
-    layers, talking, places = [], [], []
+    start_s = sum(inputs[name]["timing"].duration_s for name in spec.get("before", []))
+    layers, talking, places, dancers = [], [], [], []
     for performer in spec["performers"]:
         layer = inputs[performer["layer"]]
         face = performer.get("face")
@@ -43,10 +44,18 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
         if face is not None:
             controls = character_controls(face, layout, inputs, fps)
             talk = TalkingPicture(layer["texture"], [inputs[face["rig"]]], [controls])
+        dance = performer.get("dancer")
+        if dance is not None:
+            from engine.nodes.render.dancing import StageDancer, dancer_tracks
+
+            angles, root = dancer_tracks(dance, layout, inputs, fps, start_s)
+            dance = StageDancer(inputs[dance["rig"]], layer, talk, angles, root)
         layers.append(layer)
         talking.append(talk)
         places.append(performer.get("place"))
-    return StagePicture(size, backdrop(spec["backdrop"], inputs, size), layers, talking, places)
+        dancers.append(dance)
+    back = backdrop(spec["backdrop"], inputs, size)
+    return StagePicture(size, back, layers, talking, places, dancers)
 
 
 def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
@@ -128,6 +137,7 @@ def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dic
         every = picture.face_boxes()
         boxes = [every[k] for k in with_face]
         w, h = picture_spec["size"]
+        keep = picture.reach_boxes()
     if not boxes and not keep:
         return Camera.from_params(cam)
     if not boxes:  # a dancer without an animated face: frame their reach

@@ -287,76 +287,129 @@ class _Performer:
     figure: Figure
     placement: Placement
     talking: object | None  # a TalkingPicture over the layer's texture, or None
-    # the part of the scaled layer inside the stage: stage window and layer window
+    dancer: object | None = None  # a StageDancer (frames of the whole photo), or None
+    # the part of the scaled frame inside the stage: stage window and frame window
     window: tuple[slice, slice] | None = None
     inner: tuple[slice, slice] | None = None
-    weight: np.ndarray | None = None  # (h, w, 3) float32 alpha of that part
+    weight: np.ndarray | None = None  # (h, w, 3) float32 alpha of that part (still ones)
 
     def __post_init__(self):
-        self.full_alpha = self._scaled(self.layer["alpha"])  # (height, width) uint8
-
-    def _scaled(self, img: np.ndarray) -> np.ndarray:
-        p = self.placement
-        interp = cv2.INTER_AREA if p.scale < 1 else cv2.INTER_LINEAR
-        out = cv2.resize(img, (p.width, p.height), interpolation=interp)
-        return out[:, ::-1] if p.mirror else out
+        self.full_alpha = _scaled(self.layer["alpha"], self.placement)  # at rest, for shadows
+        self.frame = self.placement  # where the frames drawn each time are placed
+        if self.dancer is not None:  # whole-photo frames: the layer's crop sits at origin
+            pl, (ox, oy) = self.placement, self.layer["origin"]
+            h, w = self.dancer.rig.photo_hw
+            left = ox if not pl.mirror else w - ox - self.figure.width
+            self.frame = Placement(
+                pl.scale,
+                pl.x - round(pl.scale * left),
+                pl.y - round(pl.scale * oy),
+                max(1, round(w * pl.scale)),
+                max(1, round(h * pl.scale)),
+                pl.mirror,
+                pl.depth,
+            )
 
     def clip(self, stage_wh: tuple[int, int]) -> bool:
         """Find the visible part; False if none of the figure is on the stage."""
         w, h = stage_wh
-        x0, y0, x1, y1 = self.placement.box
+        x0, y0, x1, y1 = self.frame.box
         sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
         if sx1 <= sx0 or sy1 <= sy0:
             return False
         self.window = (slice(sy0, sy1), slice(sx0, sx1))
         self.inner = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
-        a = self.full_alpha[self.inner].astype(np.float32) / 255.0
-        self.weight = np.ascontiguousarray(np.repeat(a[..., None], 3, axis=2))
+        if self.dancer is None:
+            self.weight = _weight(self.full_alpha[self.inner])
+        else:
+            x0, y0, x1, y1 = self.placement.box
+            sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+            if sx1 <= sx0 or sy1 <= sy0:
+                sx0, sy0, sx1, sy1 = 0, 0, 0, 0
+            self.under_window = (slice(sy0, sy1), slice(sx0, sx1))
+            self.under_inner = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
+            under_alpha = _scaled(self.dancer.underlay_alpha, self.placement)
+            self.under_weight = _weight(under_alpha[self.under_inner])
         return True
-
-    def texture(self, i: int) -> np.ndarray:
-        tex = self.layer["texture"] if self.talking is None else self.talking(i)
-        return self._scaled(tex)[self.inner]
 
     def draw(self, canvas: np.ndarray, i: int) -> None:
         region = canvas[self.window]
-        fg = self.texture(i).astype(np.float32)
+        if self.dancer is not None:
+            # under the dancer, the body where their arms were (the rig's underlay:
+            # the photo with the arms painted out), so a raised arm leaves no hole
+            under = _scaled(self.dancer.underlay, self.placement)[self.under_inner]
+            sub = canvas[self.under_window]
+            b = sub.astype(np.float32)
+            sub[...] = np.clip(b + (under - b) * self.under_weight + 0.5, 0, 255).astype(np.uint8)
+            colour, alpha = self.dancer(i)
+            fg = _scaled(colour, self.frame)[self.inner].astype(np.float32)
+            weight = _weight(_scaled(alpha, self.frame)[self.inner])
+        else:
+            tex = self.layer["texture"] if self.talking is None else self.talking(i)
+            fg = _scaled(tex, self.frame)[self.inner].astype(np.float32)
+            weight = self.weight
         bg = region.astype(np.float32)
-        region[...] = np.clip(bg + (fg - bg) * self.weight + 0.5, 0, 255).astype(np.uint8)
+        region[...] = np.clip(bg + (fg - bg) * weight + 0.5, 0, 255).astype(np.uint8)
+
+
+def _scaled(img: np.ndarray, p: Placement) -> np.ndarray:
+    """``img`` at the placement's size, mirrored if it says so."""
+    interp = cv2.INTER_AREA if p.scale < 1 else cv2.INTER_LINEAR
+    out = cv2.resize(img, (p.width, p.height), interpolation=interp)
+    return out[:, ::-1] if p.mirror else out
+
+
+def _weight(alpha: np.ndarray) -> np.ndarray:
+    """(h, w, 3) float32 blend weight of an (h, w) uint8 alpha."""
+    a = alpha.astype(np.float32) / 255.0
+    return np.ascontiguousarray(np.repeat(a[..., None], 3, axis=2))
+
+
+def _drop_shadow(shade: np.ndarray, alpha: np.ndarray, box, long_side: int) -> None:
+    """Add a figure's drop shadow (its alpha, offset down and right) to ``shade``."""
+    h, w = shade.shape
+    x0, y0, _, _ = box
+    dx = round(SHADOW_OFFSET_FRAC[0] * long_side)
+    dy = round(SHADOW_OFFSET_FRAC[1] * long_side)
+    ah, aw = alpha.shape
+    sx0, sy0 = max(0, x0 + dx), max(0, y0 + dy)
+    sx1, sy1 = min(w, x0 + dx + aw), min(h, y0 + dy + ah)
+    if sx1 > sx0 and sy1 > sy0:
+        part = alpha[sy0 - y0 - dy : sy1 - y0 - dy, sx0 - x0 - dx : sx1 - x0 - dx]
+        np.maximum(shade[sy0:sy1, sx0:sx1], SHADOW_OPACITY * part, out=shade[sy0:sy1, sx0:sx1])
+
+
+def _contact_shadow(shade: np.ndarray, alpha: np.ndarray, box, feet_y: float) -> None:
+    """Add the dark ellipse under a standing figure's feet to ``shade``."""
+    h, w = shade.shape
+    rows = max(1, round(0.03 * alpha.shape[0]))
+    cols = np.flatnonzero(alpha[-rows:].max(0) > 0.5)
+    if not len(cols) or feet_y >= h + 4:
+        return
+    cx = box[0] + (cols[0] + cols[-1]) / 2
+    rx = max(4.0, 0.7 * (cols[-1] - cols[0] + 1))
+    ellipse = np.zeros((h, w), np.float32)
+    axes = (round(rx), max(2, round(0.12 * rx)))
+    cv2.ellipse(ellipse, (round(cx), round(feet_y)), axes, 0, 0, 360, CONTACT_OPACITY, -1)
+    np.maximum(shade, cv2.GaussianBlur(ellipse, (0, 0), 0.25 * rx), out=shade)
 
 
 def shadows(canvas: np.ndarray, performers: list[_Performer]) -> None:
-    """Darken the backdrop under each figure: a soft drop shadow, and for figures
-    standing on the floor an ellipse of contact shadow at their feet."""
+    """Darken the backdrop under each figure: a soft drop shadow of a still figure (a
+    dancer's arms move, so theirs is left out), and for figures standing on the floor an
+    ellipse of contact shadow at their feet."""
     h, w = canvas.shape[:2]
     long_side = max(w, h)
     shade = np.zeros((h, w), np.float32)
     for p in performers:
         if p.window is None:
             continue
-        dx = round(SHADOW_OFFSET_FRAC[0] * long_side)
-        dy = round(SHADOW_OFFSET_FRAC[1] * long_side)
-        x0, y0, x1, y1 = p.placement.box
-        a = p.full_alpha.astype(np.float32) / 255.0
-        layer = np.zeros((h, w), np.float32)
-        sx0, sy0 = max(0, x0 + dx), max(0, y0 + dy)
-        sx1, sy1 = min(w, x1 + dx), min(h, y1 + dy)
-        if sx1 > sx0 and sy1 > sy0:
-            layer[sy0:sy1, sx0:sx1] = a[
-                sy0 - y0 - dy : sy1 - y0 - dy, sx0 - x0 - dx : sx1 - x0 - dx
-            ]
-        shade = np.maximum(shade, SHADOW_OPACITY * layer)
+        box = p.placement.box
+        alpha = p.full_alpha.astype(np.float32) / 255.0
+        if p.dancer is None:
+            _drop_shadow(shade, alpha, box, long_side)
         if p.figure.standing:
-            fig, pl = p.figure, p.placement
-            feet_y = pl.y + pl.scale * fig.bottom
-            cols = np.flatnonzero(a[-max(1, round(0.03 * a.shape[0])) :].max(0) > 0.5)
-            if len(cols) and feet_y < h + 4:
-                cx = x0 + (cols[0] + cols[-1]) / 2
-                rx = max(4.0, 0.7 * (cols[-1] - cols[0] + 1))
-                ellipse = np.zeros((h, w), np.float32)
-                cv2.ellipse(ellipse, (round(cx), round(feet_y)), (round(rx), max(2, round(0.12 * rx))),
-                            0, 0, 360, CONTACT_OPACITY, -1)  # fmt: skip
-                shade = np.maximum(shade, cv2.GaussianBlur(ellipse, (0, 0), 0.25 * rx))
+            _contact_shadow(shade, alpha, box, p.placement.y + p.placement.scale * p.figure.bottom)
     shade = cv2.GaussianBlur(shade, (0, 0), max(1.0, SHADOW_BLUR_FRAC * long_side))
     canvas[...] = np.clip(
         canvas.astype(np.float32) * (1.0 - shade[..., None]) + 0.5, 0, 255
@@ -367,7 +420,8 @@ class StagePicture:
     """Frame i of a stage shot: backdrop and shadows (drawn once), then each performer.
 
     layers: each performer's ``body.cutout`` value; talking: a TalkingPicture per
-    performer (over that layer's texture) or None; places: each ``place`` spec or None.
+    performer (over that layer's texture) or None; places: each ``place`` spec or None;
+    dancers: a ``StageDancer`` per performer who dances, else None.
     """
 
     def __init__(
@@ -377,13 +431,15 @@ class StagePicture:
         layers: list[dict],
         talking: list,
         places: list[dict | None],
+        dancers: list | None = None,
     ):
         self.size = size
         figures = [Figure.of(layer) for layer in layers]
         self.placements = layout(figures, places, size)
+        dancers = dancers or [None] * len(layers)
         performers = [
-            _Performer(layer, fig, pl, talk)
-            for layer, fig, pl, talk in zip(layers, figures, self.placements, talking, strict=True)
+            _Performer(*parts)
+            for parts in zip(layers, figures, self.placements, talking, dancers, strict=True)
         ]
         self.performers = sorted(
             (p for p in performers if p.clip(size)), key=lambda p: p.placement.depth
@@ -396,6 +452,17 @@ class StagePicture:
     def face_boxes(self) -> list[tuple[float, float, float, float]]:
         """Each performer's face box in stage px (the order they were given in)."""
         return [pl.face_box(f) for f, pl in zip(self.figures, self.placements, strict=True)]
+
+    def reach_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Stage px boxes of where each dancer can be: their photo's frame as placed
+        (the rig keeps hands inside the photo), cut to the stage."""
+        w, h = self.size
+        out = []
+        for p in self.performers:
+            if p.dancer is not None:
+                x0, y0, x1, y1 = p.frame.box
+                out.append((max(0, x0), max(0, y0), min(w, x1), min(h, y1)))
+        return out
 
     def __call__(self, i: int) -> np.ndarray:
         self.out[...] = self.rest
