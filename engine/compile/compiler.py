@@ -16,6 +16,7 @@ keys of that shot's nodes, the mix and the final mux only.
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from dataclasses import asdict, dataclass, field
 
@@ -28,6 +29,7 @@ from engine.graph import Graph
 from engine.nodes import registry
 from engine.nodes.motion.span import motion_seconds_needed
 from engine.nodes.render.overlays import hex_rgb
+from engine.spec.checks import DEFAULT_CREDITS_S
 from engine.spec.model import (
     Asset,
     Character,
@@ -496,7 +498,13 @@ class _Compiler:
         params = self.common() | {
             "picture": {"kind": "colour", "rgb": list(hex_rgb(background, CARD_BACKGROUND))},
             "camera": None,
-            "title": {"text": text, "position": "center", "size": 0.04, "colour": colour},
+            "title": {
+                "text": text,
+                "position": "center",
+                "size": 0.04,
+                "colour": colour,
+                "fit": True,  # shrunk until it fits the frame, whatever its aspect
+            },
             "transition": {"type": "fade", "duration": 0.5},
             "previous": None,
             "poster": False,
@@ -530,7 +538,7 @@ class _Compiler:
         styles = dance_credits(sorted(self.styles))
         t, s = self.card(
             credits_text(scene, self.voices, styles),
-            credits.duration,
+            credits_seconds(scene),
             (credits.background, credits.colour),
             "credits",
         )
@@ -590,6 +598,26 @@ class _Compiler:
         self.graph.outputs |= {f"{tag}:video": video, f"{tag}:captions": captions}
         self.graph.outputs[f"{tag}:poster"] = poster
         return Compiled(self.graph, video, captions, poster, record, plan)
+
+
+CREDITS_MAX_S = 2.0  # the end card lasts at most this long...
+CREDITS_MAX_SHARE = 0.15  # ...and at most this share of the whole video
+CREDITS_MIN_S = 0.5
+
+
+def credits_seconds(scene: Scene) -> float:
+    """How long the end card lasts: as the scene says, else 2 s or 15 % of the video,
+    whichever is shorter. The video's length is the validator's estimate (speech from
+    its text, dances from the tempo); 10 % is kept in hand for the estimate's error.
+    A card of c seconds after s seconds of video is c / (s + c) of it, so c <= 0.15 s / 0.85.
+    """
+    if scene.ethics.credits.duration is not None:
+        return scene.ethics.credits.duration
+    body_s = max(0.0, scene.est_duration_s - DEFAULT_CREDITS_S)
+    share_s = 0.9 * CREDITS_MAX_SHARE / (1 - CREDITS_MAX_SHARE) * body_s
+    seconds = max(CREDITS_MIN_S, min(CREDITS_MAX_S, share_s))
+    fps = scene.output.fps
+    return max(1, math.floor(seconds * fps)) / fps
 
 
 def _even(px: float) -> int:

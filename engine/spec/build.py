@@ -142,7 +142,7 @@ class _Builder:
                 opening_card=float(label.get("opening_card", 0.0)),
             ),
             credits=m.Credits(
-                float(credits.get("duration", 4.0)),
+                _f(credits.get("duration")),
                 credits.get("background"),
                 credits.get("colour"),
             ),

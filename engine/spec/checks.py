@@ -38,6 +38,7 @@ ACTION_SCOPE = {"say": "speech", "sing": "singing", "dance": "dance", "emote": "
 ON_SCREEN_ACTIONS = ("sing", "emote", "look", "idle", "dance")
 DEFAULT_LENGTH_S = {"emote": 1.5, "look": 1.0}
 RESTRICTED_CONTEXTS = ("ceremonial", "sacred")
+DEFAULT_CREDITS_S = 2.0  # the longest the end card lasts unless a scene says otherwise
 
 
 @dataclass
@@ -580,7 +581,7 @@ class Checker:
         ethics = _get(self.data, "ethics", dict)
         label = _get(ethics, "label", dict)
         opening_s = _num(label, "opening_card") or 0.0
-        credits_s = _num(_get(ethics, "credits", dict), "duration") or 4.0
+        credits_s = _num(_get(ethics, "credits", dict), "duration") or DEFAULT_CREDITS_S
         total_s = sum(self.found.shot_s.values()) + opening_s + credits_s
         self.found.total_s = total_s
         if total_s > self.max_duration_s:

@@ -127,7 +127,10 @@ class Label:
 
 @dataclass(frozen=True)
 class Credits:
-    duration: float = 4.0
+    """The end card. ``duration`` in seconds as written; None = the engine's: 2 s or 15 %
+    of the video, whichever is shorter."""
+
+    duration: float | None = None
     background: str | None = None
     colour: str | None = None
 

@@ -104,7 +104,7 @@ def test_style_catalog_only_when_given(project, character):
 
 def test_duration_estimates(project, character):
     # 10 words at 150 wpm = 4 s; 2 bars at 100 bpm = 8 beats * 0.6 s = 4.8 s;
-    # a 0.5 s recording; pause 1; shot 2 fixed 3 s; credits 4 s default.
+    # a 0.5 s recording; pause 1; shot 2 fixed 3 s; credits at most 2 s by default.
     text = (
         "photoplay: 1\n"
         + character.replace("scope: [", "scope: [singing, ")
@@ -124,7 +124,7 @@ shots:
     scene = validate(project("s.yaml", text))
     assert scene.shots[0].est_duration_s == pytest.approx(4.0 + 4.8 + 0.5 + 1.0)
     assert scene.shots[1].est_duration_s == 3.0
-    assert scene.est_duration_s == pytest.approx(10.3 + 3.0 + 4.0)
+    assert scene.est_duration_s == pytest.approx(10.3 + 3.0 + 2.0)
     assert scene.music.duration_s == pytest.approx(0.5)
 
 

@@ -14,6 +14,8 @@ import numpy as np
 from engine.nodes.text.render import Overlay, label_overlay, text_overlay
 
 WHITE = (255, 255, 255)
+FIT_ROOM = 0.86  # a fitted text block takes at most this share of the frame height...
+FIT_MIN_SIZE = 0.012  # ...shrinking no smaller than this (em, share of the frame height)
 
 
 def hex_rgb(colour: str | None, default=WHITE) -> tuple[int, int, int]:
@@ -88,7 +90,24 @@ class OverlayTrack:
         size = title.get("size", 0.08)
         colour = hex_rgb(title.get("colour"))
         body = title["text"] + (f"\n{title['subtitle']}" if title.get("subtitle") else "")
-        return [text_overlay(body, self.w, self.h, anchor=anchor, size_frac=size, colour=colour)]
+        overlay = text_overlay(body, self.w, self.h, anchor=anchor, size_frac=size, colour=colour)
+        # A card's text (``fit``) shrinks until it fits between the frame's top margin and
+        # the label: a vertical frame wraps the credits into many more lines.
+        room = FIT_ROOM * self.h
+        if anchor == "center":  # centred: half the block on each side of the middle
+            pad = 0.02 * self.h
+            ly0 = self.label.xy[1]
+            ly1 = ly0 + self.label.rgba.shape[0]
+            if ly0 > self.h / 2:  # the label below: the block ends above it
+                room = min(room, 2 * (ly0 - pad - self.h / 2))
+            else:
+                room = min(room, 2 * (self.h / 2 - ly1 - pad))
+        while title.get("fit") and overlay.rgba.shape[0] > room and size > FIT_MIN_SIZE:
+            size *= 0.9
+            overlay = text_overlay(
+                body, self.w, self.h, anchor=anchor, size_frac=size, colour=colour
+            )
+        return [overlay]
 
     def _caption_index(self, t_s: float) -> int:
         for index, (start, end, _text) in enumerate(self.text.cues):

@@ -29,7 +29,20 @@ def _picture(spec: dict, inputs: dict, size: tuple[int, int]) -> np.ndarray:
     return backdrop(spec, inputs, tuple(spec.get("size") or size))
 
 
-def _stage(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
+def _title_share(params: dict) -> float:
+    """The share of the frame's height a title at the top takes (0 for none)."""
+    from engine.nodes.text.render import text_overlay
+
+    title = params.get("title")
+    if not title or title.get("position") != "top":
+        return 0.0
+    w, h = params["size"]
+    body = title["text"] + (f"\n{title['subtitle']}" if title.get("subtitle") else "")
+    block = text_overlay(body, w, h, anchor="top", size_frac=title.get("size", 0.08))
+    return (block.xy[1] + block.rgba.shape[0]) / h
+
+
+def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -> Picture:
     """Frame i of a shot whose cast perform on a stage (``engine.nodes.render.stage``)."""
     from engine.nodes.render.stage import StagePicture, backdrop
     from engine.nodes.render.talking import TalkingPicture, character_controls
@@ -55,7 +68,7 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
         places.append(performer.get("place"))
         dancers.append(dance)
     back = backdrop(spec["backdrop"], inputs, size)
-    return StagePicture(size, back, layers, talking, places, dancers)
+    return StagePicture(size, back, layers, talking, places, dancers, top_reserved=top)
 
 
 def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
@@ -175,7 +188,7 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
     if picture_spec["kind"] == "character":
         picture = _performers(picture_spec, inputs, layout, fps)
     elif picture_spec["kind"] == "stage":
-        picture = _stage(picture_spec, inputs, layout, fps)
+        picture = _stage(picture_spec, inputs, layout, fps, _title_share(params))
     else:
         still = _picture(picture_spec, inputs, tuple(params["size"]))
         picture = lambda _i: still  # noqa: E731

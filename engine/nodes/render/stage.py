@@ -129,7 +129,9 @@ def _place(fig: Figure, scale: float, face_xy: tuple[float, float], mirror: bool
     )
 
 
-def auto_layout(figures: list[Figure], stage_wh: tuple[int, int]) -> list[tuple[float, tuple]]:
+def auto_layout(
+    figures: list[Figure], stage_wh: tuple[int, int], top_reserved: float = 0.0
+) -> list[tuple[float, tuple]]:
     """Scale and face centre (stage px) of each figure, side by side.
 
     Faces share one height and one line. The height aims at ``FACE_FRAC`` of the
@@ -138,7 +140,8 @@ def auto_layout(figures: list[Figure], stage_wh: tuple[int, int]) -> list[tuple[
     edge, so a short one (a head-and-shoulders crop) makes the faces larger, or,
     at the largest size, lowers the line. A standing figure keeps its head on the
     line and its feet on the floor (its face smaller if it is tall), or, when it
-    is too short for that, stands on the bottom edge.
+    is too short for that, stands on the bottom edge. ``top_reserved`` (a share of the
+    stage height) is kept clear above the hair, for a title.
 
     Returns:
         [(scale, (face_x, face_y))] in the figures' order.
@@ -150,7 +153,7 @@ def auto_layout(figures: list[Figure], stage_wh: tuple[int, int]) -> list[tuple[
     fh_max = min(FACE_MAX_H * height, COLUMN_FILL * column / aspect)
     fh = min(FACE_FRAC * min(width, height), fh_max)
     line = EYE_LINE * height
-    headroom = HEADROOM * height
+    headroom = max(HEADROOM, top_reserved + 0.02) * height
     waist = [f for f in figures if not f.standing]
     if waist:
         # in face heights: from the face centre down to the cut, and up to the hair
@@ -159,6 +162,8 @@ def auto_layout(figures: list[Figure], stage_wh: tuple[int, int]) -> list[tuple[
         fits = (height - headroom) / (reach + up)  # the largest face that keeps the headroom
         fh = min(max(fh, (height - line) / reach), fh_max, max(fits, 0.5 * fh))
         line = max(line, height - fh * reach)
+    up = max((f.face_centre[1] - f.top) / f.face_h for f in figures)
+    line = max(line, headroom + fh * up)  # the hair below the headroom
     out = []
     for i, f in enumerate(figures):
         scale = fh / f.face_h
@@ -175,7 +180,10 @@ def auto_layout(figures: list[Figure], stage_wh: tuple[int, int]) -> list[tuple[
 
 
 def layout(
-    figures: list[Figure], places: list[dict | None], stage_wh: tuple[int, int]
+    figures: list[Figure],
+    places: list[dict | None],
+    stage_wh: tuple[int, int],
+    top_reserved: float = 0.0,
 ) -> list[Placement]:
     """Each figure's placement: automatic, then what its ``place`` spec gives.
 
@@ -185,7 +193,7 @@ def layout(
     default the cast order); ``"mirror"``.
     """
     width, height = stage_wh
-    auto = auto_layout(figures, stage_wh)
+    auto = auto_layout(figures, stage_wh, top_reserved)
     out = []
     for i, (fig, place, (scale, (fx, fy))) in enumerate(zip(figures, places, auto, strict=True)):
         place = place or {}
@@ -421,7 +429,8 @@ class StagePicture:
 
     layers: each performer's ``body.cutout`` value; talking: a TalkingPicture per
     performer (over that layer's texture) or None; places: each ``place`` spec or None;
-    dancers: a ``StageDancer`` per performer who dances, else None.
+    dancers: a ``StageDancer`` per performer who dances, else None; top_reserved: the
+    share of the stage height a title takes at the top (no head goes there).
     """
 
     def __init__(
@@ -432,10 +441,11 @@ class StagePicture:
         talking: list,
         places: list[dict | None],
         dancers: list | None = None,
+        top_reserved: float = 0.0,
     ):
         self.size = size
         figures = [Figure.of(layer) for layer in layers]
-        self.placements = layout(figures, places, size)
+        self.placements = layout(figures, places, size, top_reserved)
         dancers = dancers or [None] * len(layers)
         performers = [
             _Performer(*parts)

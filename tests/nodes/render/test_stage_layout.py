@@ -114,3 +114,13 @@ def test_a_figure_entirely_off_stage_is_not_drawn():
     back = np.zeros((180, 320, 3), np.uint8)
     stage = StagePicture(size, back, [_layer(BUST, (255, 255, 255))], [None], [{"x": 3.0}])
     assert stage(0).max() == 0
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_a_title_at_the_top_keeps_the_heads_below_it(aspect):
+    w, h = ASPECTS[aspect]
+    cast = [WAIST_UP, BUST]
+    placements = layout(cast, [None, None], (w, h), top_reserved=0.2)
+    for fig, pl in zip(cast, placements, strict=True):
+        assert pl.y + pl.scale * fig.top >= 0.2 * h  # the hair clears the title
+        assert pl.y + pl.scale * fig.bottom >= h - 1  # and still reaches the bottom
