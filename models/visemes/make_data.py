@@ -32,7 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from texts import HELD_OUT_LANGUAGES, TRAIN_LANGUAGES, make_line  # noqa: E402
 
-from engine.nodes.speech.learned import MODEL_RATE_HZ, log_mel  # noqa: E402
+from engine.nodes.speech.learned import (  # noqa: E402
+    MODEL_RATE_HZ,
+    TRAINED_ANTICIPATION_S,
+    log_mel,
+)
 from engine.nodes.speech.tts import list_variants, synthesise  # noqa: E402
 from engine.nodes.speech.visemes import SHAPES, UnmappedPhonemeWarning, viseme_track  # noqa: E402
 
@@ -109,7 +113,15 @@ def make_example(job: dict) -> dict | None:
     n_out = (len(feats) + 1) // 2  # the model's stride-2 output: frame k at k / MODEL_RATE_HZ
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnmappedPhonemeWarning)
-        track = viseme_track(phonemes, MODEL_RATE_HZ, n_out)
+        # the shipped weights learned the track of 40 ms anticipation and no extra
+        # closure lead; ``learned.DELAY_S`` reads them later to match today's track
+        track = viseme_track(
+            phonemes,
+            MODEL_RATE_HZ,
+            n_out,
+            anticipation_s=TRAINED_ANTICIPATION_S,
+            closure_lead_s=0.0,
+        )
     return {
         "feats": feats.astype(np.float16),
         "controls": track.controls.astype(np.float16),

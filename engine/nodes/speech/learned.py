@@ -32,7 +32,7 @@ import numpy as np
 
 from engine.hashing import sha256_file
 from engine.nodes.speech.errors import SpeechError
-from engine.nodes.speech.visemes import N_CONTROLS, SHAPES, VisemeTrack
+from engine.nodes.speech.visemes import ANTICIPATION_S, N_CONTROLS, SHAPES, VisemeTrack
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[3] / "models" / "visemes" / "visemes.pt"
 
@@ -237,15 +237,24 @@ def predict_rate(audio: np.ndarray, sr_hz: int, weights_path: Path = WEIGHTS_PAT
     return controls.astype(np.float32), probs.astype(np.float32)
 
 
-def _to_video_frames(x: np.ndarray, fps: float, n_frames: int, n_sub: int = 8) -> np.ndarray:
+# The model learned ``viseme_track`` as it was when trained: every target 40 ms
+# ahead of its sound. The track now samples ``ANTICIPATION_S`` ahead, so the
+# predictions are read that much later to match it.
+TRAINED_ANTICIPATION_S = 0.04
+DELAY_S = TRAINED_ANTICIPATION_S - ANTICIPATION_S
+
+
+def _to_video_frames(
+    x: np.ndarray, fps: float, n_frames: int, n_sub: int = 8, delay_s: float = 0.0
+) -> np.ndarray:
     """(K, C) at MODEL_RATE_HZ → (n_frames, C): each video frame averages its window.
 
-    Frame i covers [i - 0.5, i + 0.5) / fps, sampled at n_sub points with
-    linear interpolation between model frames (edges held).
+    Frame i covers [i - 0.5, i + 0.5) / fps - delay_s, sampled at n_sub points
+    with linear interpolation between model frames (edges held).
     """
     t_model = np.arange(len(x)) / MODEL_RATE_HZ
     offsets = (np.arange(n_sub) + 0.5) / n_sub - 0.5
-    t = (np.arange(n_frames)[:, None] + offsets[None, :]) / fps  # (n_frames, n_sub) seconds
+    t = (np.arange(n_frames)[:, None] + offsets[None, :]) / fps - delay_s  # (n_frames, n_sub) s
     out = np.stack([np.interp(t, t_model, x[:, c]).mean(axis=1) for c in range(x.shape[1])], 1)
     return out.astype(np.float32)
 
@@ -289,7 +298,9 @@ def predict_visemes(
         )
     controls, probs = predict_rate(audio, int(sr_hz), Path(weights_path))
     # frames past the end of the audio hold the last prediction (the closing silence)
-    both = _to_video_frames(np.concatenate([controls, probs], axis=1), fps, n_frames)
+    both = _to_video_frames(
+        np.concatenate([controls, probs], axis=1), fps, n_frames, delay_s=DELAY_S
+    )
     sigma_frames = smooth_s * fps
     if sigma_frames > 0.05 and n_frames > 1:
         both[:, :N_CONTROLS] = gaussian_filter1d(

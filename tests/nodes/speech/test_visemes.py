@@ -130,3 +130,15 @@ def test_every_symbol_espeak_emits_is_mapped(voice):
 def test_espeak_en_us_reduced_vowel_is_mapped():
     # en-us espeak writes "starts" with U+1D7B (a reduced near-close vowel), like ɪ.
     assert unmapped_symbols("stˈɑːɹtsᵻ") == []
+
+
+def test_lips_close_before_a_bilabial_is_heard_and_vowels_open_with_their_sound():
+    """Closure leads its /m/ (phonetics); the jaw opens with the vowel, not 40 ms ahead."""
+    m_start = 0.5
+    ph = _line(("_", 0.2), ("ɑ", 0.3), ("m", 0.12), ("ɑ", 0.3), ("_", 0.3))
+    fine = viseme_track(ph, 100, 120)
+    first_closed = fine.shapes.index("A") / 100
+    assert m_start - 0.06 <= first_closed < m_start
+    jaw = fine.controls[:, 0]
+    half_open = np.argmax(jaw > 0.5) / 100  # the first vowel starts at 0.2 s
+    assert 0.17 <= half_open <= 0.23
