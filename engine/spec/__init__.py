@@ -31,6 +31,7 @@ def validate(
     sets: Mapping[str, str] | None = None,
     variants: str | os.PathLike | None = None,
     row: int | None = None,
+    live: str | None = None,
 ) -> Scene:
     """Validate a scene (a loaded Document, or a path to load) into a typed Scene.
 
@@ -45,6 +46,9 @@ def validate(
     voice_catalog : names of the installed TTS voices. When given, a scene
         naming another voice is refused (espeak-ng would silently fall back).
     sets, variants, row : passed to ``load`` when a path is given.
+    live : the name of a character to present live (``photoplay live``): it must
+        have a photo and a TTS voice, and its consent must grant ``live`` and
+        ``speech``.
 
     Raises
     ------
@@ -63,6 +67,7 @@ def validate(
         max_duration_s=max_duration_s,
         style_catalog=style_catalog,
         voice_catalog=voice_catalog,
+        live=live,
     )
     semantic = sorted(found.errors, key=lambda d: (d.file, d.line, d.col))
     typed = {d.path for d in schema_errors}  # a NaN that is also the wrong type: say it once

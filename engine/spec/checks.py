@@ -8,7 +8,8 @@ guarded), so a user sees all problems at once:
 - references: every ``who:`` and ``cast:`` entry names a character; cast
   members and characters who act on screen have a photo;
 - consent: the scope covers what the scene makes each character do; the basis
-  has the fields it needs;
+  has the fields it needs; a character presented live (``photoplay live``) has a
+  photo, a TTS voice, and ``live`` and ``speech`` in their scope;
 - ethics: ceremonial and sacred dance styles need a cultural review;
 - durations: an estimate per shot and in total, within the limit;
 - licences: music and photos without ``licence:`` or ``source:`` (warning,
@@ -39,6 +40,8 @@ ON_SCREEN_ACTIONS = ("sing", "emote", "look", "idle", "dance")
 DEFAULT_LENGTH_S = {"emote": 1.5, "look": 1.0}
 RESTRICTED_CONTEXTS = ("ceremonial", "sacred")
 DEFAULT_CREDITS_S = 2.0  # the longest the end card lasts unless a scene says otherwise
+LIVE_SCOPES = ("live", "speech")  # what `photoplay live` makes its character do
+RECORDED_VOICE_USE, LIVE_USE = -1, -2  # consent uses outside any shot
 
 
 @dataclass
@@ -82,8 +85,10 @@ class Checker:
         max_duration_s: float,
         style_catalog: Mapping[str, str] | None,
         voice_catalog: Collection[str] | None = None,
+        live: str | None = None,
     ):
         self.doc = doc
+        self.live = live
         self.voices = voice_catalog
         self.data = doc.data if isinstance(doc.data, dict) else {}
         self.strict = strict
@@ -120,6 +125,8 @@ class Checker:
             if signing is not None:
                 self.check_asset(("ethics", "signing", key), None)
         uses = self.check_shots()
+        if self.live is not None:
+            uses += self.check_live(self.live)
         self.check_consent(uses)
         self.check_total()
         return self.found
@@ -379,6 +386,15 @@ class Checker:
             )
         if "audio" in body:
             self.check_asset((*path, "audio"), "av")
+        language = _get(body, "language", str) or "en-us"
+        if verb == "say" and "transcript" in body and not language.startswith("en"):
+            self.warn_only(
+                (*path, "language"),
+                "transcript.not-aligned",
+                f"transcripts in {language!r} are not aligned (English only): the mouth "
+                "follows the sound of the recording",
+                "timing from the sound alone is good to about 30 ms",
+            )
         if verb == "say":
             self.check_voice((*path, "voice"), _get(body, "voice", dict))
         if verb == "dance" and "motion" in body:
@@ -443,7 +459,9 @@ class Checker:
         for name, char in self.characters.items():
             voice = _get(char, "voice", dict)
             if voice is not None and "audio" in voice and voice.get("speaker") == "other":
-                needed.setdefault((name, "voice-clone"), (-1, ("characters", name, "voice")))
+                needed.setdefault(
+                    (name, "voice-clone"), (RECORDED_VOICE_USE, ("characters", name, "voice"))
+                )
         shots = _get(self.data, "shots", list) or []
         for (who, scope), (i, _path) in needed.items():
             consent = _get(self.characters.get(who), "consent", dict)
@@ -452,7 +470,12 @@ class Checker:
             granted = _get(consent, "scope", list)
             if granted is None or scope in granted:
                 continue
-            where = f"in {_shot_name(i, shots[i])}" if i >= 0 else "by its recorded voice"
+            if i >= 0:
+                where = f"in {_shot_name(i, shots[i])}"
+            elif i == LIVE_USE:
+                where = "by photoplay live"
+            else:
+                where = "by its recorded voice"
             if scope == "voice-clone":
                 what = "someone else's voice speaking as this character"
                 msg = f"'voice-clone' is used {where} ({what}) but not granted"
@@ -464,6 +487,42 @@ class Checker:
                 msg,
                 f"add {scope} to scope",
             )
+
+    # -- live ---------------------------------------------------------------------------
+
+    def check_live(self, name: str) -> list[tuple[str, str, int, DocPath]]:
+        """The character ``photoplay live`` presents: declared, with a photo to animate and
+        a TTS voice to speak typed text. Returns its consent uses (``LIVE_SCOPES``)."""
+        if name not in self.characters:
+            hint = did_you_mean(name, self.characters) or (
+                "declared: " + ", ".join(sorted(self.characters))
+                if self.characters
+                else "declare it under characters:"
+            )
+            path = ("characters",) if "characters" in self.data else ()
+            self.error(path, "live.unknown-character", f"no character named {name!r}", hint)
+            return []
+        char = self.characters[name]
+        if not isinstance(char, dict):
+            return []
+        path = ("characters", name)
+        if "photo" not in char:
+            self.error(
+                path,
+                "live.no-photo",
+                f"{name!r} has no photo to present live",
+                f"give characters.{name}.photo",
+                key=True,
+            )
+        voice = _get(char, "voice", dict)
+        if voice is not None and "audio" in voice:
+            self.error(
+                (*path, "voice"),
+                "live.recorded-voice",
+                f"{name!r} has a recorded voice; live lines are typed text and need a TTS voice",
+                "give the character a voice: {tts: en-us}",
+            )
+        return [(name, scope, LIVE_USE, path) for scope in LIVE_SCOPES]
 
     # -- durations ----------------------------------------------------------------------
 
@@ -628,6 +687,7 @@ def run_checks(
     max_duration_s: float = 1800.0,
     style_catalog: Mapping[str, str] | None = None,
     voice_catalog: Collection[str] | None = None,
+    live: str | None = None,
 ) -> Findings:
     """All semantic checks of ``doc``. See the module docstring."""
     return Checker(
@@ -636,4 +696,5 @@ def run_checks(
         max_duration_s=max_duration_s,
         style_catalog=style_catalog,
         voice_catalog=voice_catalog,
+        live=live,
     ).run()
