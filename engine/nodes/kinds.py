@@ -76,7 +76,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=9)
+@node("render.segment", version=11)
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot)."""
     from engine.nodes.render.shot import render_shot

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import yaml
 
 from engine.nodes.image.decode import flatten_alpha, load_image
 from engine.nodes.output.probe import read_frames
@@ -111,6 +112,11 @@ def test_first_frame_is_the_photo(tmp_path):
     scene = portrait_scene(
         tmp_path / "s", "grace-hopper.jpg", {"idle": {"who": "p", "duration": 1}}, size=320, crf=10
     )
+    # a camera pinned on the photo's centre, as the reference (by default the camera
+    # aims at the face: engine.nodes.render.framing, tested there)
+    doc = yaml.safe_load(scene.read_text())
+    doc["shots"][0]["camera"] = {"pan": [0.5, 0.5]}
+    scene.write_text(yaml.safe_dump(doc))
     out = render(scene, tmp_path / "v.mp4", cache_dir=tmp_path / "c")
     first = read_frames(out.video)[0]
     photo = shrink_for_output(flatten_alpha(load_image(ASSETS / "grace-hopper.jpg")), 320, 320, 1.0)

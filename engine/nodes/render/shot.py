@@ -42,10 +42,31 @@ def _title_share(params: dict) -> float:
     return (block.xy[1] + block.rgba.shape[0]) / h
 
 
+def face_talker(layer: dict, rig, controls: np.ndarray):
+    """A performer's talking face, made for the size their layer is drawn at on the stage:
+    ``talker(None)`` at the layer's own size (the cached rig), ``talker((w, h))`` with
+    the rig fitted to that size, so a figure shrunk onto the stage costs only the
+    pixels it shows (and needs no resizing)."""
+    from engine.errors import NodeError
+    from engine.nodes.animate.rig import build_face_rig
+    from engine.nodes.render.talking import TalkingPicture
+
+    def talker(size: tuple[int, int] | None):
+        fitted = rig
+        if size is not None:
+            try:
+                fitted = build_face_rig(layer["texture"], layer["landmarks"], size)
+            except NodeError:  # too small to animate at that size: draw it large, shrink
+                fitted = rig
+        return TalkingPicture(layer["texture"], [fitted], [controls])
+
+    return talker
+
+
 def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -> Picture:
     """Frame i of a shot whose cast perform on a stage (``engine.nodes.render.stage``)."""
     from engine.nodes.render.stage import StagePicture, backdrop
-    from engine.nodes.render.talking import TalkingPicture, character_controls
+    from engine.nodes.render.talking import character_controls
 
     size = tuple(spec["size"])
     start_s = sum(inputs[name]["timing"].duration_s for name in spec.get("before", []))
@@ -55,14 +76,16 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -
         face = performer.get("face")
         talk = None
         if face is not None:
-            controls = character_controls(face, layout, inputs, fps)
-            talk = TalkingPicture(layer["texture"], [inputs[face["rig"]]], [controls])
+            talk = face_talker(
+                layer, inputs[face["rig"]], character_controls(face, layout, inputs, fps)
+            )
         dance = performer.get("dancer")
         if dance is not None:
             from engine.nodes.render.dancing import StageDancer, dancer_tracks
 
             angles, root = dancer_tracks(dance, layout, inputs, fps, start_s)
-            dance = StageDancer(inputs[dance["rig"]], layer, talk, angles, root)
+            face_frames = talk(None) if talk is not None else None  # at the layer's size
+            dance = StageDancer(inputs[dance["rig"]], layer, face_frames, angles, root)
         layers.append(layer)
         talking.append(talk)
         places.append(performer.get("place"))

@@ -38,6 +38,7 @@ SHADOW_BLUR_FRAC = 0.012  # its softness, share of the stage's long side
 SHADOW_OFFSET_FRAC = (0.006, 0.01)  # and offset (x, y), shares of the stage's long side
 CONTACT_OPACITY = 0.45  # the darker ellipse under feet on the floor
 CONTAIN_BLUR_FRAC = 0.035  # blur of the photo copy behind a contained photo
+SHRINK_BELOW = 0.95  # a talking face on a layer drawn smaller than this is drawn at that size
 PLATE_BLUR_FRAC = 0.015  # a performer's own photo as backdrop: softened (its inpainted hole too)
 
 
@@ -289,17 +290,29 @@ def backdrop(spec: dict, inputs: dict, size: tuple[int, int]) -> np.ndarray:
 # -- the picture ---------------------------------------------------------------------
 
 
+Window = tuple[slice, slice]  # (rows, columns) of the stage
+
+
+def _intersect(a: Window, b: Window) -> Window | None:
+    y0, y1 = max(a[0].start, b[0].start), min(a[0].stop, b[0].stop)
+    x0, x1 = max(a[1].start, b[1].start), min(a[1].stop, b[1].stop)
+    return (slice(y0, y1), slice(x0, x1)) if y1 > y0 and x1 > x0 else None
+
+
 @dataclass
 class _Performer:
+    """One performer's frames on the stage: where they are drawn (``frame``, a placement
+    of what each frame shows: their layer, or a dancer's whole photo), what part of the
+    stage that covers (``window``) and what part changes from frame to frame (``dirty``:
+    a talking face's moving region, a dancer's whole frame, None when still)."""
+
     layer: dict
     figure: Figure
     placement: Placement
     talking: object | None  # a TalkingPicture over the layer's texture, or None
     dancer: object | None = None  # a StageDancer (frames of the whole photo), or None
-    # the part of the scaled frame inside the stage: stage window and frame window
-    window: tuple[slice, slice] | None = None
-    inner: tuple[slice, slice] | None = None
-    weight: np.ndarray | None = None  # (h, w, 3) float32 alpha of that part (still ones)
+    window: Window | None = None
+    dirty: Window | None = None
 
     def __post_init__(self):
         self.full_alpha = _scaled(self.layer["alpha"], self.placement)  # at rest, for shadows
@@ -317,60 +330,109 @@ class _Performer:
                 pl.mirror,
                 pl.depth,
             )
+            self.under = _scaled(self.dancer.underlay, self.placement).astype(np.uint8)
+            self.under_weight = _scaled(self.dancer.underlay_alpha, self.placement)
+        self.still = _scaled(self.layer["texture"], self.placement)
+        self.weight = self.full_alpha.astype(np.float32)[..., None] / 255.0
+        self._frame_i, self._fg, self._fg_weight = -1, self.still, self.weight
 
     def clip(self, stage_wh: tuple[int, int]) -> bool:
-        """Find the visible part; False if none of the figure is on the stage."""
-        w, h = stage_wh
-        x0, y0, x1, y1 = self.frame.box
-        sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-        if sx1 <= sx0 or sy1 <= sy0:
+        """Find the visible part and the changing part; False if none of it is on the stage."""
+        self.window = _window(self.frame.box, stage_wh)
+        if self.window is None:
             return False
-        self.window = (slice(sy0, sy1), slice(sx0, sx1))
-        self.inner = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
-        if self.dancer is None:
-            self.weight = _weight(self.full_alpha[self.inner])
-        else:
-            x0, y0, x1, y1 = self.placement.box
-            sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-            if sx1 <= sx0 or sy1 <= sy0:
-                sx0, sy0, sx1, sy1 = 0, 0, 0, 0
-            self.under_window = (slice(sy0, sy1), slice(sx0, sx1))
-            self.under_inner = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
-            under_alpha = _scaled(self.dancer.underlay_alpha, self.placement)
-            self.under_weight = _weight(under_alpha[self.under_inner])
+        if self.dancer is not None:
+            self.dirty = self.window
+        elif self.talking is not None:
+            self.dirty = _intersect(self.window, self._face_window(stage_wh) or self.window)
         return True
 
-    def draw(self, canvas: np.ndarray, i: int) -> None:
-        region = canvas[self.window]
+    def _face_window(self, stage_wh) -> Window | None:
+        """Where the talking face can change anything, stage px (its mesh's moving
+        vertices at rest, grown by how far a head turn or an open jaw moves them)."""
+        rig = self.talking.rigs[0]
+        moving = (rig.head_weight > 0) | np.any(rig.fields != 0, axis=(0, 2))
+        pts = rig.rest_pts[moving]
+        if not len(pts):
+            return None
+        w_t, h_t = rig.out_size  # the talking frame's size: the layer's, or as placed
+        sx, sy = self.placement.width / w_t, self.placement.height / h_t
+        grow = 0.6 * rig.iod_px
+        (x0, y0), (x1, y1) = pts.min(0) - grow, pts.max(0) + grow
+        if self.placement.mirror:
+            x0, x1 = w_t - x1, w_t - x0
+        px, py = self.placement.x, self.placement.y
+        box = (px + sx * x0 - 1, py + sy * y0 - 1, px + sx * x1 + 2, py + sy * y1 + 2)
+        return _window(tuple(int(np.floor(v)) for v in box), stage_wh)
+
+    def _current(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(colour, weight) of frame i at the ``frame`` placement's size."""
+        if i != self._frame_i:
+            self._frame_i = i
+            if self.dancer is not None:
+                colour, alpha = self.dancer(i)
+                self._fg = _scaled(colour, self.frame)
+                self._fg_weight = _scaled(alpha, self.frame).astype(np.float32)[..., None] / 255
+            elif self.talking is not None:
+                self._fg = _scaled(self.talking(i), self.frame)
+        return self._fg, self._fg_weight
+
+    def blend(self, canvas: np.ndarray, where: Window, i: int | None) -> None:
+        """Draw this performer over ``canvas`` within ``where`` (stage px): frame i, or
+        at rest when i is None."""
+        part = _intersect(where, self.window)
+        if part is None:
+            return
+        f = self.frame
+        inner = (
+            slice(part[0].start - f.y, part[0].stop - f.y),
+            slice(part[1].start - f.x, part[1].stop - f.x),
+        )
+        region = canvas[part]
         if self.dancer is not None:
             # under the dancer, the body where their arms were (the rig's underlay:
             # the photo with the arms painted out), so a raised arm leaves no hole
-            under = _scaled(self.dancer.underlay, self.placement)[self.under_inner]
-            sub = canvas[self.under_window]
-            b = sub.astype(np.float32)
-            sub[...] = np.clip(b + (under - b) * self.under_weight + 0.5, 0, 255).astype(np.uint8)
-            colour, alpha = self.dancer(i)
-            fg = _scaled(colour, self.frame)[self.inner].astype(np.float32)
-            weight = _weight(_scaled(alpha, self.frame)[self.inner])
+            under_part = _intersect(part, _window(self.placement.box, canvas.shape[1::-1]))
+            if under_part is not None:
+                pl = self.placement
+                u = (
+                    slice(under_part[0].start - pl.y, under_part[0].stop - pl.y),
+                    slice(under_part[1].start - pl.x, under_part[1].stop - pl.x),
+                )
+                weight = self.under_weight[u].astype(np.float32)[..., None] / 255.0
+                _over(canvas[under_part], self.under[u], weight)
+        if i is None and self.dancer is None:
+            fg, weight = self.still, self.weight
+        elif i is None:
+            return  # a dancer at rest is their underlay and the first frame drawn over it
         else:
-            tex = self.layer["texture"] if self.talking is None else self.talking(i)
-            fg = _scaled(tex, self.frame)[self.inner].astype(np.float32)
-            weight = self.weight
-        bg = region.astype(np.float32)
-        region[...] = np.clip(bg + (fg - bg) * weight + 0.5, 0, 255).astype(np.uint8)
+            fg, weight = self._current(i)
+        _over(region, fg[inner], weight[inner])
+
+
+def _over(region: np.ndarray, fg: np.ndarray, weight: np.ndarray) -> None:
+    """``region`` (h, w, 3) uint8 <- fg over it, by ``weight`` (h, w, 1) float32 in [0, 1]."""
+    bg = region.astype(np.float32)
+    region[...] = np.clip(bg + (fg.astype(np.float32) - bg) * weight + 0.5, 0, 255).astype(np.uint8)
+
+
+def _window(box, stage_wh: tuple[int, int]) -> Window | None:
+    x0, y0, x1, y1 = box
+    w, h = stage_wh
+    sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if sx1 <= sx0 or sy1 <= sy0:
+        return None
+    return (slice(sy0, sy1), slice(sx0, sx1))
 
 
 def _scaled(img: np.ndarray, p: Placement) -> np.ndarray:
-    """``img`` at the placement's size, mirrored if it says so."""
-    interp = cv2.INTER_AREA if p.scale < 1 else cv2.INTER_LINEAR
-    out = cv2.resize(img, (p.width, p.height), interpolation=interp)
+    """``img`` at the placement's size (drawn there already, or resized), mirrored if it
+    says so."""
+    out = img
+    if img.shape[:2] != (p.height, p.width):
+        interp = cv2.INTER_AREA if p.scale < 1 else cv2.INTER_LINEAR
+        out = cv2.resize(img, (p.width, p.height), interpolation=interp)
     return out[:, ::-1] if p.mirror else out
-
-
-def _weight(alpha: np.ndarray) -> np.ndarray:
-    """(h, w, 3) float32 blend weight of an (h, w) uint8 alpha."""
-    a = alpha.astype(np.float32) / 255.0
-    return np.ascontiguousarray(np.repeat(a[..., None], 3, axis=2))
 
 
 def _drop_shadow(shade: np.ndarray, alpha: np.ndarray, box, long_side: int) -> None:
@@ -427,8 +489,9 @@ def shadows(canvas: np.ndarray, performers: list[_Performer]) -> None:
 class StagePicture:
     """Frame i of a stage shot: backdrop and shadows (drawn once), then each performer.
 
-    layers: each performer's ``body.cutout`` value; talking: a TalkingPicture per
-    performer (over that layer's texture) or None; places: each ``place`` spec or None;
+    layers: each performer's ``body.cutout`` value; talking: per performer None or a
+    ``talker(size)`` giving their TalkingPicture at that size (None = the layer's);
+    places: each ``place`` spec or None;
     dancers: a ``StageDancer`` per performer who dances, else None; top_reserved: the
     share of the stage height a title takes at the top (no head goes there).
     """
@@ -447,16 +510,27 @@ class StagePicture:
         figures = [Figure.of(layer) for layer in layers]
         self.placements = layout(figures, places, size, top_reserved)
         dancers = dancers or [None] * len(layers)
-        performers = [
-            _Performer(*parts)
-            for parts in zip(layers, figures, self.placements, talking, dancers, strict=True)
-        ]
+        performers = []
+        for layer, fig, pl, talker, dancer in zip(
+            layers, figures, self.placements, talking, dancers, strict=True
+        ):
+            talk = None
+            if talker is not None and dancer is None:
+                # drawn at the placed size when it is smaller: no pixel drawn twice
+                talk = talker((pl.width, pl.height) if pl.scale < SHRINK_BELOW else None)
+            performers.append(_Performer(layer, fig, pl, talk, dancer))
         self.performers = sorted(
             (p for p in performers if p.clip(size)), key=lambda p: p.placement.depth
         )
         self.rest = np.ascontiguousarray(back.copy())
         shadows(self.rest, self.performers)
         self.figures = figures
+        # everyone at rest over the backdrop: each frame starts from it and redraws only
+        # what changes (a face, a dancer), from the backdrop up, everyone there in order
+        self.still = self.rest.copy()
+        for p in self.performers:
+            p.blend(self.still, p.window, None)
+        self.dirty = [p.dirty for p in self.performers if p.dirty is not None]
         self.out = np.empty_like(self.rest)
 
     def face_boxes(self) -> list[tuple[float, float, float, float]]:
@@ -475,7 +549,9 @@ class StagePicture:
         return out
 
     def __call__(self, i: int) -> np.ndarray:
-        self.out[...] = self.rest
-        for p in self.performers:
-            p.draw(self.out, i)
+        self.out[...] = self.still
+        for where in self.dirty:
+            self.out[where] = self.rest[where]
+            for p in self.performers:
+                p.blend(self.out, where, i)
         return self.out
