@@ -93,7 +93,8 @@ class _Compiler:
         if audio is not None:
             text = say.transcript if isinstance(say, Say) else say.lyrics
             params = {"path": str(audio.path), "sha256": file_sha256(audio.path)}
-            params |= {"transcript": text, "language": "en-us"}
+            language = say.language if isinstance(say, Say) else "en-us"
+            params |= {"transcript": text, "language": language}
             return self.add("speech.recording", params, label=audio.rel, cost=1.0)
         voice = say.voice or (
             character.voice if isinstance(character.voice, TtsVoice) else DEFAULT_VOICE

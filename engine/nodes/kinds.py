@@ -45,7 +45,7 @@ def speech_tts(params: dict, inputs: dict, ctx: NodeContext):
     )
 
 
-@node("speech.recording", version=2)
+@node("speech.recording", version=3)
 def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
     """A supplied recording, with phoneme and word times from forced alignment."""
     from engine.nodes.speech.recording import recorded_speech

@@ -177,6 +177,7 @@ class _Builder:
                 d.get("mood"),
                 at,
                 self.where((*path, "text")),
+                d.get("language", "en-us"),
             )
         if verb == "sing":
             return m.Sing(

@@ -214,6 +214,7 @@ class Say:
     mood: str | None = None
     at: float | None = None
     where: Where | None = field(default=None, compare=False)  # of ``text``
+    language: str = "en-us"  # of the recording and its transcript
 
 
 @dataclass(frozen=True)

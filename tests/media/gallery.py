@@ -63,8 +63,10 @@ def _speech_action(speech: dict, rel: str) -> dict:
         "audio": {"file": rel, "licence": speech.get("media_licence") or speech["licence"]},
     }
     say["speaker"] = "other"
-    if speech.get("language", "").startswith("en"):
-        say["transcript"] = speech["transcript"]
+    # every recording with its published transcript, unedited; a language with no
+    # aligner is a warning and the mouth follows the sound
+    say["transcript"] = speech["transcript"]
+    say["language"] = speech.get("language", "en-us").lower()
     return {"say": say}
 
 

@@ -8,9 +8,10 @@ only on libespeak-ng, its data and the request.
 
 Protocol
 --------
-stdin:  one JSON object, either ``{"op": "voices"}`` or
+stdin:  one JSON object, either ``{"op": "voices"}``, or
         ``{"op": "speak", "text": str, "voice": str, "rate_wpm": int, "pitch": int,
-        "max_samples": int}`` (synthesis stops past ``max_samples``: a runaway line)
+        "max_samples": int}`` (synthesis stops past ``max_samples``: a runaway line),
+        or ``{"op": "phonemes", "words": [str], "voice": str}``
 stdout: one JSON line (the header), then for ``speak`` the audio as raw
         little-endian int16 mono samples (``header["n_samples"]`` of them).
         Header of ``speak``: ``sr_hz``, ``n_samples``, ``events``: a list of
@@ -20,6 +21,9 @@ stdout: one JSON line (the header), then for ``speak`` the audio as raw
         espeak actually loaded; ``stopped``: true when ``max_samples`` was reached.
         Header of ``voices``: ``voices``, a list of
         ``{name, identifier, languages, has_dictionary}``.
+        Header of ``phonemes``: ``phonemes``, for each word the list of its
+        phonemes in IPA as espeak names them (stress marks included:
+        ``["b", "j", "ˈuː", "ɾ", "i", "z"]`` for "beauty's").
         Failure: header ``{"error": str}`` and exit code 1.
 """
 
@@ -43,6 +47,7 @@ EVENT_LIST_TERMINATED = 0
 EVENT_WORD = 1
 EVENT_END = 5
 EVENT_PHONEME = 7
+PHONEMES_IPA = 0x02  # espeak_TextToPhonemes: IPA rather than espeak's ASCII names
 RAND_SEED = 0x5EED  # any constant: the noise of breathy voices, drawn the same every time
 
 
@@ -211,6 +216,29 @@ def _speak(lib: ctypes.CDLL, sr_hz: int, req: dict) -> tuple[dict, bytes]:
     return header, audio
 
 
+def _phonemes(lib: ctypes.CDLL, req: dict) -> dict:
+    """Each word's phonemes as espeak-ng reads the word on its own (IPA, one list a word)."""
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+    lib.espeak_TextToPhonemes.argtypes = [
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.c_int,
+        ctypes.c_int,
+    ]
+    if lib.espeak_SetVoiceByName(req["voice"].encode()) != 0:
+        raise RuntimeError(f"espeak could not load voice {req['voice']!r}")
+    mode = PHONEMES_IPA | (ord(" ") << 8)  # IPA, phonemes separated by spaces
+    out = []
+    for word in req["words"]:
+        buf = ctypes.create_string_buffer(word.encode("utf-8"))
+        ptr = ctypes.c_char_p(ctypes.addressof(buf))
+        phonemes: list[str] = []
+        while ptr.value:  # one clause per call; the pointer moves on
+            said = lib.espeak_TextToPhonemes(ctypes.byref(ptr), CHARS_UTF8, mode)
+            phonemes += (said or b"").decode("utf-8", "replace").split()
+        out.append(phonemes)
+    return {"phonemes": out}
+
+
 def main() -> int:
     out = sys.stdout.buffer
     try:
@@ -218,6 +246,8 @@ def main() -> int:
         lib, sr_hz = _load()
         if req["op"] == "voices":
             header, audio = {"voices": _voices(lib)}, b""
+        elif req["op"] == "phonemes":
+            header, audio = _phonemes(lib, req), b""
         else:
             header, audio = _speak(lib, sr_hz, req)
     except Exception as exc:  # reported to the parent as one JSON line
