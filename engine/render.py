@@ -79,6 +79,10 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
         # now that the graph ran) for `photoplay qc`; the signed manifest stays as compiled.
         timings = {entry["timing"]: values[entry["timing"]] for entry in compiled.segments}
         timeline = timeline_record(scene, compiled.segments, timings)
+        for entry, laid in zip(compiled.segments, timeline["segments"], strict=True):
+            stretch = _segment_stretch(compiled, values, entry)
+            if stretch is not None:  # the worst triangle of the shot's dancing body
+                laid["stretch"] = stretch
         record = compiled.manifest | {"timeline": timeline}
         staged["provenance"] = staging / "provenance.json"
         staged["provenance"].write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -96,6 +100,23 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
     captions = [paths[kind] for kind in ("srt", "vtt") if kind in staged]
     poster = paths["poster"] if "poster" in staged else None
     return Rendered(video, paths["provenance"], captions, poster, info["duration_s"] or 0.0)
+
+
+def _segment_nodes(compiled: Compiled, entry: dict) -> list[str]:
+    """Keys of the ``render.segment`` nodes drawing a timeline entry (by its timing)."""
+    return [
+        node.key
+        for node in compiled.graph.nodes.values()
+        if node.kind == "render.segment" and node.inputs.get("timing") == entry["timing"]
+    ]
+
+
+def _segment_stretch(compiled: Compiled, values: dict, entry: dict) -> dict | None:
+    for key in _segment_nodes(compiled, entry):
+        value = values.get(key)
+        if isinstance(value, dict) and value.get("stretch"):
+            return value["stretch"]
+    return None
 
 
 def _sign(scene: Scene, record: dict, source: Path, target: Path, video: Path) -> None:
@@ -200,6 +221,8 @@ def render_scenes(
     targets = []
     for c in compiled.values():
         targets += [c.video, c.captions, c.poster, *(entry["timing"] for entry in c.segments)]
+        # each shot's segment too: its value reports how far a dancing body was stretched
+        targets += [key for entry in c.segments for key in _segment_nodes(c, entry)]
     backend = make_backend(scheduler, workers)
     try:
         values = run(
@@ -209,6 +232,12 @@ def render_scenes(
         backend.close()
     results = []
     for video, c in compiled.items():
+        for entry in c.segments:
+            stretch = _segment_stretch(c, values, entry)
+            if stretch is not None:
+                on_event(
+                    {"event": "stretch", "video": str(video), "segment": entry["what"]} | stretch
+                )
         rendered = _deliver(scenes[video], c, values, video)
         on_event(
             {"event": "output", "video": str(rendered.video), "duration_s": rendered.duration_s}

@@ -76,13 +76,15 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=11)
+@node("render.segment", version=12)
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
-    """One shot encoded as an H.264 segment (see engine.nodes.render.shot)."""
+    """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
+    triangle stretch of its dancing bodies (``stretch``, None without a dancer)."""
     from engine.nodes.render.shot import render_shot
 
-    poster = render_shot(params, inputs, ctx.workdir / "segment.mp4")
-    return {"file": Artifact("segment.mp4"), "poster": poster}
+    report: dict = {}
+    poster = render_shot(params, inputs, ctx.workdir / "segment.mp4", report)
+    return {"file": Artifact("segment.mp4"), "poster": poster, "stretch": report.get("stretch")}
 
 
 @node("audio.mix", version=3)
@@ -163,7 +165,7 @@ def body_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"pose": pose, "mode": mode}
 
 
-@node("body.rig", version=2)
+@node("body.rig", version=3)
 def body_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The rigged body of one person in a photo: mesh, skinning, layers, background plate."""
     from engine.nodes.rig import build_body_rig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from engine.nodes.motion.from_video import joint_angle_error, motion_from_video
 from engine.nodes.motion.skeleton import BONE_INDEX
+from engine.nodes.rig.stretch import BUDGET
 from engine.render import render
 from tests.render.scenes import write_scene
 
@@ -51,3 +53,8 @@ def test_motion_from_a_reference_video_is_retargeted_onto_the_photo(tmp_path):
         f"retargeting: mean joint-angle error {error:.1f} deg over {UPPER}; spine swing {swing:.0f} deg"
     )
     assert error < 10.0
+    # The render reports its worst triangle stretch per shot, within the budget.
+    record = json.loads(out.provenance.read_text())
+    stretch = record["timeline"]["segments"][0]["stretch"]
+    assert stretch["within"] and stretch["frames"] > 0
+    assert BUDGET[0] <= stretch["min"] <= stretch["max"] <= BUDGET[1]

@@ -110,7 +110,10 @@ class PerformerPicture:
     root: np.ndarray | None
 
     def __post_init__(self):
+        from engine.nodes.rig.stretch import StretchMeter
+
         self.out = np.empty_like(self.photo)
+        self.stretch = StretchMeter()  # the worst triangle drawn, for the render's report
 
     def __call__(self, i: int) -> np.ndarray:
         texture = self.talking(i) if self.talking is not None else self.photo
@@ -118,7 +121,9 @@ class PerformerPicture:
             return texture
         from engine.nodes.rig import render_dance_frame
 
-        return render_dance_frame(self.rig, texture, self.angles[i], self.root[i], self.out)
+        return render_dance_frame(
+            self.rig, texture, self.angles[i], self.root[i], self.out, meter=self.stretch
+        )
 
 
 class StageDancer:
@@ -169,6 +174,9 @@ class StageDancer:
         )
         self.atlas = None
         self.colour = np.zeros((h, w, 3), np.uint8)
+        from engine.nodes.rig.stretch import StretchMeter
+
+        self.stretch = StretchMeter()
         self.alpha = np.zeros((h, w, 3), np.uint8)
 
     def __call__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +190,7 @@ class StageDancer:
             self.texture[self.window] = self.talking(i)
         joints = pose_joints(rig, self.angles[i], self.root[i])
         dst = rig_pose(rig, self.angles[i], self.root[i])
+        self.stretch.add(rig, dst)
         order = triangle_layers(rig, joints)
         aa = edge_antialias(rig, dst)
         self.atlas = make_atlas(rig, self.texture, self.atlas)

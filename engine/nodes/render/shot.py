@@ -193,8 +193,13 @@ def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dic
     return FramedCamera(track, tuple(cam["zoom"]), tuple(cam["rotate"]), cam["ease"])
 
 
-def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
+def render_shot(
+    params: dict, inputs: dict, path: Path, report: dict | None = None
+) -> np.ndarray | None:
     """Render the shot to ``path``; returns the poster frame when ``params["poster"]``.
+
+    ``report``, when given, receives ``"stretch"``: the worst triangle stretch of the
+    shot's dancing bodies (``engine.nodes.rig.stretch``), or None without a dancer.
 
     params: ``size [w, h]``, ``fps``, ``crf``, ``preset``, ``picture`` (``{"kind":
     "image", "input": name}`` or ``{"kind": "colour", "rgb": [r, g, b]}``),
@@ -235,7 +240,7 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
             else None,
             previous_camera=Camera.from_params(previous["camera"]) if previous else None,
         )
-    return render_segment(
+    poster = render_segment(
         path,
         picture=picture,
         n_frames=timing.n_frames,
@@ -249,3 +254,8 @@ def render_shot(params: dict, inputs: dict, path: Path) -> np.ndarray | None:
         preset=params["preset"],
         poster_frame=timing.n_frames // 2 if params.get("poster") else None,
     )
+    if report is not None:
+        from engine.nodes.rig.stretch import merged_summary, picture_meters
+
+        report["stretch"] = merged_summary(picture_meters(picture))
+    return poster

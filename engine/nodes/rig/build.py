@@ -7,17 +7,25 @@ skeleton's bones (``engine.nodes.motion.skeleton``) and records the photo's own
 pose as the rest pose (its bone lengths are what retargets any motion to this
 body). The result is plain NumPy data, picklable and cacheable by content key.
 
-Method: silhouette → part labels (``parts``) → outline + grid points, Delaunay
-(``mesh``) → seams and diffused weights (``skin``). Arm triangles lying over the
-torso or a leg in the photo get an *underlay* copy bound to the body below and
-textured from a copy of the photo with the arm painted out (``cloth``), so moving
-the arm uncovers body, not background. What hides the body in the photo (a helmet
-in front of a hand) is an *occluder* (``occluder``), drawn back over the body.
+Method: silhouette → part labels (``parts``) → outline + grid points, Delaunay,
+long slivers split (``mesh``) → pieces, seams and weights (``skin``). Each arm is two
+rigid pieces, upper arm and forearm with the hand, bound to one bone each and cut
+from everything else: it turns about its joints like a cut-out puppet's and is never
+stretched. Where a piece leaves its joint, a *cap* (a copy of its end bound to the
+parent piece) shows the arm's own texture; arm triangles lying over the torso or a
+leg get an *underlay* copy bound to the body below and textured from a copy of the
+photo with the arm painted out (``cloth``), so moving the arm uncovers body, not
+background. Torso and head share one sheet with wide, smooth weights
+(``skin.torso_weights``); in "upper" mode it fades to the pinned bottom edge over a
+broad ramp. What hides the body in the photo (a helmet in front of a hand) is an
+*occluder* (``occluder``), drawn back over the body. Arms the photo's posture holds
+(crossed, cut by the frame: ``posture``) and how far each joint may turn before a
+triangle leaves the stretch budget (``stretch``) are recorded for ``limits``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,7 +34,7 @@ from engine.nodes.body.cutout import fill_background, refine_person_mask
 from engine.nodes.body.pose import Pose
 from engine.nodes.body.select import check_body_mode
 from engine.nodes.motion import skeleton as sk
-from engine.nodes.rig import cloth, mesh, parts, skin
+from engine.nodes.rig import cloth, mesh, parts, posture, skin, stretch
 from engine.nodes.rig.occluder import occluder_pixels
 
 KIND = "rig.build"
@@ -34,6 +42,16 @@ GRID_FRAC = 0.09  # interior grid spacing, torso lengths
 MIN_SPACING_PX = 6.0
 ATLAS_GAP_PX = 4  # columns between the live texture and the underlay in the atlas
 EDGE_GROW_FRAC = 0.006  # silhouette grown past the mask's 0.5 level, of the long side
+SLIVER_ASPECT = 0.25  # altitude / longest edge below which a long triangle is split
+REFINE_PASSES = 3
+CAP_RADIUS = 1.25  # joint caps: triangles within this many arm radii of the joint
+# Upper mode: torso weights fade from the spine's to the pinned edge's over this many
+# torso lengths above the photo's bottom edge (a wide, gentle shear, not a crease)...
+PIN_RAMP_FRAC = 0.45
+PIN_RAMP_MAX_FRAC = 0.9
+# ...and over at most this share of the way up to the shoulders, which must move with
+# the spine in full (the arms turn rigidly about them)
+PIN_RAMP_SHOULDER_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,8 @@ class BodyRig:
         triangles: (T, 3) int32 render vertex indices, counter-clockwise at rest.
         tri_group: (T,) int8 part of each triangle (``parts.GROUP_NAMES``).
         tri_underlay: (T,) bool, triangle paints the body under an arm.
+        tri_sub: (T,) int8 draw order within its group (``layers``): torso 0, the body
+            under an arm 1, shoulder caps 2; upper arm 0, elbow cap 1, forearm 2.
         edge_outline: (T, 3) bool, edge k (corner k → k+1) is on the silhouette.
         edge_partner: (T, 3, 2) int32 render vertices of the edge across a seam (-1 if
             none): anti-aliased only once the two sides separate.
@@ -66,6 +86,12 @@ class BodyRig:
         occluder_idx: (K,) int64 flat pixel indices of what hides the body in the photo
             (a helmet in front of a hand), drawn from ``background`` over the body.
         occluder_alpha: (K,) float32 in (0, 1], their opacity.
+        held: (N_BONES,) bool, bones kept at the photo's bend relative to their parent
+            (``posture``: crossed arms, an arm the frame cuts); held_why: {bone name:
+            reason}.
+        joint_limits: (N_BONES, 2) float64 radians, how far each bone may turn from
+            rest relative to its parent, (negative, positive), before a triangle leaves
+            the stretch budget (``stretch.joint_limits``); (0, 0) for held bones.
     """
 
     mode: str
@@ -83,6 +109,7 @@ class BodyRig:
     triangles: np.ndarray
     tri_group: np.ndarray
     tri_underlay: np.ndarray
+    tri_sub: np.ndarray
     edge_outline: np.ndarray
     edge_partner: np.ndarray
     labels: np.ndarray
@@ -91,6 +118,9 @@ class BodyRig:
     rest_box: np.ndarray
     occluder_idx: np.ndarray
     occluder_alpha: np.ndarray
+    held: np.ndarray
+    held_why: dict
+    joint_limits: np.ndarray
 
     @property
     def atlas_offset_px(self) -> int:
@@ -161,6 +191,119 @@ def _shared(users, t, k, tri_skin) -> bool:
     )
 
 
+def _pieces(pts, base, labels_near, bone_near, under_near, joints, arm_r):
+    """Every triangle's group, piece, draw sub-order and texture, with the copies added.
+
+    Copies of arm triangles: the body under an arm (bound to the torso or a leg,
+    textured from the underlay plate); the *shoulder cap*, the arm's end within
+    ``CAP_RADIUS`` arm radii of the shoulder, bound to the torso and drawn over it;
+    the *elbow cap*, the forearm's end around the elbow, bound to the upper arm and
+    drawn under the forearm. A cap shows the arm's own texture where the turning
+    piece leaves its joint, as a puppet's round joint does.
+
+    Returns:
+        base (T, 3) mesh vertices, group (T,) int8, piece (T,) int8, sub (T,) int8,
+        is_copy (T,) bool, under_tex (T,) bool (reads the underlay plate).
+    """
+    centroid = pts[base].mean(axis=1)
+    group = mesh.label_at(labels_near, centroid).astype(np.int8)
+    under = mesh.label_at(under_near, centroid).astype(np.int8)
+    bone = mesh.label_at(bone_near, centroid).astype(np.int64)
+    piece = group.copy()
+    sub = np.zeros(len(base), np.int8)
+    caps = []  # (selection, group, piece, sub)
+    for arm, (upper, fore) in parts.ARM_PIECES.items():
+        mine = group == arm
+        is_fore = mine & (bone == parts.PIECE_BONE[fore])
+        piece[mine] = np.where(is_fore[mine], fore, upper)
+        sub[is_fore] = 2
+        r = arm_r[arm] * CAP_RADIUS
+        upper_bone = sk.BONES[parts.PIECE_BONE[upper]]
+        shoulder, elbow = joints[upper_bone[1]], joints[upper_bone[2]]
+        near_s = np.linalg.norm(centroid - shoulder, axis=1) < r
+        near_e = np.linalg.norm(centroid - elbow, axis=1) < r
+        caps.append((mine & near_s, parts.TORSO, parts.TORSO, 2))
+        caps.append((is_fore & near_e, arm, upper, 1))
+    arm = np.isin(group, (parts.L_ARM, parts.R_ARM)) & (under >= 0)
+    out = {
+        "base": [base, base[arm]],
+        "group": [group, under[arm]],
+        "piece": [piece, under[arm]],
+        "sub": [sub, np.ones(arm.sum(), np.int8)],
+        "copy": [np.zeros(len(base), bool), np.ones(arm.sum(), bool)],
+        "under": [np.zeros(len(base), bool), np.ones(arm.sum(), bool)],
+    }
+    for sel, g, p, k in caps:
+        n = int(sel.sum())
+        out["base"].append(base[sel])
+        out["group"].append(np.full(n, g, np.int8))
+        out["piece"].append(np.full(n, p, np.int8))
+        out["sub"].append(np.full(n, k, np.int8))
+        out["copy"].append(np.ones(n, bool))
+        out["under"].append(np.zeros(n, bool))
+    return tuple(np.concatenate(out[k]) for k in ("base", "group", "piece", "sub", "copy", "under"))
+
+
+def _smooth_torso(bones, weights, rest, piece, joints, torso_px, with_legs):
+    """Torso and head vertices take ``skin.torso_weights`` (wide, smooth ramps) above the
+    hips; with legs, they fade back to the diffused weights (pelvis, thighs) below."""
+    sel = np.isin(piece, (parts.TORSO, parts.HEAD))
+    if not sel.any():
+        return bones, weights
+    dense = np.zeros((len(bones), sk.N_BONES))
+    np.add.at(dense, (np.arange(len(bones))[:, None], bones), weights)
+    smooth = skin.torso_weights(rest[sel], joints, torso_px)
+    g = np.ones(int(sel.sum()))
+    if with_legs:
+        hip, up = joints[sk.MID_HIP], joints[sk.MID_SHOULDER] - joints[sk.MID_HIP]
+        up = up / max(float(np.linalg.norm(up)), 1e-9)
+        g = np.clip((rest[sel] - hip) @ up / (PIN_RAMP_FRAC * torso_px), 0.0, 1.0)
+    dense[sel] = g[:, None] * smooth + (1.0 - g[:, None]) * dense[sel]
+    top = np.argsort(-dense, axis=1, kind="stable")[:, : bones.shape[1]]
+    w = np.take_along_axis(dense, top, axis=1)
+    w /= w.sum(axis=1, keepdims=True)
+    return top.astype(np.int32), w.astype(np.float32)
+
+
+def _ramp_px(joints: np.ndarray, h: int, torso_px: float) -> float:
+    """Upper mode: how far above what stays put (bottom edge, hip line) the torso ramps
+    from pinned to the spine's turn (``PIN_RAMP_*``), px."""
+    shoulders = joints[[sk.L_SHOULDER, sk.R_SHOULDER], 1].max()
+    to_shoulders = min(h - 1.0 - shoulders, torso_px)
+    ramp = min(PIN_RAMP_MAX_FRAC * torso_px, PIN_RAMP_SHOULDER_SHARE * to_shoulders)
+    return max(ramp, PIN_RAMP_FRAC * torso_px * 0.5, 1.0)
+
+
+def _touches_bottom(region: np.ndarray) -> bool:
+    """The region reaches the photo's bottom rows (the frame cuts it)."""
+    return bool(region[-3:].any())
+
+
+def _pin_ramp(bones, weights, rest, ramped, h, joints, ramp_px):
+    """Upper mode: blend the weights of ``ramped`` skin vertices towards the pinned
+    (never moving) bone near what stays put, the photo's bottom edge and the hip line:
+    w' = f w + (1 - f) pelvis, f rising from 0 to 1 over ``ramp_px`` away from both."""
+    pelvis = sk.BONE_INDEX["l_pelvis"]
+    hip, up = joints[sk.MID_HIP], joints[sk.MID_SHOULDER] - joints[sk.MID_HIP]
+    up = up / max(float(np.linalg.norm(up)), 1e-9)
+    above_hips = (rest - hip) @ up
+    f = np.clip(np.minimum(h - 1.0 - rest[:, 1], above_hips) / max(ramp_px, 1.0), 0.0, 1.0)
+    f = np.where(ramped, f, 1.0)
+    dense = np.zeros((len(bones), sk.N_BONES))
+    np.add.at(dense, (np.arange(len(bones))[:, None], bones), weights)
+    # Below the spine's reach the pelvis bones would crease the torso: spine's instead.
+    for name in ("l_pelvis", "r_pelvis"):
+        moved = ramped & (dense[:, sk.BONE_INDEX[name]] > 0)
+        dense[moved, sk.BONE_INDEX["spine"]] += dense[moved, sk.BONE_INDEX[name]]
+        dense[moved, sk.BONE_INDEX[name]] = 0.0
+    dense *= f[:, None]
+    dense[:, pelvis] += 1.0 - f
+    top = np.argsort(-dense, axis=1, kind="stable")[:, : bones.shape[1]]
+    w = np.take_along_axis(dense, top, axis=1)
+    w /= w.sum(axis=1, keepdims=True)
+    return top.astype(np.int32), w.astype(np.float32)
+
+
 def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig:
     """Rig the person in ``photo`` for posing with the shared skeleton.
 
@@ -203,29 +346,37 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
     bone_near, under_near = bone_px[near_y, near_x], under_px[near_y, near_x]
 
     # Vertices and triangles.
-    # Outlines of the parts and of the underlay (the body under an arm), so that the
-    # edge the arm uncovers is a smooth line, not a staircase of triangles.
+    # Outlines of the parts, of the arm pieces and of the underlay (the body under an
+    # arm), so that the edge an arm uncovers or its elbow cut is a smooth line, not a
+    # staircase of triangles.
     outlined = np.where(under_px >= 0, 16 + under_px, labels)
+    for arm, (_, fore) in parts.ARM_PIECES.items():
+        outlined = np.where(
+            (labels == arm) & (bone_px == parts.PIECE_BONE[fore]), 32 + arm, outlined
+        )
     edge_pts = mesh.thin_points(mesh.outline_points(outlined, spacing / 2), 0.35 * spacing)
     pts = np.concatenate([edge_pts, mesh.grid_points(body, spacing, edge_pts)])
     base = mesh.triangulate(pts, body, slack_px=max(1, round(0.2 * spacing)))
-    centroid = pts[base].mean(axis=1)
-    group = mesh.label_at(labels_near, centroid).astype(np.int8)
-    under = mesh.label_at(under_near, centroid).astype(np.int8)
-    arm = np.isin(group, (parts.L_ARM, parts.R_ARM)) & (under >= 0)
-    base = np.concatenate([base, base[arm]])
-    group = np.concatenate([group, under[arm]])
-    is_copy = np.concatenate([np.zeros(len(base) - arm.sum(), bool), np.ones(arm.sum(), bool)])
+    for _ in range(REFINE_PASSES):  # split long slivers (see ``mesh.sliver_midpoints``)
+        extra = mesh.sliver_midpoints(pts, base, SLIVER_ASPECT, 0.6 * spacing)
+        if not len(extra):
+            break
+        pts = np.concatenate([pts, extra])
+        base = mesh.triangulate(pts, body, slack_px=max(1, round(0.2 * spacing)))
+    arm_r = parts.arm_radii(body, joints, torso_px)
+    base, group, piece, sub, is_copy, under_tex = _pieces(
+        pts, base, labels_near, bone_near, under_near, joints, arm_r
+    )
 
     # Skin vertices, seeds and weights.
-    arm_r = {
-        g: parts.ARM_RADIUS_FRAC[1] * torso_px for g in (parts.L_ARM, parts.R_ARM)
-    }  # join radius uses the capsule limit: generous around the shoulder
-    tri_skin, skin_src, skin_group = skin.split_vertices(pts, base, group, joints, torso_px, arm_r)
+    tri_skin, skin_src, skin_piece = skin.split_vertices(pts, base, piece, joints, torso_px)
     skin_rest = pts[skin_src]
     seed = mesh.label_at(bone_near, skin_rest).astype(np.int64)
-    for g in np.unique(skin_group):
-        sel = skin_group == g
+    for g in np.unique(skin_piece):
+        sel = skin_piece == g
+        if g in parts.PIECE_BONE:  # an arm piece: its own bone, one-hot
+            seed[sel] = parts.PIECE_BONE[int(g)]
+            continue
         wrong = sel & ((seed < 0) | (parts.GROUP_OF_BONE[np.maximum(seed, 0)] != g))
         if g == parts.TORSO and not with_legs:
             wrong &= ~(parts.GROUP_OF_BONE[np.maximum(seed, 0)] >= parts.L_LEG)
@@ -235,16 +386,23 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
     pinned = np.zeros(len(skin_rest), bool)
     if mode == "upper":
         movable = np.array([name in sk.UPPER_BODY_BONES for name, _, _ in sk.BONES])
-        pinned = (skin_rest[:, 1] >= h - 2.0) & (skin_group == parts.TORSO)
+        pinned = (skin_rest[:, 1] >= h - 2.0) & (skin_piece == parts.TORSO)
         seed[pinned] = sk.BONE_INDEX["l_pelvis"]  # a bone that never moves in upper mode
-    near_shoulder = np.zeros(len(skin_rest), bool)
-    for arm, shoulder in ((parts.L_ARM, sk.L_SHOULDER), (parts.R_ARM, sk.R_SHOULDER)):
-        reach = skin.JOIN_RADIUS * arm_r[arm]
-        near_shoulder |= np.linalg.norm(skin_rest - joints[shoulder], axis=1) < reach
-    skin_bones, skin_weights = skin.diffuse_weights(seed, tri_skin, pinned, wide=near_shoulder)
+    skin_bones, skin_weights = skin.diffuse_weights(seed, tri_skin, pinned)
+    skin_bones, skin_weights = _smooth_torso(
+        skin_bones, skin_weights, skin_rest, skin_piece, joints, torso_px, with_legs
+    )
+    if mode == "upper":
+        ramped = skin_piece == parts.TORSO
+        for arm, arm_pieces in parts.ARM_PIECES.items():
+            if _touches_bottom(labels == arm):  # an arm the frame cuts stays with the edge
+                ramped |= np.isin(skin_piece, arm_pieces)
+        skin_bones, skin_weights = _pin_ramp(
+            skin_bones, skin_weights, skin_rest, ramped, h, joints, _ramp_px(joints, h, torso_px)
+        )
 
     # Render vertices: one per (skin vertex, texture): underlay copies read the atlas.
-    layer = np.repeat(is_copy[:, None].astype(np.int64), 3, axis=1)
+    layer = np.repeat(under_tex[:, None].astype(np.int64), 3, axis=1)
     keys, inverse = np.unique(tri_skin.astype(np.int64) * 2 + layer, return_inverse=True)
     triangles = inverse.reshape(-1, 3).astype(np.int32)
     vert_skin = (keys // 2).astype(np.int32)
@@ -253,7 +411,8 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
 
     occ_idx, occ_alpha = occluder_pixels(body, joints, torso_px, with_legs)
     ys, xs = np.nonzero(body)
-    return BodyRig(
+    held, held_why = posture.held_bones(joints, labels, mode)
+    rig = BodyRig(
         mode=mode,
         photo_hw=(h, w),
         rest_joints=joints,
@@ -268,7 +427,8 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
         tex_xy=tex_xy.astype(np.float32),
         triangles=triangles,
         tri_group=group,
-        tri_underlay=is_copy,
+        tri_underlay=under_tex,
+        tri_sub=sub,
         edge_outline=outline,
         edge_partner=partner,
         labels=labels,
@@ -277,4 +437,8 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
         occluder_idx=occ_idx,
         occluder_alpha=occ_alpha,
         rest_box=np.array([xs.min(), ys.min(), xs.max(), ys.max()], np.float64),
+        held=held,
+        held_why=held_why,
+        joint_limits=np.zeros((sk.N_BONES, 2)),
     )
+    return replace(rig, joint_limits=stretch.joint_limits(rig, held))

@@ -38,5 +38,9 @@ def group_layers(joints: np.ndarray) -> np.ndarray:
 
 
 def triangle_layers(rig: BodyRig, joints: np.ndarray) -> np.ndarray:
-    """(T,) draw key per triangle (lower drawn first) for target joints (N_JOINTS, 2) px."""
-    return group_layers(joints)[rig.tri_group]
+    """(T,) draw key per triangle (lower drawn first) for target joints (N_JOINTS, 2) px.
+
+    Within a group, ``rig.tri_sub`` orders the pieces: the torso, the body under the
+    arms, the shoulder caps; an upper arm, its elbow cap, the forearm.
+    """
+    return group_layers(joints)[rig.tri_group] * 4 + rig.tri_sub

@@ -1,10 +1,14 @@
-"""What a photo can show: soft limits on a dance track before it reaches the rig.
+"""What a photo can show: limits on a dance track before it reaches the rig.
 
 A waist-up photo of someone seated with their arms in their lap holds the texture
 of a sleeve hanging down; swinging that arm over the head would need an armpit, a
 sleeve's underside and a shoulder the photo never saw, so the mesh tears and
 smears. ``limit_track`` therefore keeps each bone near its rest angle *relative to
-its parent bone* (an elbow bend, not the forearm's screen angle):
+its parent bone* (an elbow bend, not the forearm's screen angle), within
+``track_limits``: the rig's measured joint limits (how far a joint turns before a
+triangle leaves the stretch budget, ``stretch.joint_limits``), the posture limits of
+"upper" mode, and 0 for the bones the photo's posture holds (crossed arms, an arm
+the frame cuts: ``posture``):
 
 1. per bone, the track's deviation from rest is scaled so its 95th percentile sits
    at ``SCALE_HEADROOM`` times the bone's limit (the dance keeps its shape and its
@@ -12,7 +16,9 @@ its parent bone* (an elbow bend, not the forearm's screen angle):
 2. then softly limited, ``limit · tanh(dev / limit)`` (no flat clipping);
 3. per frame and per arm, the arm's own bends are scaled towards rest until the
    elbow, wrist and hand stay inside the frame and clear of the head (bisection),
-   and that scale is smoothed over time so the arm does not jerk.
+   and that scale is smoothed over time so the arm does not jerk;
+4. per frame, the whole pose is scaled towards rest wherever a triangle would still
+   leave the stretch budget (``stretch.keep_in_budget``): the guarantee.
 
 Angles follow ``engine.nodes.motion.skeleton``: absolute image-plane radians.
 """
@@ -77,24 +83,50 @@ def soft_limit(dev: np.ndarray, limit: float) -> np.ndarray:
     return limit * np.tanh(dev / limit)
 
 
-def limit_deviations(angles: np.ndarray, rest: np.ndarray, limits_rad: np.ndarray) -> np.ndarray:
+def limit_deviations(
+    angles: np.ndarray,
+    rest: np.ndarray,
+    limits_rad: np.ndarray,
+    lower_rad: np.ndarray | None = None,
+) -> np.ndarray:
     """Steps 1-2 of the module docstring on a whole track.
 
     Args:
         angles: (T, N_BONES) absolute radians.
         rest: (N_BONES,) absolute radians.
-        limits_rad: (N_BONES,) radians, ``inf`` for a free bone.
+        limits_rad: (N_BONES,) radians >= 0, the largest positive turn, ``inf`` for a
+            free bone.
+        lower_rad: (N_BONES,) radians <= 0, the largest negative turn; None: the
+            negative of ``limits_rad``.
 
     Returns:
-        (T, N_BONES) absolute radians, each bone's local deviation within its limit.
+        (T, N_BONES) absolute radians, each bone's local deviation within its limits
+        (a bone with a limit of 0 keeps the photo's bend).
     """
+    upper = np.asarray(limits_rad, np.float64)
+    lower = -upper if lower_rad is None else np.asarray(lower_rad, np.float64)
     dev = _wrap(to_local(angles) - to_local(rest))
     limited = dev.copy()
-    for b in np.flatnonzero(np.isfinite(limits_rad)):
-        lim = float(limits_rad[b])
-        p95 = float(np.percentile(np.abs(dev[:, b]), 95)) if len(dev) else 0.0
-        scale = min(1.0, SCALE_HEADROOM * lim / p95) if p95 > 0 else 1.0
-        limited[:, b] = soft_limit(scale * dev[:, b], lim)
+    for b in np.flatnonzero(np.isfinite(upper) | np.isfinite(lower)):
+        hi, lo = float(upper[b]), float(-lower[b])
+        if hi <= 0.0 and lo <= 0.0:
+            limited[:, b] = 0.0
+            continue
+        pos, neg = dev[:, b] > 0, dev[:, b] < 0
+        p95_hi = float(np.percentile(dev[pos, b], 95)) if pos.any() else 0.0
+        p95_lo = float(np.percentile(-dev[neg, b], 95)) if neg.any() else 0.0
+        # one scale for both ways keeps the move's shape (its accents, its symmetry)
+        scale = 1.0
+        for p95, lim in ((p95_hi, hi), (p95_lo, lo)):
+            if p95 > 0:
+                scale = min(scale, SCALE_HEADROOM * lim / p95) if lim > 0 else 0.0
+        x = scale * dev[:, b]
+        out = np.zeros_like(x)
+        if hi > 0:
+            out = np.where(x > 0, soft_limit(x, hi), out)
+        if lo > 0:
+            out = np.where(x < 0, soft_limit(x, lo), out)
+        limited[:, b] = out
     return to_absolute(to_local(rest) + limited)
 
 
@@ -185,6 +217,45 @@ def keep_arms_clear(
     return to_absolute(local)
 
 
+def track_limits(rig) -> tuple[np.ndarray, np.ndarray]:
+    """(lower (N_BONES,) <= 0, upper (N_BONES,) >= 0) radians: each bone's turn from rest
+    relative to its parent that the rig's photo can show.
+
+    The tighter of: what the rig can show without a triangle leaving the stretch
+    budget (``BodyRig.joint_limits``, measured one joint at a time), the posture's
+    limits in "upper" mode (``UPPER_LIMITS_DEG``), 0 for a held bone (crossed arms, an
+    arm the frame cuts) and a small shrug for the collars of crossed arms.
+    """
+    upper = np.full(sk.N_BONES, np.inf)
+    if rig.mode == "upper":
+        for name, deg in UPPER_LIMITS_DEG.items():
+            upper[sk.BONE_INDEX[name]] = np.radians(deg)
+    lower = -upper
+    stretch = np.asarray(rig.joint_limits, np.float64)
+    lower = np.maximum(lower, stretch[:, 0])
+    upper = np.minimum(upper, stretch[:, 1])
+    if any("crossed" in why for why in rig.held_why.values()):
+        from engine.nodes.rig.posture import CROSSED_COLLAR_DEG
+
+        for name in ("l_collar", "r_collar"):
+            b = sk.BONE_INDEX[name]
+            lower[b] = max(lower[b], -np.radians(CROSSED_COLLAR_DEG))
+            upper[b] = min(upper[b], np.radians(CROSSED_COLLAR_DEG))
+    held = np.asarray(rig.held, bool) | ~np.asarray(rig.movable, bool)
+    lower[held], upper[held] = 0.0, 0.0
+    return lower, upper
+
+
+def root_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """(T, 2) px mid-hip of each frame (``pose.root_px``)."""
+    from engine.nodes.rig.pose import root_px
+
+    spine = sk.BONE_INDEX["spine"]
+    turn = angles[:, spine] - rig.rest_angles[spine]
+    rows = [root_px(rig, row, float(t)) for row, t in zip(root, turn, strict=True)]
+    return np.stack(rows) if rows else np.zeros((0, 2))
+
+
 def limit_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
     """A dance track the rig's photo can show.
 
@@ -194,14 +265,15 @@ def limit_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
         root: (T, 2) mid-hip offsets from rest, torso lengths.
 
     Returns:
-        (T, N_BONES) float64 absolute radians: in "upper" mode each bone within
-        ``UPPER_LIMITS_DEG`` of rest (relative to its parent); in every mode the
-        hands stay in the frame and the arms off the head.
+        (T, N_BONES) float64 absolute radians: each bone within ``track_limits`` of
+        rest (relative to its parent), the hands in the frame and the arms off the
+        head, and every triangle of every frame inside the stretch budget
+        (``stretch.keep_in_budget``).
 
     Raises:
         NodeError: shapes that do not match the skeleton.
     """
-    from engine.nodes.rig.pose import root_px
+    from engine.nodes.rig.stretch import keep_in_budget
 
     a = np.asarray(angles, np.float64)
     r = np.asarray(root, np.float64)
@@ -212,10 +284,8 @@ def limit_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
         )
     rest = np.asarray(rig.rest_angles, np.float64)
     a = np.where(rig.movable, a, rest)
-    if rig.mode == "upper":
-        limits = np.full(sk.N_BONES, np.inf)
-        for name, deg in UPPER_LIMITS_DEG.items():
-            limits[sk.BONE_INDEX[name]] = np.radians(deg)
-        a = limit_deviations(a, rest, limits)
-    root_xy = np.stack([root_px(rig, row) for row in r]) if len(r) else np.zeros((0, 2))
-    return keep_arms_clear(a, rest, root_xy, rig.lengths, rig.photo_hw, rig.torso_px)
+    lower, upper = track_limits(rig)
+    a = limit_deviations(a, rest, upper, lower)
+    a = keep_arms_clear(a, rest, root_track(rig, a, r), rig.lengths, rig.photo_hw, rig.torso_px)
+    a, _ = keep_in_budget(rig, a, r)
+    return a

@@ -151,3 +151,26 @@ def nearest_inside(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     table_y[lab[ys, xs]] = ys
     table_x[lab[ys, xs]] = xs
     return table_y[lab], table_x[lab]
+
+
+def sliver_midpoints(pts: np.ndarray, tris: np.ndarray, min_aspect: float, min_edge_px: float):
+    """(K, 2) px midpoints of the longest edge of every thin triangle.
+
+    A triangle is thin when its altitude over its longest edge is below ``min_aspect``
+    and that edge is longer than ``min_edge_px``: along a straight stretch of outline
+    Delaunay joins far-apart points by long slivers, whose texture a smooth bend
+    squeezes across their width. Adding these points and triangulating again splits them.
+    """
+    p = pts[tris]
+    e = np.stack([p[:, 1] - p[:, 0], p[:, 2] - p[:, 1], p[:, 0] - p[:, 2]], axis=1)
+    length = np.linalg.norm(e, axis=2)
+    k = np.argmax(length, axis=1)
+    longest = length[np.arange(len(tris)), k]
+    area2 = np.abs(e[:, 0, 0] * e[:, 1, 1] - e[:, 0, 1] * e[:, 1, 0])
+    thin = (area2 / np.maximum(longest, 1e-9) < min_aspect * longest) & (longest > min_edge_px)
+    a = p[np.arange(len(tris)), k]
+    b = p[np.arange(len(tris)), (k + 1) % 3]
+    mid = ((a + b) / 2)[thin]
+    if len(mid) == 0:
+        return mid
+    return np.unique(np.round(mid, 3), axis=0)

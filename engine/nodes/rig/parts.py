@@ -32,10 +32,23 @@ BONE_GROUP = {
     "r_thigh": R_LEG, "r_shin": R_LEG, "r_foot": R_LEG,
 }  # fmt: skip
 GROUP_OF_BONE = np.array([BONE_GROUP[name] for name, _, _ in sk.BONES], np.int8)
+# Pieces: the rigid sheets of the mesh. Torso, head and legs are their groups; each arm
+# is two pieces (upper arm, forearm with the hand), each bound to its own bone alone,
+# so a moving arm is never stretched: it turns about its joints like a cut-out puppet's.
+L_UPPER, L_FORE, R_UPPER, R_FORE = 6, 7, 8, 9
+ARM_PIECES = {L_ARM: (L_UPPER, L_FORE), R_ARM: (R_UPPER, R_FORE)}
+PIECE_BONE = {
+    L_UPPER: sk.BONE_INDEX["l_upper_arm"],
+    L_FORE: sk.BONE_INDEX["l_forearm"],
+    R_UPPER: sk.BONE_INDEX["r_upper_arm"],
+    R_FORE: sk.BONE_INDEX["r_forearm"],
+}
+PIECE_GROUP = {L_UPPER: L_ARM, L_FORE: L_ARM, R_UPPER: R_ARM, R_FORE: R_ARM}
 HAND_FRAC = 0.45  # the hand continues the forearm past the wrist by this fraction
-# The arm capsule starts this far down the upper arm: the shoulder itself (deltoid,
-# collar, a suit's neck ring) stays with the torso and blends into the arm.
-SHOULDER_SKIP_FRAC = 0.3
+# The arm capsule starts at the shoulder joint: the arm turns about it as one rigid
+# piece whose top is a disc around the joint (the torso keeps a copy of that disc,
+# the shoulder cap, so no gap opens there).
+SHOULDER_SKIP_FRAC = 0.0
 HEAD_BASE_FRAC, HEAD_TOP_FRAC = 0.35, 0.9  # head segment along mid-shoulder → nose (+ beyond)
 ARM_RADIUS_FRAC = (0.06, 0.14)  # arm capsule radius limits, torso lengths
 LEG_RADIUS_FRAC = (0.08, 0.3)
@@ -84,6 +97,20 @@ def _capsule_radius(dist: np.ndarray, seg: np.ndarray, limits: tuple[float, floa
     xs = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
     ys = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
     return float(np.clip(np.median(dist[ys, xs]), *limits))
+
+
+def arm_radii(silhouette: np.ndarray, joints: np.ndarray, torso_px: float) -> dict[int, float]:
+    """Capsule radius px of each arm (as ``segment_parts`` measures it)."""
+    dist = cv2.distanceTransform(silhouette.astype(np.uint8), cv2.DIST_L2, 5)
+    seg = bone_segments(joints)
+    lim = (ARM_RADIUS_FRAC[0] * torso_px, ARM_RADIUS_FRAC[1] * torso_px)
+    return {
+        group: max(_capsule_radius(dist, seg[sk.BONE_INDEX[b]], lim) for b in bones)
+        for group, bones in (
+            (L_ARM, ("l_upper_arm", "l_forearm")),
+            (R_ARM, ("r_upper_arm", "r_forearm")),
+        )
+    }
 
 
 def segment_parts(

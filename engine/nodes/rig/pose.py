@@ -31,22 +31,50 @@ def _check(angles, root) -> tuple[np.ndarray, np.ndarray]:
     return a, r
 
 
-def root_px(rig: BodyRig, root: np.ndarray) -> np.ndarray:
+def spine_pivot(rig: BodyRig) -> np.ndarray | None:
+    """Upper mode, hips below the photo: where the spine's line meets the bottom edge (px).
+
+    A waist-up body bends at the waist the photo shows, not at hips far below it: the
+    spine turns about this point (the pinned edge barely moves, so the torso above it
+    needs no crease). None when the hips are in the photo or in full mode.
+    """
+    if rig.mode != "upper":
+        return None
+    hip, ms = rig.rest_joints[sk.MID_HIP], rig.rest_joints[sk.MID_SHOULDER]
+    bottom = rig.photo_hw[0] - 1.0
+    if hip[1] <= bottom or ms[1] >= bottom:
+        return None
+    t = (bottom - ms[1]) / (hip[1] - ms[1])
+    return ms + t * (hip - ms)
+
+
+def root_px(rig: BodyRig, root: np.ndarray, spine_turn: float = 0.0) -> np.ndarray:
     """Mid-hip target position px: rest + ``root`` (torso lengths), clamped in frame.
 
     The offset is clamped so that the rest silhouette, moved by it, stays inside the
     frame (a clamp on the root, not on the limbs: raising an arm never shifts the body).
-    Upper-body rigs keep the root where it is.
+    Upper-body rigs keep the root where it is, or, with the hips below the photo, turn
+    it with the spine (``spine_turn`` radians from rest) about ``spine_pivot``.
     """
     rest = rig.rest_joints[sk.MID_HIP]
     if rig.mode == "upper":
-        return rest.copy()
+        pivot = spine_pivot(rig)
+        if pivot is None:
+            return rest.copy()
+        c, s = np.cos(spine_turn), np.sin(spine_turn)
+        d = rest - pivot
+        return pivot + np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
     h, w = rig.photo_hw
     x0, y0, x1, y1 = rig.rest_box
     offset = np.asarray(root, np.float64) * rig.torso_px
     lo = np.minimum([-x0, -y0], 0.0)
     hi = np.maximum([w - 1 - x1, h - 1 - y1], 0.0)
     return rest + np.clip(offset, lo, hi)
+
+
+def _spine_turn(rig: BodyRig, a: np.ndarray) -> float:
+    i = sk.BONE_INDEX["spine"]
+    return float(a[i] - rig.rest_angles[i])
 
 
 def pose_joints(rig: BodyRig, angles, root) -> np.ndarray:
@@ -56,7 +84,7 @@ def pose_joints(rig: BodyRig, angles, root) -> np.ndarray:
     """
     a, r = _check(angles, root)
     a = np.where(rig.movable, a, rig.rest_angles)
-    return sk.forward(a, root_px(rig, r), rig.lengths)
+    return sk.forward(a, root_px(rig, r, _spine_turn(rig, a)), rig.lengths)
 
 
 def bone_transforms(rig: BodyRig, angles, root) -> np.ndarray:
@@ -69,7 +97,8 @@ def bone_transforms(rig: BodyRig, angles, root) -> np.ndarray:
     rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], axis=1)  # (B, 2, 2)
     parents = np.array([p for _, p, _ in sk.BONES])
     rest_p = rig.rest_joints[parents]
-    target_p = joints[parents]
+    # Bones the rig does not move stay exactly where they are (the pinned edge).
+    target_p = np.where(rig.movable[:, None], joints[parents], rest_p)
     shift = target_p - np.einsum("bij,bj->bi", rot, rest_p)
     return np.concatenate([rot, shift[:, :, None]], axis=2)
 

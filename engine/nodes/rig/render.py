@@ -66,6 +66,7 @@ def render_dance_frame(
     root,
     out: np.ndarray,
     atlas: np.ndarray | None = None,
+    meter=None,
 ) -> np.ndarray:
     """Draw the rigged person in pose (``angles``, ``root``) over the background plate.
 
@@ -77,6 +78,7 @@ def render_dance_frame(
         root: (2,) mid-hip offset from rest, torso lengths.
         out: (H, W, 3) uint8 C-contiguous frame, overwritten.
         atlas: optional buffer from an earlier ``make_atlas`` call, reused.
+        meter: optional ``stretch.StretchMeter`` told this frame's posed mesh.
 
     Returns:
         ``out``.
@@ -88,6 +90,8 @@ def render_dance_frame(
         )
     joints = pose_joints(rig, angles, root)
     dst = rig_pose(rig, angles, root)
+    if meter is not None:
+        meter.add(rig, dst)
     tex = make_atlas(rig, texture, atlas)
     out[:] = rig.background
     draw_mesh(tex, rig.tex_xy, dst, rig.triangles, out, triangle_layers(rig, joints),

@@ -1,12 +1,11 @@
 """Skinning: cut the mesh between parts, then give every vertex smooth bone weights.
 
-A mesh vertex on a seam between two parts that must move apart (an arm and the
-torso away from the shoulder, the two legs below the crotch, an arm and the head)
-is split into one *skin vertex* per side; where parts stay joined (around the
-shoulder, the neck, the hips) the vertex is shared. Weights start one-hot (the
-bone of the vertex's pixel) and are diffused over the skin mesh's edges a few
-times, so they blend smoothly across joints but never across a cut; around the
-shoulders they are diffused longer, so the sleeve stretches over a wide band.
+A mesh vertex on a seam between two pieces that must move apart (an arm piece and
+anything else, the two legs below the crotch) is split into one *skin vertex* per
+side; where pieces stay joined (the neck, the hips) the vertex is shared. Weights
+start one-hot (the bone of the vertex's pixel) and are diffused over the skin mesh's
+edges a few times, so they blend smoothly across joints but never across a cut: an
+arm piece, all of one bone, stays one-hot and moves rigidly.
 """
 
 from __future__ import annotations
@@ -14,19 +13,21 @@ from __future__ import annotations
 import numpy as np
 
 from engine.nodes.motion import skeleton as sk
-from engine.nodes.rig.parts import HEAD, L_ARM, L_LEG, R_ARM, R_LEG, TORSO
+from engine.nodes.rig.parts import HEAD, L_LEG, R_LEG, TORSO
 
 N_WEIGHTS = 4  # bones per vertex kept after diffusion
 DIFFUSE_STEPS = 4  # blend width: about this many grid cells either side of a joint
-# The arm joins the torso within this many arm radii of the shoulder: one continuous
-# sheet there, so a lifted arm stretches the sleeve instead of tearing it open.
-JOIN_RADIUS = 2.0
 SHOULDER_STEPS = 12  # extra smoothing steps for vertices near a shoulder (wide blend)
 CROTCH_RADIUS = 0.35  # legs join each other within this many torso lengths of mid-hip
 
 
-def _joined(a: int, b: int, xy: np.ndarray, joints: np.ndarray, torso_px: float, arm_r) -> bool:
-    """Parts ``a`` and ``b`` stay connected at a vertex at ``xy`` px."""
+def _joined(a: int, b: int, xy: np.ndarray, joints: np.ndarray, torso_px: float) -> bool:
+    """Pieces ``a`` and ``b`` (``parts`` group or arm piece ids) stay connected at ``xy`` px.
+
+    Torso, head and legs form one sheet (legs apart below the crotch); an arm piece is
+    joined to nothing but itself: it turns rigidly about its joint, and what it uncovers
+    there is a cap (a copy of its end bound to the parent piece), never a stretched sheet.
+    """
     pair = {a, b}
     if a == b:
         return True
@@ -34,9 +35,6 @@ def _joined(a: int, b: int, xy: np.ndarray, joints: np.ndarray, torso_px: float,
         return True
     if pair == {L_LEG, R_LEG}:
         return np.linalg.norm(xy - joints[sk.MID_HIP]) < CROTCH_RADIUS * torso_px
-    for arm, shoulder in ((L_ARM, sk.L_SHOULDER), (R_ARM, sk.R_SHOULDER)):
-        if pair == {TORSO, arm}:
-            return np.linalg.norm(xy - joints[shoulder]) < JOIN_RADIUS * arm_r[arm]
     return False
 
 
@@ -46,14 +44,16 @@ def split_vertices(
     tri_group: np.ndarray,
     joints: np.ndarray,
     torso_px: float,
-    arm_r: dict[int, float],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Skin vertices: one per (mesh vertex, set of parts joined there).
+    """Skin vertices: one per (mesh vertex, set of pieces joined there).
+
+    Args:
+        tri_group: (T,) piece of each triangle (a ``parts`` group, or an arm piece).
 
     Returns:
         tri_skin (T, 3) int32 skin vertex of each triangle corner, skin_src (S,) int32
-        mesh vertex of each skin vertex, skin_group (S,) int8 part of each skin vertex
-        (the lowest joined group: torso wins, then head, arms, legs).
+        mesh vertex of each skin vertex, skin_group (S,) int8 piece of each skin vertex
+        (the lowest joined piece: torso wins, then head, legs, arm pieces).
     """
     incident: dict[int, set[int]] = {}
     for t, tri in enumerate(tris):
@@ -72,7 +72,7 @@ def split_vertices(
 
         for i, a in enumerate(groups):
             for b in groups[i + 1 :]:
-                if _joined(a, b, pts[v], joints, torso_px, arm_r):
+                if _joined(a, b, pts[v], joints, torso_px):
                     root[find(b)] = find(a)
         for g in groups:
             r = find(g)
@@ -136,3 +136,55 @@ def diffuse_weights(
     top = np.take_along_axis(w, bones, axis=1)
     top /= top.sum(axis=1, keepdims=True)
     return bones.astype(np.int32), top.astype(np.float32)
+
+
+NECK_RAMP = (0.05, 0.5)  # neck weight rises from 0 to 1 between these fractions of ms → nose
+HEAD_COLUMN = (0.5, 0.85)  # neck weight fades out between these lateral distances, of ms → nose
+COLLAR_FADE_FRAC = 0.6  # collar weight fades out this many torso lengths below the shoulders
+
+
+def _ramp(x: np.ndarray) -> np.ndarray:
+    """0 below 0, 1 above 1, smoothstep between."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def torso_weights(xy: np.ndarray, joints: np.ndarray, torso_px: float) -> np.ndarray:
+    """(N, N_BONES) float64 weights of torso and head points (N, 2) px: smooth ramps.
+
+    The torso is one sheet over four bones that turn about the shoulders' midpoint:
+    the spine everywhere, the head (``neck`` bone) rising along the neck, each collar
+    rising from the midline to its shoulder and fading down the chest. Weights that
+    change linearly over the width of the body keep the sheet's shear small (a turn
+    of θ radians stretches it by about 1 + θ), where a narrow blend at a seam would
+    crease it.
+    """
+    ms = joints[sk.MID_SHOULDER]
+    up = ms - joints[sk.MID_HIP]
+    up = up / max(float(np.linalg.norm(up)), 1e-9)
+    rel = xy - ms
+    nose = joints[sk.NOSE] - ms
+    n2 = max(float(nose @ nose), 1e-9)
+    u = rel @ nose / n2
+    neck = _ramp((u - NECK_RAMP[0]) / (NECK_RAMP[1] - NECK_RAMP[0]))
+    # ...within the head's column at shoulder height (what lies beside the neck there is
+    # a shoulder, not the head); above the chin all of the head turns.
+    n_len = np.sqrt(n2)
+    lateral = np.abs(rel[:, 0] * nose[1] - rel[:, 1] * nose[0]) / n_len
+    lo, hi = HEAD_COLUMN
+    column = np.clip((hi * n_len - lateral) / ((hi - lo) * n_len), 0.0, 1.0)
+    above = _ramp((u - NECK_RAMP[1]) / NECK_RAMP[1])
+    neck *= column + (1.0 - column) * above
+    down = np.maximum(0.0, -(rel @ up))
+    fade = np.clip(1.0 - down / (COLLAR_FADE_FRAC * torso_px), 0.0, 1.0)
+    w = np.zeros((len(xy), sk.N_BONES))
+    collars = 0.0
+    for name, shoulder in (("l_collar", sk.L_SHOULDER), ("r_collar", sk.R_SHOULDER)):
+        side = joints[shoulder] - ms
+        t = rel @ side / max(float(side @ side), 1e-9)
+        wc = np.clip(t, 0.0, 1.0) * fade * (1.0 - neck)
+        w[:, sk.BONE_INDEX[name]] = wc
+        collars = collars + wc
+    w[:, sk.BONE_INDEX["neck"]] = neck
+    w[:, sk.BONE_INDEX["spine"]] = np.maximum(0.0, 1.0 - neck - collars)
+    return w / w.sum(axis=1, keepdims=True)

@@ -14,6 +14,7 @@ from engine.nodes.motion import skeleton as sk
 from engine.nodes.rig import build_body_rig, pose_joints, render_dance_frame, rig_pose
 from engine.nodes.rig.parts import L_ARM, R_ARM, TORSO
 from engine.nodes.rig.pose import skin_positions
+from engine.nodes.rig.stretch import triangle_stretch
 
 B = sk.BONE_INDEX
 
@@ -48,7 +49,8 @@ def test_rig_is_plain_picklable_data(rig, photo):
     assert np.allclose(rig.skin_weights.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_raised_arm_follows_the_skeleton_with_the_photos_bone_lengths(rig):
+def test_raised_arm_follows_the_skeleton_with_the_photos_bone_lengths(figure_rig):
+    rig = figure_rig  # its arms hang free (the astronaut's are cut by the frame: held)
     a = _turn(rig, ["l_upper_arm", "l_forearm"], -np.pi / 2)
     target = pose_joints(rig, a, (0, 0))
     assert np.allclose(sk.bone_lengths(target)[B["l_upper_arm"]], rig.lengths[B["l_upper_arm"]])
@@ -60,17 +62,33 @@ def test_raised_arm_follows_the_skeleton_with_the_photos_bone_lengths(rig):
         assert err_px <= rest_err_px + 0.05 * rig.torso_px
 
 
-def test_arm_vertices_do_not_follow_the_torso(rig):
-    arm = np.isin(rig.tri_group, (L_ARM, R_ARM)) & ~rig.tri_underlay
-    skin = np.unique(rig.vert_skin[rig.triangles[arm]])
-    far = np.linalg.norm(rig.skin_rest[skin] - rig.rest_joints[sk.L_SHOULDER], axis=1)
-    far = np.minimum(
-        far, np.linalg.norm(rig.skin_rest[skin] - rig.rest_joints[sk.R_SHOULDER], axis=1)
-    )
-    skin = skin[far > 0.5 * rig.torso_px]
-    torso_bones = [B[n] for n in ("spine", "l_collar", "r_collar", "l_pelvis", "r_pelvis")]
-    w = np.where(np.isin(rig.skin_bones[skin], torso_bones), rig.skin_weights[skin], 0.0)
-    assert len(skin) > 20 and w.sum(axis=1).max() < 0.01
+def test_arm_pieces_are_rigid_one_bone_each(figure_rig):
+    """An upper arm or a forearm follows its own bone alone: turning it never stretches
+    it, and nothing of the torso rides on it."""
+    rig = figure_rig
+    for group in (L_ARM, R_ARM):
+        arm = (rig.tri_group == group) & ~rig.tri_underlay
+        skin = np.unique(rig.vert_skin[rig.triangles[arm]])
+        assert len(skin) > 20
+        assert np.allclose(rig.skin_weights[skin, 0], 1.0)  # one-hot
+        bones = {sk.BONES[b][0] for b in rig.skin_bones[skin, 0]}
+        side = "l" if group == L_ARM else "r"
+        assert bones == {f"{side}_upper_arm", f"{side}_forearm"}
+    a = _turn(rig, ["l_upper_arm"], -1.2)
+    a[B["l_forearm"]] += 0.8
+    s = triangle_stretch(rig, rig_pose(rig, a, (0, 0)))
+    arm = np.isin(rig.tri_group, (L_ARM,))
+    assert np.allclose(s[arm], 1.0, atol=1e-6)
+
+
+def test_arms_cut_by_the_frame_are_held(rig):
+    """The astronaut's sleeves run out of the photo's bottom edge: lifting one would show
+    its cut end, so both arms are held at the photo's bend and say why."""
+    for name in ("l_upper_arm", "l_forearm", "r_upper_arm", "r_forearm"):
+        assert rig.held[B[name]]
+        assert "bottom edge cuts the arm" in rig.held_why[name]
+    assert (rig.joint_limits[rig.held] == 0).all()
+    assert not rig.held[B["spine"]] and rig.joint_limits[B["neck"], 1] > np.radians(4)
 
 
 @pytest.mark.parametrize("pose_name", ["raise_left", "raise_right", "lean"])
@@ -112,14 +130,15 @@ def test_upper_mode_pins_the_bottom_edge_and_keeps_hips(rig):
     assert np.allclose(joints[sk.MID_HIP], rig.rest_joints[sk.MID_HIP])
 
 
-def test_arm_crossing_the_torso_is_drawn_on_top(rig, photo):
+def test_arm_crossing_the_torso_is_drawn_on_top(figure_rig, figure):
     # Texture: arm pixels red, everything else blue; the crossed forearm must show red.
+    rig, photo = figure_rig, figure[0]
     tex = np.zeros_like(photo)
     tex[..., 2] = 255
     arm = np.isin(rig.labels, (L_ARM, R_ARM))
     tex[arm] = (255, 0, 0)
     a = rig.rest_angles.copy()
-    a[B["r_upper_arm"]], a[B["r_forearm"]] = 0.9, 0.0  # down-inwards, forearm across
+    a[B["r_upper_arm"]], a[B["r_forearm"]] = 1.3, 0.0  # down, forearm across the belly
     frame = _render(rig, tex, a)
     target = pose_joints(rig, a, (0, 0))
     mid = (target[sk.R_ELBOW] + target[sk.R_WRIST]) / 2
@@ -133,22 +152,21 @@ def test_render_is_deterministic(rig, photo):
     assert np.array_equal(_render(rig, photo, a), _render(rig, photo, a))
 
 
-def test_tracked_pose_of_the_render_follows_the_target(rig, photo):
+@pytest.mark.parametrize("deg", [-8, 8])
+def test_tracked_pose_of_the_render_follows_the_target(rig, photo, deg):
     """Retargeting measure: track the rendered frame and compare with the target pose.
 
-    The astronaut's left hand is hidden behind the helmet and its tracked wrist is a
-    guess even on the photo, so the arm is measured by the upper arm's angle and the
-    elbow; a 30 degree raise (larger raises push the sleeve where the tracker loses it).
+    The astronaut's arms are held (the frame cuts them), so the upper body is turned
+    as one about the photo's bottom edge; the tracked nose must move as the target's
+    does (the tracker's shoulders on her suit barely follow any turn, so they are not
+    the measure: on this photo they moved -1.5 and +1.0 degrees for -8 and +8).
     """
-    a = _turn(rig, ["l_upper_arm", "l_forearm"], -np.radians(30))
+    a = _turn(rig, sorted(sk.UPPER_BODY_BONES), np.radians(deg))
     frame = _render(rig, photo, a)
-    tracked = sk.with_midpoints(person_pose(frame).points)
-    target = pose_joints(rig, a, (0, 0))
-    err = sk.bone_angles(tracked)[B["l_upper_arm"]] - sk.bone_angles(target)[B["l_upper_arm"]]
-    err_deg = abs(np.degrees(np.angle(np.exp(1j * err))))
-    # measured 12.7 degrees: the sleeve now ends at the helmet (it used to carry the
-    # helmet's rim along as a fake forearm, 1.1 degrees); the elbow was hidden at rest
-    assert err_deg < 15.0
+    tracked = person_pose(frame).points[sk.NOSE, :2] - person_pose(photo).points[sk.NOSE, :2]
+    target = pose_joints(rig, a, (0, 0))[sk.NOSE] - rig.rest_joints[sk.NOSE]
+    # measured: (-51.1, -5.5) for (-53.6, -3.4) and (54.1, 12.5) for (52.6, 10.8) px
+    assert np.linalg.norm(tracked - target) < 0.1 * np.linalg.norm(target) + 3.0
 
 
 def test_bad_inputs(rig, photo, pose):
