@@ -3,7 +3,8 @@
 PhotoplayError            root: a clear one-line message, exit code 2
 ├── SceneError            a scene file is invalid: one or more Diagnostics
 ├── AssetError            a file is missing, unreadable or undecodable
-└── NodeError             a render-graph node failed (kind, key)
+├── NodeError             a render-graph node failed (kind, key)
+└── LiveError             a live show refused a request (HTTP status, code)
 """
 
 from __future__ import annotations
@@ -99,3 +100,18 @@ class NodeError(PhotoplayError):
         super().__init__(prefix + message, hint=hint)
         self.kind = kind
         self.key = key
+
+
+class LiveError(PhotoplayError):
+    """A request to a live show was refused (``photoplay live``): bad input, too many
+    requests, a missing token. ``status`` is its HTTP status, ``code`` a stable name."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "bad-request", hint=""):
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+
+    def to_json(self) -> list[dict]:
+        return [
+            {"severity": "error", "code": self.code, "message": self.message, "hint": self.hint}
+        ]

@@ -1,0 +1,145 @@
+"""Typed lines → sentences → what the show plays: audio at the show's rate and face controls.
+
+A line is cut into sentences so the first can play while the next is spoken by
+the synthesiser. Each sentence goes through the same nodes a render uses: TTS
+with phoneme timing (``speech.tts``), visemes from those phonemes
+(``engine.nodes.render.talking.line_visemes``), the mouth controls and the
+speech-driven head motion of ``engine.nodes.animate.motion``, and the
+resampler of the soundtrack (``engine.nodes.audio.soundtrack.to_output_rate``).
+
+Loudness: normalising each sentence on its own (``audio.loudness.normalise``,
+~50 ms for 2 s) would add to the latency of every line, and espeak speaks a
+voice at a steady level; so the voice's gain to the target loudness is measured
+once, on a calibration sentence, and each sentence gets that gain, lowered when
+its sample peak would pass the ceiling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.nodes.animate import motion
+from engine.nodes.animate.controls import HEAD_SLOTS, SLOT
+from engine.nodes.audio.loudness import normalise
+from engine.nodes.audio.soundtrack import to_output_rate
+from engine.nodes.render.talking import line_visemes
+from engine.nodes.speech.tts import synthesise
+
+CALIBRATION = "People ask me what a nanosecond is. Here is one: a piece of wire about a foot long."
+PEAK_MARGIN_DB = 0.5  # sample peak kept this far under the true-peak ceiling
+HEAD_FADE_S = 0.25  # speech-driven head motion eases in and out over this
+MAX_SENTENCE_CHARS = 240  # a longer sentence is cut at its last comma, colon or space
+_HEAD = [SLOT[name] for name in HEAD_SLOTS]
+_SENTENCE_END = re.compile(r"(?<=[.!?…;])[\"')\]]*\s+|\n\s*")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences (at . ! ? … ; and line breaks), each at most
+    ``MAX_SENTENCE_CHARS`` long (cut at a comma, a colon or a space). Empty pieces dropped.
+
+    >>> sentences("Hello there. How are you?")
+    ['Hello there.', 'How are you?']
+    """
+    out = []
+    for piece in _SENTENCE_END.split(text):
+        piece = piece.strip()
+        while len(piece) > MAX_SENTENCE_CHARS:
+            head = piece[:MAX_SENTENCE_CHARS]
+            cut = max(head.rfind(", "), head.rfind(": "))
+            cut = cut + 1 if cut > MAX_SENTENCE_CHARS // 3 else head.rfind(" ")
+            cut = cut if cut > 0 else MAX_SENTENCE_CHARS
+            out.append(piece[:cut].strip())
+            piece = piece[cut:].strip()
+        if piece:
+            out.append(piece)
+    return out
+
+
+@dataclass(frozen=True)
+class Voice:
+    """An espeak-ng voice as the scene gives it (``TtsVoice``)."""
+
+    tts: str = "en-us"
+    variant: str | None = None
+    rate: int = 160
+    pitch: int = 50
+
+
+@dataclass
+class Sentence:
+    """One sentence ready to play from any frame.
+
+    audio: (n_frames * samples per frame, 2) float32 at the show's rate, the voice
+        at its loudness gain, silence after the speech to the end of the last frame.
+    controls: (n_frames, C) float32: mouth slots from the visemes, head slots from
+        the voice's loudness (nods on stressed syllables), eased in and out; added
+        to the idle motion by the show.
+    """
+
+    text: str
+    audio: np.ndarray
+    controls: np.ndarray
+    speech_s: float
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.controls)
+
+
+class Speaker:
+    """Speaks sentences with one voice for a show at ``fps`` and ``sr_hz``."""
+
+    def __init__(
+        self,
+        voice: Voice,
+        fps: int,
+        sr_hz: int,
+        *,
+        loudness_lufs: float = -14.0,
+        true_peak_dbtp: float = -1.0,
+        seed: int = 0,
+    ):
+        self.voice, self.fps, self.sr_hz, self.seed = voice, fps, sr_hz, seed
+        self.ceiling = 10 ** ((true_peak_dbtp - PEAK_MARGIN_DB) / 20)
+        calibration = self._speak(CALIBRATION)
+        audio = to_output_rate(calibration.audio, calibration.sr_hz, sr_hz)
+        report = normalise(audio, sr_hz, loudness_lufs, true_peak_dbtp)[1]
+        self.gain = 10 ** (report["gain_db"] / 20) if not report["skipped"] else 1.0
+        self.sentence("Hello.")  # warm up: the first sentence of a process takes ~0.1 s more
+
+    def _speak(self, text: str):
+        v = self.voice
+        return synthesise(text, voice=v.tts, variant=v.variant, rate_wpm=v.rate, pitch=v.pitch)
+
+    def samples_per_frame(self, n_frames: int) -> int:
+        return round(n_frames * self.sr_hz / self.fps)
+
+    def sentence(self, text: str, index: int = 0) -> Sentence:
+        """Speak ``text`` and lay it out on the show's frames (~0.1 s for a sentence).
+
+        Raises SpeechError (a PhotoplayError) when espeak cannot speak it.
+        """
+        speech = self._speak(text)
+        fps = self.fps
+        viseme_controls, shapes = line_visemes(speech, fps)
+        n = len(viseme_controls)
+        controls = motion.face_controls(n, fps, visemes=viseme_controls, viseme_shapes=shapes)
+        seed = (self.seed * 7919 + index) % 2**31
+        energy = motion.speech_energy(speech.audio, speech.sr_hz, fps, n)
+        # The head motion speech adds over the same wander (same seed): nods and tilts
+        # on stressed syllables, a livelier turn while talking.
+        talking = motion.head_track(n, fps, seed, speech_energy=energy)
+        still = motion.head_track(n, fps, seed)
+        t = np.arange(n) / fps
+        ease = np.clip(np.minimum(t, n / fps - t) / HEAD_FADE_S, 0, 1)
+        controls[:, _HEAD] = (talking - still) * (ease * ease * (3 - 2 * ease))[:, None]
+        audio = to_output_rate(speech.audio, speech.sr_hz, self.sr_hz)
+        peak = float(np.abs(audio).max()) if len(audio) else 0.0
+        gain = min(self.gain, self.ceiling / peak) if peak > 0 else self.gain
+        out = np.zeros((self.samples_per_frame(n), 2), np.float32)
+        m = min(len(out), len(audio))
+        out[:m] = audio[:m] * gain
+        return Sentence(text, out, controls.astype(np.float32), speech.duration_s)
