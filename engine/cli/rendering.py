@@ -41,17 +41,19 @@ def _variant_rows(variants: Path) -> int:
         ) from None
 
 
-def _scenes(file: Path, out: Path | None, sets, variants: Path | None, row: int | None) -> dict:
+def _scenes(
+    file: Path, out: Path | None, sets, variants: Path | None, row: int | None, strict=False
+) -> dict:
     """Output path → validated Scene, one per variants row when --variants is given."""
     import engine
 
     if variants is None:
-        scene = engine.validate(file, sets=sets)
+        scene = engine.validate(file, sets=sets, strict=strict)
         return {out or scene.file.with_suffix(".mp4"): scene}
     rows = [row] if row else range(1, _variant_rows(variants) + 1)
     scenes = {}
     for r in rows:
-        scene = engine.validate(file, sets=sets, variants=variants, row=r)
+        scene = engine.validate(file, sets=sets, variants=variants, row=r, strict=strict)
         base = out or scene.file.with_suffix(".mp4")
         scenes[base.with_name(f"{base.stem}-{r}{base.suffix or '.mp4'}")] = scene
     return scenes
@@ -72,11 +74,14 @@ class _Progress:
             transient=False,
         )
         self.task = self.bar.add_task("rendering", total=sum(self.cost.values()))
+        self.warnings: list[str] = []
 
     def done(self) -> None:
         self.bar.update(self.task, completed=sum(self.cost.values()), description="done")
 
     def __call__(self, event: dict) -> None:
+        if event.get("event") == "warning":
+            self.warnings.append(event["message"])
         if event.get("event") == "node" and event["status"] in ("cached", "finished"):
             label = f"{event['kind']} {event.get('label', '')}".strip()
             self.bar.update(self.task, advance=self.cost.get(event["key"], 0), description=label)
@@ -130,6 +135,14 @@ def render(
         bool,
         typer.Option("--qc", help="Judge each video with photoplay qc after it is written."),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Warnings are errors: missing licences, and dance moves past what the "
+            "dancer's photo can show (else danced scaled down).",
+        ),
+    ] = False,
 ) -> None:
     """Render a scene to an MP4 (H.264 + AAC) with its provenance, captions and poster.
 
@@ -153,7 +166,7 @@ def render(
     from engine.runtime.scheduler import check_scheduler
 
     check_scheduler(scheduler)  # before validating: a typo should not cost a render's setup
-    scenes = _scenes(file, out, _sets(set_), variants, row)
+    scenes = _scenes(file, out, _sets(set_), variants, row, strict)
     check_targets(scenes)  # before the progress bar: a refusal is one line, nothing else
     if as_json:
 
@@ -161,7 +174,9 @@ def render(
             print(json.dumps(event), flush=True)
 
         with _lines_named(scenes):
-            results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=sink)
+            results = render_scenes(
+                scenes, scheduler=scheduler, cache_dir=cache, on_event=sink, strict=strict
+            )
         if qc:
             _judge(results, sink)
         return
@@ -170,8 +185,12 @@ def render(
         compile_scene(scene, graph)
     progress = _Progress(graph)
     with progress.bar, _lines_named(scenes):
-        results = render_scenes(scenes, scheduler=scheduler, cache_dir=cache, on_event=progress)
+        results = render_scenes(
+            scenes, scheduler=scheduler, cache_dir=cache, on_event=progress, strict=strict
+        )
         progress.done()
+    for warning in progress.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for result in results:
         extra = ", ".join(str(p) for p in [result.provenance, *result.captions, result.poster] if p)
         typer.echo(f"wrote {result.video} ({result.duration_s:.2f} s) and {extra}")
@@ -369,9 +388,10 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
+    from engine.cli.live_cmd import live
     from engine.cli.qc_cmd import qc
     from engine.cli.verify_cmd import verify
 
-    for command in (render, verify, qc, graph, plan, voices, demo):
+    for command in (render, verify, qc, live, graph, plan, voices, demo):
         app.command()(command)
     app.add_typer(cache_app, name="cache")
