@@ -3,7 +3,7 @@
 A line is cut into sentences so the first can play while the next is spoken by
 the synthesiser. Each sentence goes through the same nodes a render uses: TTS
 with phoneme timing (``speech.tts``), visemes from those phonemes
-(``engine.nodes.render.talking.line_visemes``), the mouth controls and the
+(``engine.nodes.speech.visemes``), the mouth controls and the
 speech-driven head motion of ``engine.nodes.animate.motion``, and the
 resampler of the soundtrack (``engine.nodes.audio.soundtrack.to_output_rate``).
 
@@ -16,6 +16,7 @@ its sample peak would pass the ceiling.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -25,15 +26,16 @@ from engine.nodes.animate import motion
 from engine.nodes.animate.controls import HEAD_SLOTS, SLOT
 from engine.nodes.audio.loudness import normalise
 from engine.nodes.audio.soundtrack import to_output_rate
-from engine.nodes.render.talking import line_visemes
 from engine.nodes.speech.tts import synthesise
+from engine.nodes.speech.visemes import viseme_track
 
 CALIBRATION = "People ask me what a nanosecond is. Here is one: a piece of wire about a foot long."
 PEAK_MARGIN_DB = 0.5  # sample peak kept this far under the true-peak ceiling
 HEAD_FADE_S = 0.25  # speech-driven head motion eases in and out over this
+TAIL_S = 0.2  # silence after the speech, long enough for the mouth to close (visemes' rest)
 MAX_SENTENCE_CHARS = 240  # a longer sentence is cut at its last comma, colon or space
 _HEAD = [SLOT[name] for name in HEAD_SLOTS]
-_SENTENCE_END = re.compile(r"(?<=[.!?…;])[\"')\]]*\s+|\n\s*")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…;])|(?<=[.!?…;][\"')\]]))\s+|\n\s*")
 
 
 def sentences(text: str) -> list[str]:
@@ -124,9 +126,11 @@ class Speaker:
         """
         speech = self._speak(text)
         fps = self.fps
-        viseme_controls, shapes = line_visemes(speech, fps)
-        n = len(viseme_controls)
-        controls = motion.face_controls(n, fps, visemes=viseme_controls, viseme_shapes=shapes)
+        # espeak stops on the last phoneme's end: the frames of TAIL_S after it let the
+        # mouth come to rest, so whatever follows (idle, the next sentence) joins smoothly
+        n = round(speech.duration_s * fps) + math.ceil(TAIL_S * fps)
+        track = viseme_track(speech.phonemes, fps, n)
+        controls = motion.face_controls(n, fps, visemes=track.controls, viseme_shapes=track.shapes)
         seed = (self.seed * 7919 + index) % 2**31
         energy = motion.speech_energy(speech.audio, speech.sr_hz, fps, n)
         # The head motion speech adds over the same wander (same seed): nods and tilts
@@ -134,7 +138,7 @@ class Speaker:
         talking = motion.head_track(n, fps, seed, speech_energy=energy)
         still = motion.head_track(n, fps, seed)
         t = np.arange(n) / fps
-        ease = np.clip(np.minimum(t, n / fps - t) / HEAD_FADE_S, 0, 1)
+        ease = np.clip(np.minimum(t, (n - 1) / fps - t) / HEAD_FADE_S, 0, 1)
         controls[:, _HEAD] = (talking - still) * (ease * ease * (3 - 2 * ease))[:, None]
         audio = to_output_rate(speech.audio, speech.sr_hz, self.sr_hz)
         peak = float(np.abs(audio).max()) if len(audio) else 0.0

@@ -1,0 +1,83 @@
+"""The pieces of a live show on their own: sentences, a spoken sentence, the idle loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.live.idle import JOIN_S, WINDOW_S, IdleMotion
+from engine.live.speech import MAX_SENTENCE_CHARS, TAIL_S, Speaker, Voice, sentences
+from engine.nodes.animate.controls import SLOT
+
+FPS, SR = 25, 48000
+
+
+def test_sentences_cut_at_ends_and_breaks():
+    assert sentences("Hello there. How are you? Fine!\nGood…  bye") == [
+        "Hello there.",
+        "How are you?",
+        "Fine!",
+        "Good…",
+        "bye",
+    ]
+    assert sentences("  ") == []
+    assert sentences('He said "stop." Then left.') == ['He said "stop."', "Then left."]
+
+
+def test_a_long_sentence_is_cut_at_a_comma():
+    text = ", ".join(["word " * 10] * 10).strip() + "."
+    parts = sentences(text)
+    assert len(parts) > 1
+    assert all(len(p) <= MAX_SENTENCE_CHARS for p in parts)
+    assert " ".join(parts).split() == text.split()
+
+
+@pytest.fixture(scope="module")
+def speaker():
+    return Speaker(Voice("en-us"), FPS, SR, seed=3)
+
+
+def test_a_sentence_fills_whole_frames_and_starts_and_ends_at_rest(speaker):
+    s = speaker.sentence("People ask me what a nanosecond is.")
+    assert s.controls.shape == (s.n_frames, len(SLOT))
+    assert len(s.audio) == s.n_frames * SR // FPS
+    assert abs(s.n_frames / FPS - s.speech_s - TAIL_S) <= 1 / FPS
+    jaw = s.controls[:, SLOT["jaw_open"]]
+    assert jaw.max() > 0.3  # the mouth opens
+    assert jaw[0] < 0.05 and jaw[-1] < 0.05  # from rest, back to rest
+    head = s.controls[:, [SLOT["yaw"], SLOT["pitch"], SLOT["roll"], SLOT["nod"]]]
+    assert np.abs(head[[0, -1]]).max() < 1e-6  # speech head motion eases in and out
+    assert np.abs(head).max() > 0.1
+    assert s.controls[:, SLOT["blink_left"]].max() == 0  # blinks are the idle loop's
+
+
+def test_sentence_audio_under_the_ceiling_at_the_voice_gain(speaker):
+    s = speaker.sentence("Hello there!")
+    peak = np.abs(s.audio).max()
+    assert 0.1 < peak <= speaker.ceiling + 1e-6
+    assert s.audio.dtype == np.float32 and s.audio.shape[1] == 2
+
+
+def test_idle_starts_at_rest_and_joins_windows_smoothly():
+    idle = IdleMotion(FPS, seed=4)
+    n = int((WINDOW_S * 2 + 2) * FPS)
+    track = np.stack([idle.at(i) for i in range(n)])
+    head = track[:, [SLOT["yaw"], SLOT["pitch"], SLOT["roll"], SLOT["nod"]]]
+    assert np.abs(head[0]).max() == 0.0  # the show opens on the photo
+    step = np.abs(np.diff(head, axis=0)).max(axis=1)
+    join = int(WINDOW_S * FPS)
+    around = step[join - 2 : join + int(JOIN_S * FPS) + 2]
+    # joining two windows moves the head no faster than the idle motion itself does
+    assert around.max() <= np.percentile(step[int(FPS) :], 99.5) * 1.5
+    blinks = track[:, SLOT["blink_left"]]
+    starts = np.flatnonzero((blinks[1:] > 0.5) & (blinks[:-1] <= 0.5))
+    per_min = len(starts) / (n / FPS) * 60
+    assert 8 <= per_min <= 40
+    assert np.abs(track[:, SLOT["jaw_open"]]).max() == 0  # idle keeps the mouth at rest
+
+
+def test_idle_holds_two_windows_at_most():
+    idle = IdleMotion(FPS, seed=1)
+    for i in range(0, int(WINDOW_S * FPS * 4), 50):
+        idle.at(i)
+    assert len(idle._windows) <= 2
