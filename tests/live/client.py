@@ -43,6 +43,14 @@ class Viewer:
         return {"X-Photoplay-Token": self.token} if self.token else {}
 
     async def __aenter__(self) -> Viewer:
+        try:
+            return await self._connect()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+
+    async def _connect(self) -> Viewer:
+        self.pc = self.ws = None
         self.http = aiohttp.ClientSession(headers=self.headers)
         self.info = await (await self.http.get(f"{self.url}/info")).json()
         self.ws = await self.http.ws_connect(f"{self.url}/events")
@@ -64,12 +72,14 @@ class Viewer:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self.pc.close()
+        if self.pc is not None:
+            await self.pc.close()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await self.ws.close()
+        if self.ws is not None:
+            await self.ws.close()
         await self.http.close()
 
     async def post(self, path: str, body: dict | None = None) -> tuple[int, dict]:
