@@ -83,6 +83,9 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
             stretch = _segment_stretch(compiled, values, entry)
             if stretch is not None:  # the worst triangle of the shot's dancing body
                 laid["stretch"] = stretch
+            limits = _segment_value(compiled, values, entry, "limits")
+            if limits:  # explicit moves asked past what the photo can show
+                laid["limits"] = limits
         record = compiled.manifest | {"timeline": timeline}
         staged["provenance"] = staging / "provenance.json"
         staged["provenance"].write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -111,12 +114,44 @@ def _segment_nodes(compiled: Compiled, entry: dict) -> list[str]:
     ]
 
 
-def _segment_stretch(compiled: Compiled, values: dict, entry: dict) -> dict | None:
+def _segment_value(compiled: Compiled, values: dict, entry: dict, name: str):
+    """What a shot's ``render.segment`` reported under ``name`` (None if nothing)."""
     for key in _segment_nodes(compiled, entry):
         value = values.get(key)
-        if isinstance(value, dict) and value.get("stretch"):
-            return value["stretch"]
+        if isinstance(value, dict) and value.get(name):
+            return value[name]
     return None
+
+
+def _segment_stretch(compiled: Compiled, values: dict, entry: dict) -> dict | None:
+    return _segment_value(compiled, values, entry, "stretch")
+
+
+def limit_message(what: str, limit: dict) -> str:
+    """One line: a joint explicit dance moves turn further than the photo can show."""
+    moves = ", ".join(limit["moves"])
+    return (
+        f"{what}: moves {moves} turn {limit['joint']} {limit['asked_deg']:g} deg from the "
+        f"photo's pose, but this photo allows {limit['limit_deg']:g} deg ({limit['why']})"
+    )
+
+
+def _check_limits(compiled: Compiled, values: dict, video: Path, strict: bool, on_event) -> None:
+    """Warn (an event) about moves danced scaled down; under ``strict``, refuse."""
+    for entry in compiled.segments:
+        for limit in _segment_value(compiled, values, entry, "limits") or []:
+            message = limit_message(entry["what"], limit)
+            if strict:
+                raise PhotoplayError(
+                    message,
+                    hint="pick moves this photo can show, or render without --strict to "
+                    "dance them scaled down",
+                )
+            on_event(
+                {"event": "warning", "code": "dance.beyond-limits", "video": str(video)}
+                | {"message": message + ": danced scaled down", "segment": entry["what"]}
+                | limit
+            )
 
 
 def _sign(scene: Scene, record: dict, source: Path, target: Path, video: Path) -> None:
@@ -206,10 +241,14 @@ def render_scenes(
     cache_dir: Path | None = None,
     on_event: EventSink = ignore,
     workers: int | None = None,
+    strict: bool = False,
 ) -> list[Rendered]:
     """Render several scenes (e.g. campaign variants) as one graph: shared nodes run once.
 
-    ``scenes`` maps each output video path to its validated Scene.
+    ``scenes`` maps each output video path to its validated Scene. Explicit dance moves
+    that ask a joint to turn further than the dancer's photo can show are danced scaled
+    down with a ``warning`` event; under ``strict`` the render is refused instead
+    (PhotoplayError naming the joint and its limit; nothing is written).
     """
     check_targets(scenes)
     graph = Graph()
@@ -231,6 +270,8 @@ def render_scenes(
     finally:
         backend.close()
     results = []
+    for video, c in compiled.items():
+        _check_limits(c, values, video, strict, on_event)
     for video, c in compiled.items():
         for entry in c.segments:
             stretch = _segment_stretch(c, values, entry)
@@ -268,4 +309,6 @@ def render(
         scene = validate(scene_or_path, sets=sets, strict=strict)
     video = Path(out) if out else default_output(scene)
     cache = Path(cache_dir) if cache_dir else None
-    return render_scenes({video: scene}, scheduler=scheduler, cache_dir=cache, on_event=on_event)[0]
+    return render_scenes(
+        {video: scene}, scheduler=scheduler, cache_dir=cache, on_event=on_event, strict=strict
+    )[0]

@@ -76,15 +76,21 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=12)
+@node("render.segment", version=13)
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
-    triangle stretch of its dancing bodies (``stretch``, None without a dancer)."""
+    triangle stretch of its dancing bodies (``stretch``, None without a dancer) and the
+    joints explicit moves asked past what the photo can show (``limits``)."""
     from engine.nodes.render.shot import render_shot
 
     report: dict = {}
     poster = render_shot(params, inputs, ctx.workdir / "segment.mp4", report)
-    return {"file": Artifact("segment.mp4"), "poster": poster, "stretch": report.get("stretch")}
+    return {
+        "file": Artifact("segment.mp4"),
+        "poster": poster,
+        "stretch": report.get("stretch"),
+        "limits": report.get("limits", []),
+    }
 
 
 @node("audio.mix", version=3)

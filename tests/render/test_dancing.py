@@ -58,3 +58,55 @@ def test_motion_from_a_reference_video_is_retargeted_onto_the_photo(tmp_path):
     stretch = record["timeline"]["segments"][0]["stretch"]
     assert stretch["within"] and stretch["frames"] > 0
     assert BUDGET[0] <= stretch["min"] <= stretch["max"] <= BUDGET[1]
+
+
+def _moves_scene(tmp_path) -> Path:
+    folder = tmp_path / "moves"
+    folder.mkdir()
+    for name in ("astronaut.jpg", "music-120bpm.wav"):
+        shutil.copy(ASSETS / name, folder / name)
+    doc = {
+        "photoplay": 1,
+        "output": {"size": [192, 192], "fps": 25, "seed": 1},
+        "characters": {
+            "p": {
+                "photo": {"file": "astronaut.jpg", "source": "NASA (public domain)"},
+                "body": {"mode": "upper"},
+                "consent": {"basis": "public-domain", "source": "NASA", "scope": ["dance"]},
+            }
+        },
+        "music": {"file": "music-120bpm.wav", "licence": "CC0"},
+        "ethics": {"label": "AI-generated", "credits": {"duration": 1}},
+        "shots": [
+            {"cast": ["p"], "do": [{"dance": {"who": "p", "moves": ["party_clap_up"], "bars": 1}}]}
+        ],
+    }
+    return write_scene(folder, doc)
+
+
+@pytest.mark.slow
+def test_moves_past_the_photos_limits_are_scaled_down_with_a_warning_or_refused(tmp_path):
+    """The astronaut's right arm is cut by the frame (held): a clap over the head is
+    danced as far as the photo allows (not at all for that arm, within the waist-up
+    limits for the other), with a warning naming each joint and its limit; under strict
+    the render is refused and writes nothing."""
+    from engine.errors import PhotoplayError
+
+    scene = _moves_scene(tmp_path)
+    events = []
+    out = render(scene, tmp_path / "v.mp4", cache_dir=tmp_path / "c", on_event=events.append)
+    warnings = [e for e in events if e["event"] == "warning"]
+    joints = {w["joint"] for w in warnings}
+    assert {"l_upper_arm", "r_upper_arm"} <= joints
+    held = next(w for w in warnings if w["joint"] == "r_upper_arm")
+    assert held["limit_deg"] == 0 and held["asked_deg"] > 90
+    assert "r_upper_arm" in held["message"] and "allows 0 deg" in held["message"]
+    assert "bottom edge cuts the arm" in held["message"]
+    free = next(w for w in warnings if w["joint"] == "l_upper_arm")
+    assert 0 < free["limit_deg"] < free["asked_deg"]
+    record = json.loads(out.provenance.read_text())
+    assert record["timeline"]["segments"][0]["limits"]
+    strict_out = tmp_path / "strict.mp4"
+    with pytest.raises(PhotoplayError, match=r"turn \w+ [\d.]+ deg .* allows [\d.]+ deg"):
+        render(scene, strict_out, cache_dir=tmp_path / "c", strict=True)
+    assert not strict_out.exists()

@@ -8,6 +8,14 @@ and the spline between them (keyframes.py) slows to a stop on accented keys, so 
 dancer's joint speed has its minima on the beats. The last key of one move blends
 into the first of the next over the beat between them.
 
+What the dancer's photo can show (``limits``: each bone's turn from rest relative to
+its parent, from ``engine.nodes.rig.limits.track_limits``) steers the choice: a move
+weighs by the share of its motion those limits let through, so a dancer whose arms
+are held (crossed, cut by the frame) is given torso, shoulder and head moves rather
+than arm waves that would come out still; and a *groove* (a shoulder shrug, a torso
+sway and a head nod that stop on every beat, within the limits) is added to whatever
+the held bones cannot show.
+
     track = choreograph(analysis, style="tarantella", start_s=0, duration_s=20, fps=25, seed=7)
     track.angles (T, N_BONES) rad, track.root (T, 2) torso lengths
 """
@@ -47,6 +55,15 @@ ENERGY_WIDTH = 0.25  # how far a move's energy may sit from the music's before i
 RECENT_PENALTY = 0.25  # weight of a move used in the last few choices
 MISFIT_PENALTY = 0.05  # weight of a move whose length does not divide or fill the bar
 FAVOURED_BOOST = 2.5  # weight of the moves a section favours
+FIT_POWER = 2.0  # a move's weight times (share of its motion the limits let through) ** this
+# The groove added when bones are held: (bone, share of its limit, beats per cycle,
+# phase in beats). Each stops on the beats (hit 1): accents a viewer sees.
+GROOVE = (
+    ("spine", 0.6, 4, 0),
+    ("neck", 0.7, 2, 0),
+    ("l_collar", 0.8, 2, 0),
+    ("r_collar", 0.8, 2, 1),
+)
 LEG_INDEX = np.array([i for i, (b, _, _) in enumerate(BONES) if b not in UPPER_BODY_BONES])
 # each bone's parent bone (the bone ending where it starts), -1 for the root's bones
 PARENT_BONE = np.array(
@@ -187,8 +204,10 @@ def _plan(
     ordered: bool,
     rng: np.random.Generator,
     energy: float | None,
+    fits: dict[str, float] | None = None,
 ) -> list[_Segment]:
-    """Choose and place moves on the beat grid."""
+    """Choose and place moves on the beat grid (``fits``: ``move_fit`` by move name)."""
+    fits = fits or {}
     period = float(np.median(np.diff(grid_s)))
     per_bar = int(analysis.beats_per_bar)
     down = np.asarray(analysis.downbeats_s, np.float64)
@@ -228,7 +247,10 @@ def _plan(
             )
             label = labels[min(section, len(labels) - 1)]
             weights = np.array(
-                [_weight(m, target, history, per_bar, favoured[label]) for m in candidates]
+                [
+                    _weight(m, target, history, per_bar, favoured[label], fits.get(m.name, 1.0))
+                    for m in candidates
+                ]
             )
             if weights.sum() <= 0:  # a one-move style: repeat rather than stop
                 weights = np.ones(len(candidates))
@@ -264,10 +286,78 @@ def _downbeat_mask(
     return is_down | before | after
 
 
-def _weight(move: Move, target: float, history: list[str], per_bar: int, favoured: set) -> float:
+def _local_dev_deg(angles_deg: np.ndarray) -> np.ndarray:
+    """(..., N_BONES) absolute degrees → each bone's turn from rest relative to its parent."""
+    parent = np.where(PARENT_BONE >= 0, PARENT_BONE, 0)
+
+    def local(a):
+        return np.where(PARENT_BONE >= 0, a - a[..., parent], a)
+
+    d = local(angles_deg) - local(REST_ANGLES_DEG)
+    return (d + 180.0) % 360.0 - 180.0
+
+
+def move_fit(move: Move, limits_deg: tuple[np.ndarray, np.ndarray] | None) -> float:
+    """Share in [0, 1] of a move's motion (its bones' largest turns from rest, summed)
+    that ``limits_deg`` (lower <= 0, upper >= 0 per bone, degrees) let through."""
+    if limits_deg is None:
+        return 1.0
+    lower, upper = (np.asarray(x, np.float64) for x in limits_deg)
+    dev = _local_dev_deg(np.stack([k.angles_deg for k in move.keys]))
+    hi = np.maximum(dev.max(axis=0), 0.0)
+    lo = np.maximum(-dev.min(axis=0), 0.0)
+    asked = hi + lo
+    if asked.sum() <= 1e-9:
+        return 1.0
+    shown = np.minimum(hi, upper) + np.minimum(lo, -lower)
+    return float(shown.sum() / asked.sum())
+
+
+def groove_track(
+    grid_s: np.ndarray, t_s: np.ndarray, limits_deg: tuple[np.ndarray, np.ndarray], bones
+) -> np.ndarray:
+    """(T, N_BONES) degrees added to the track: ``GROOVE`` on the listed bones.
+
+    Each bone swings between +A and -A (A a share of its smaller limit), reaching each
+    on a beat and stopping there, so the motion's speed dips exactly on the beats.
+    """
+    lower, upper = (np.asarray(x, np.float64) for x in limits_deg)
+    out = np.zeros((t_s.size, N_BONES))
+    index = np.arange(grid_s.size)
+    for name, share, cycle, phase in GROOVE:
+        b = BONE_INDEX[name]
+        if name not in bones:
+            continue
+        amp = share * min(upper[b], -lower[b])
+        if not np.isfinite(amp) or amp <= 0:
+            continue
+        half = cycle // 2
+        sign = np.where(((index + phase) // half) % 2 == 0, 1.0, -1.0)
+        keys = np.where((index + phase) % half == 0, sign, np.nan)
+        ok = np.isfinite(keys)
+        if ok.sum() < 2:
+            continue
+        values = keyframes.hermite(grid_s[ok], (amp * keys[ok])[:, None], np.ones(ok.sum()), t_s)
+        # bones are absolute angles: a parent's turn is carried to its children
+        out[:, b] += values[:, 0]
+        for child in range(N_BONES):
+            c, chain = child, False
+            while PARENT_BONE[c] >= 0:
+                c = PARENT_BONE[c]
+                if c == b:
+                    chain = True
+                    break
+            if chain:
+                out[:, child] += values[:, 0]
+    return out
+
+
+def _weight(
+    move: Move, target: float, history: list[str], per_bar: int, favoured: set, fit: float = 1.0
+) -> float:
     if history[-2:] == [move.name, move.name]:
         return 0.0  # never a third time in a row
-    w = float(np.exp(-(((move.energy - target) / ENERGY_WIDTH) ** 2)))
+    w = float(np.exp(-(((move.energy - target) / ENERGY_WIDTH) ** 2))) * fit**FIT_POWER
     if move.name in history[-3:]:
         w *= RECENT_PENALTY
     if move.beats % per_bar and per_bar % move.beats:
@@ -316,6 +406,8 @@ def choreograph(
     body: str = "full",
     energy: float | None = None,
     reviewed: bool = False,
+    limits_deg: tuple[list, list] | None = None,
+    held: list[str] | None = None,
 ) -> PoseTrack:
     """A dance to ``analysis``'s beats from ``start_s`` for ``duration_s`` seconds.
 
@@ -331,6 +423,12 @@ def choreograph(
         energy: fixed target energy in [0, 1] instead of the music's energy curve.
         reviewed: the scene names a cultural review, so ceremonial or sacred styles may
             be used; without it they raise ``ChoreoError``.
+        limits_deg: what the dancer's photo can show, (lower, upper) per bone in degrees
+            (each bone's turn from rest relative to its parent); a style's moves are
+            then picked by the share of their motion that gets through (with ``upper``,
+            full-body moves too, their legs left at rest).
+        held: bones the photo holds still (crossed arms); with any, ``GROOVE`` is added
+            on the bones still free (needs ``limits_deg``).
 
     Returns:
         PoseTrack with round(duration_s * fps) frames; frame n is at start_s + n / fps.
@@ -342,11 +440,15 @@ def choreograph(
     if duration_s is None:
         duration_s = analysis.duration_s - start_s
     _check_window(start_s, duration_s, fps, body)
-    candidates = _candidates(style, moves, body, reviewed)
+    # Knowing what the photo shows, a waist-up dancer may also take a full-body move's
+    # upper half (a sway's torso and shoulders): its fit counts the legs as not shown.
+    pool = "full" if limits_deg is not None and body == "upper" and not moves else body
+    candidates = _candidates(style, moves, pool, reviewed)
     rng = np.random.default_rng(seed)
     end_s = start_s + duration_s
     grid_s = _beat_grid(analysis, start_s, end_s)
-    segments = _plan(analysis, grid_s, candidates, bool(moves), rng, energy)
+    fits = {m.name: move_fit(m, limits_deg) for m in candidates} if limits_deg else None
+    segments = _plan(analysis, grid_s, candidates, bool(moves), rng, energy, fits)
 
     times, angles, roots, hits = [], [], [], []
     previous = REST_ANGLES_DEG
@@ -359,7 +461,7 @@ def choreograph(
         roots.append(r)
         hits.append(h)
     t_s = start_s + np.arange(round(duration_s * fps)) / fps
-    return (
+    track = (
         _render(
             np.concatenate(times),
             np.concatenate(angles),
@@ -372,6 +474,13 @@ def choreograph(
         if times
         else _rest_track(t_s.size, fps)
     )
+    if held and limits_deg is not None:
+        free = {name for name, _, _ in BONES} - set(held)
+        if body == "upper":
+            free &= UPPER_BODY_BONES
+        extra = np.radians(groove_track(grid_s, t_s, limits_deg, free))
+        track = PoseTrack(track.fps, track.root, (track.angles + extra).astype(np.float32))
+    return track
 
 
 def _beat_times(beat_pos: np.ndarray, grid_s: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.nodes.motion.skeleton import N_BONES
+from engine.nodes.motion.skeleton import BONE_INDEX, BONES, N_BONES
 
 EASE_S = 0.3  # from rest into the dance and back
 
@@ -37,9 +37,23 @@ def _fill(track, n_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dance_track(
-    dance: dict, inputs: dict, start_s: float, duration_s: float, fps: float, rig, seed: int
+    dance: dict,
+    inputs: dict,
+    start_s: float,
+    duration_s: float,
+    fps: float,
+    rig,
+    seed: int,
+    warnings: list | None = None,
 ):
-    """(angles (n, N_BONES), root (n, 2)) of one dance action, n = its frames."""
+    """(angles (n, N_BONES), root (n, 2)) of one dance action, n = its frames.
+
+    A reference motion plays its own angles; a choreographed dance is danced from the
+    photo's own pose (each bone's turn from the library's rest, relative to its parent,
+    applied to the photo's rest), picked and grooved within what the photo can show.
+    Explicit ``moves`` asking more than that are noted in ``warnings`` (a list to
+    append to: ``{"joint", "asked_deg", "limit_deg", "why", "moves"}``).
+    """
     n = max(1, round(duration_s * fps))
     analysis = inputs.get("music_analysis")
     if dance.get("motion"):
@@ -51,7 +65,11 @@ def dance_track(
             track = fit_to_beats(track, beats[beats >= 0], fps=fps)
         return _fill(track, n, fps)
     from engine.nodes.motion.choreo import choreograph
+    from engine.nodes.motion.library import REST_ANGLES_DEG
+    from engine.nodes.rig.limits import to_absolute, to_local, track_limits
 
+    lower, upper = track_limits(rig)
+    held = [name for name, _, _ in BONES if rig.held[BONE_INDEX[name]]]
     track = choreograph(
         analysis,
         style=dance.get("style"),
@@ -63,12 +81,61 @@ def dance_track(
         body=rig.mode,
         energy=dance.get("energy"),
         reviewed=dance.get("reviewed", False),
+        limits_deg=(np.degrees(lower).tolist(), np.degrees(upper).tolist()),
+        held=held,
     )
-    return _fill(track, n, fps)
+    angles, root = _fill(track, n, fps)
+    dev = _wrap(to_local(angles.astype(np.float64)) - to_local(np.radians(REST_ANGLES_DEG)))
+    if dance.get("moves") and warnings is not None:
+        warnings += beyond_limits(rig, dev, lower, upper, dance["moves"])
+    return to_absolute(to_local(np.asarray(rig.rest_angles, np.float64)) + dev), root
 
 
-def dancer_tracks(spec: dict, layout: dict, inputs: dict, fps: float, shot_start_s: float):
-    """(angles (n_frames, N_BONES), root (n_frames, 2)) for the whole shot."""
+LIMIT_SLACK_DEG = 1.0  # asked this much past a limit is not worth a warning
+
+
+def beyond_limits(rig, dev: np.ndarray, lower: np.ndarray, upper: np.ndarray, moves) -> list:
+    """The joints a dance's turns (``dev`` (T, N_BONES) radians from rest, relative to the
+    parent) take past ``track_limits``: one entry per joint, the largest overshoot."""
+    out = []
+    for b, (name, _, _) in enumerate(BONES):
+        if not rig.movable[b] and not rig.held[b]:
+            continue
+        hi, lo = float(dev[:, b].max(initial=0.0)), float(-dev[:, b].min(initial=0.0))
+        over = max(hi - upper[b], lo + lower[b])
+        if np.degrees(over) <= LIMIT_SLACK_DEG:
+            continue
+        asked, limit = (hi, upper[b]) if hi - upper[b] >= lo + lower[b] else (lo, -lower[b])
+        why = rig.held_why.get(name) or (
+            "the photo cannot show more without stretching it"
+            if limit < np.inf
+            else "out of the photo's reach"
+        )
+        out.append(
+            {
+                "joint": name,
+                "asked_deg": round(float(np.degrees(asked)), 1),
+                "limit_deg": round(float(np.degrees(limit)), 1),
+                "why": why,
+                "moves": list(moves),
+            }
+        )
+    return out
+
+
+def dancer_tracks(
+    spec: dict,
+    layout: dict,
+    inputs: dict,
+    fps: float,
+    shot_start_s: float,
+    warnings: list | None = None,
+):
+    """(angles (n_frames, N_BONES), root (n_frames, 2)) for the whole shot.
+
+    ``warnings``: a list that receives the joints explicit moves asked past the photo's
+    limits (``dance_track``); they are danced scaled down to the limits.
+    """
     rig = inputs[spec["rig"]]
     timing = layout["timing"]
     n = timing.n_frames
@@ -77,6 +144,7 @@ def dancer_tracks(spec: dict, layout: dict, inputs: dict, fps: float, shot_start
     root = np.zeros((n, 2))
     times = {a.index: a for a in timing.actions}
     ease = max(1, round(EASE_S * fps))
+    energies = []
     for dance in spec["dances"]:
         at = times[dance["index"]]
         lo = round(at.start_s * fps)
@@ -84,18 +152,28 @@ def dancer_tracks(spec: dict, layout: dict, inputs: dict, fps: float, shot_start
         if hi <= lo:
             continue
         target, offset = dance_track(
-            dance, inputs, shot_start_s + at.start_s, (hi - lo) / fps, fps, rig, spec["seed"]
+            dance,
+            inputs,
+            shot_start_s + at.start_s,
+            (hi - lo) / fps,
+            fps,
+            rig,
+            spec["seed"],
+            warnings,
         )
         k = np.arange(hi - lo)
         weight = np.minimum(1.0, np.minimum((k + 1) / ease, (hi - lo - k) / ease))[:, None]
         weight = weight * weight * (3 - 2 * weight)  # smoothstep
         angles[lo:hi] = rest + weight * _wrap(target[: hi - lo] - rest)
         root[lo:hi] = weight * offset[: hi - lo]
+        energies.append(dance.get("energy"))
     assert angles.shape[1] == N_BONES
     from engine.nodes.rig.limits import limit_track
 
-    # What the photo can show: bends near rest, hands in the frame, arms off the head.
-    angles = limit_track(rig, angles, root)
+    # What the photo can show: within the rig's limits (the scene's energy sets how much
+    # of them the dance uses), hands in the frame, arms off the head, stretch in budget.
+    energy = None if None in energies or not energies else max(energies)
+    angles = limit_track(rig, angles, root, energy=energy)
     return angles.astype(np.float32), root.astype(np.float32)
 
 

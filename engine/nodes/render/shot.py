@@ -109,8 +109,11 @@ def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
     if dancer is None:
         return PerformerPicture(photo, talking, None, None, None)
     start_s = sum(inputs[name]["timing"].duration_s for name in spec["before"])
-    angles, root = dancer_tracks(dancer, layout, inputs, fps, start_s)
-    return PerformerPicture(photo, talking, inputs[dancer["rig"]], angles, root)
+    warnings: list = []
+    angles, root = dancer_tracks(dancer, layout, inputs, fps, start_s, warnings)
+    picture = PerformerPicture(photo, talking, inputs[dancer["rig"]], angles, root)
+    picture.limits = warnings  # explicit moves asked past what the photo can show
+    return picture
 
 
 def _face_box(rig) -> tuple[float, float, float, float]:
@@ -199,7 +202,9 @@ def render_shot(
     """Render the shot to ``path``; returns the poster frame when ``params["poster"]``.
 
     ``report``, when given, receives ``"stretch"``: the worst triangle stretch of the
-    shot's dancing bodies (``engine.nodes.rig.stretch``), or None without a dancer.
+    shot's dancing bodies (``engine.nodes.rig.stretch``), or None without a dancer, and
+    ``"limits"``: the joints explicit moves asked past what the photo can show
+    (``engine.nodes.render.dancing.beyond_limits``), danced scaled down.
 
     params: ``size [w, h]``, ``fps``, ``crf``, ``preset``, ``picture`` (``{"kind":
     "image", "input": name}`` or ``{"kind": "colour", "rgb": [r, g, b]}``),
@@ -258,4 +263,5 @@ def render_shot(
         from engine.nodes.rig.stretch import merged_summary, picture_meters
 
         report["stretch"] = merged_summary(picture_meters(picture))
+        report["limits"] = list(getattr(picture, "limits", []))
     return poster

@@ -44,6 +44,7 @@ UPPER_LIMITS_DEG = {
     "r_forearm": 70.0,
 }
 SCALE_HEADROOM = 1.5  # the track's 95th-percentile deviation maps to this many limits
+MIN_HEADROOM = 0.5  # ...at energy 0
 FRAME_MARGIN_FRAC = 0.02  # hands keep this fraction of the short side from the edges
 HEAD_CLEAR_FRAC = 0.12  # arm points keep this many torso lengths off the head's outline
 HAND_FRAC = 0.45  # the hand continues the forearm past the wrist (as ``parts``)
@@ -83,11 +84,22 @@ def soft_limit(dev: np.ndarray, limit: float) -> np.ndarray:
     return limit * np.tanh(dev / limit)
 
 
+def headroom(energy: float | None) -> float:
+    """How many limits a track's 95th-percentile turn may map to: ``SCALE_HEADROOM`` at
+    full energy (or none given), down to ``MIN_HEADROOM`` at energy 0 (a calm dance uses
+    less of what the photo can show; after the soft limit, 0.46 to 0.91 of it)."""
+    if energy is None:
+        return SCALE_HEADROOM
+    e = float(np.clip(energy, 0.0, 1.0))
+    return MIN_HEADROOM + e * (SCALE_HEADROOM - MIN_HEADROOM)
+
+
 def limit_deviations(
     angles: np.ndarray,
     rest: np.ndarray,
     limits_rad: np.ndarray,
     lower_rad: np.ndarray | None = None,
+    energy: float | None = None,
 ) -> np.ndarray:
     """Steps 1-2 of the module docstring on a whole track.
 
@@ -98,6 +110,7 @@ def limit_deviations(
             free bone.
         lower_rad: (N_BONES,) radians <= 0, the largest negative turn; None: the
             negative of ``limits_rad``.
+        energy: the scene's energy in [0, 1] (``headroom``); None: full.
 
     Returns:
         (T, N_BONES) absolute radians, each bone's local deviation within its limits
@@ -119,7 +132,7 @@ def limit_deviations(
         scale = 1.0
         for p95, lim in ((p95_hi, hi), (p95_lo, lo)):
             if p95 > 0:
-                scale = min(scale, SCALE_HEADROOM * lim / p95) if lim > 0 else 0.0
+                scale = min(scale, headroom(energy) * lim / p95) if lim > 0 else 0.0
         x = scale * dev[:, b]
         out = np.zeros_like(x)
         if hi > 0:
@@ -256,13 +269,17 @@ def root_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
     return np.stack(rows) if rows else np.zeros((0, 2))
 
 
-def limit_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
+def limit_track(
+    rig, angles: np.ndarray, root: np.ndarray, energy: float | None = None
+) -> np.ndarray:
     """A dance track the rig's photo can show.
 
     Args:
         rig: a ``BodyRig``.
         angles: (T, N_BONES) absolute bone angles, radians.
         root: (T, 2) mid-hip offsets from rest, torso lengths.
+        energy: the scene's energy in [0, 1]: how much of the limits the dance uses
+            (``headroom``); None: as much as it asks, up to them.
 
     Returns:
         (T, N_BONES) float64 absolute radians: each bone within ``track_limits`` of
@@ -285,7 +302,7 @@ def limit_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
     rest = np.asarray(rig.rest_angles, np.float64)
     a = np.where(rig.movable, a, rest)
     lower, upper = track_limits(rig)
-    a = limit_deviations(a, rest, upper, lower)
+    a = limit_deviations(a, rest, upper, lower, energy)
     a = keep_arms_clear(a, rest, root_track(rig, a, r), rig.lengths, rig.photo_hw, rig.torso_px)
     a, _ = keep_in_budget(rig, a, r)
     return a
