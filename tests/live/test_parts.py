@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from engine.live.idle import JOIN_S, WINDOW_S, IdleMotion
-from engine.live.speech import MAX_SENTENCE_CHARS, TAIL_S, Speaker, Voice, sentences
+from engine.live.speech import (
+    MAX_SENTENCE_CHARS,
+    TAIL_S,
+    Speaker,
+    Voice,
+    sentences,
+    soft_limit,
+)
 from engine.nodes.animate.controls import SLOT
+from engine.nodes.audio.loudness import normalise
 
 FPS, SR = 25, 48000
 
@@ -51,11 +59,21 @@ def test_a_sentence_fills_whole_frames_and_starts_and_ends_at_rest(speaker):
     assert s.controls[:, SLOT["blink_left"]].max() == 0  # blinks are the idle loop's
 
 
-def test_sentence_audio_under_the_ceiling_at_the_voice_gain(speaker):
-    s = speaker.sentence("Hello there!")
-    peak = np.abs(s.audio).max()
-    assert 0.1 < peak <= speaker.ceiling + 1e-6
+def test_sentence_audio_at_the_target_loudness_under_the_ceiling(speaker):
+    s = speaker.sentence("People ask me what a nanosecond is. Here is one: a foot of wire.")
     assert s.audio.dtype == np.float32 and s.audio.shape[1] == 2
+    assert 0.1 < np.abs(s.audio).max() < speaker.ceiling
+    report = normalise(s.audio, SR, -14.0, -1.0)[1]
+    assert abs(report["input_lufs"] - -14.0) < 1.0
+    assert report["input_peak_dbtp"] < -1.0
+
+
+def test_soft_limit_bends_only_the_peaks():
+    x = np.linspace(-3, 3, 601, dtype=np.float32)
+    y = soft_limit(x, 0.8)
+    small = np.abs(x) <= 0.4
+    assert np.array_equal(y[small], x[small])
+    assert np.abs(y).max() < 0.8 and np.all(np.diff(y) >= 0)  # monotonic, under the ceiling
 
 
 def test_idle_starts_at_rest_and_joins_windows_smoothly():
