@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.photoplay-installed
 
-.PHONY: demo test lint format bench clean install media gallery
+.PHONY: demo test lint format bench clean install media gallery browser
 
 install: $(STAMP)
 
@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml models/manifest.json tests/media/manifest.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,live]'
 	$(BIN)/python -m engine.models.fetch
 	$(BIN)/python -m tests.media.fetch
 	touch $(STAMP)
@@ -27,7 +27,19 @@ media: $(STAMP)
 gallery: $(STAMP)
 	$(BIN)/python -m tests.media.gallery
 
-test: $(STAMP)
+# The live end-to-end test drives a real headless Chromium from the distribution's packages.
+# Installed quietly when missing; when it cannot be, say so and go on: that test then fails
+# (it never skips).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $(SUDO) apt-get update -qq >/dev/null 2>&1; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	      >/dev/null 2>&1; } || \
+	  echo "make: could not install chromium and chromium-driver with apt-get;" \
+	    "tests/live/test_browser.py will fail" >&2
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
