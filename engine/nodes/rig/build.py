@@ -411,7 +411,7 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
 
     occ_idx, occ_alpha = occluder_pixels(body, joints, torso_px, with_legs)
     ys, xs = np.nonzero(body)
-    held, held_why = posture.held_bones(joints, labels, mode)
+    held, held_why = posture.held_bones(joints, labels, mode, pose.visibility)
     rig = BodyRig(
         mode=mode,
         photo_hw=(h, w),

@@ -1,13 +1,17 @@
 """What the photo's own posture allows: which bones must stay as they are in the photo.
 
-Two postures hold an arm still relative to its shoulder (it then rides with the
+These postures hold an arm still relative to its shoulder (it then rides with the
 torso, shoulders and head, which still dance):
 
 - *arms crossed* (or folded, or hands clasped across the body): each forearm lies
   over the other arm, whose hidden part the photo never showed; moving them apart
   would need texture that does not exist;
+- *a hand in front of the body or at the face* (holding cards, a camera, glasses):
+  what it hides is a guess, and what it holds would be torn off with it;
+- *a body seen from the side*: its arms swing in depth, not in the picture's plane;
 - *an arm the frame cuts* (waist-up photos): its cut end would show as soon as it
-  lifted off the photo's edge.
+  lifted off the photo's edge;
+- *an arm the pose model barely sees* (elbow or wrist hidden): its bones are a guess.
 
 ``held_bones`` returns the bones to hold and why, for the rig and for the warning a
 scene with explicit moves gets.
@@ -24,6 +28,10 @@ HAND_FRAC = parts.HAND_FRAC
 ACROSS_FRAC = 0.05  # a wrist this many torso lengths past the midline is across the body
 CUT_ROWS = 3  # an arm reaching the photo's last rows is cut by the frame
 CROSSED_COLLAR_DEG = 5.0  # shoulders shrug this much at most with the arms crossed
+FRONT_GROW_FRAC = 0.1  # the torso outline grown by this many torso lengths: "in front"
+FACE_REACH = 1.0  # a hand within this many nose-to-shoulder-line lengths of the nose
+UNSEEN = 0.4  # an elbow or wrist the pose model sees less than this: the arm is a guess
+SIDE_VIEW_FRAC = 0.45  # shoulders narrower than this many torso lengths: seen from the side
 
 
 def _segments_cross(p1, p2, q1, q2) -> bool:
@@ -58,13 +66,51 @@ def arms_crossed(joints: np.ndarray) -> bool:
     return min(l_past, r_past) > ACROSS_FRAC * torso
 
 
+def _inside_quad(pt: np.ndarray, quad: np.ndarray, grow_px: float) -> bool:
+    import cv2
+
+    contour = np.round(quad).astype(np.float32).reshape(-1, 1, 2)
+    return cv2.pointPolygonTest(contour, (float(pt[0]), float(pt[1])), True) >= -grow_px
+
+
+def hand_in_front(joints: np.ndarray, elbow: int, wrist: int) -> str | None:
+    """Why the hand at ``wrist`` must stay: in front of the body or at the face, or None."""
+    if not np.isfinite(joints[[elbow, wrist, sk.NOSE, sk.MID_SHOULDER, sk.MID_HIP]]).all():
+        return None
+    e, w = joints[elbow], joints[wrist]
+    hand = w + 0.5 * HAND_FRAC * (w - e)
+    ms, nose = joints[sk.MID_SHOULDER], joints[sk.NOSE]
+    torso = float(np.linalg.norm(ms - joints[sk.MID_HIP]))
+    if min(np.linalg.norm(w - nose), np.linalg.norm(hand - nose)) < FACE_REACH * float(
+        np.linalg.norm(nose - ms)
+    ):
+        return "the hand is at the face in the photo"
+    quad = joints[[sk.L_SHOULDER, sk.R_SHOULDER, sk.R_HIP, sk.L_HIP]]
+    if np.isfinite(quad).all() and _inside_quad(w, quad, FRONT_GROW_FRAC * torso):
+        return "the hand is in front of the body in the photo"
+    return None
+
+
+def side_view(joints: np.ndarray) -> bool:
+    """The shoulders are narrow against the torso: the body is seen from the side."""
+    width = float(np.linalg.norm(joints[sk.L_SHOULDER] - joints[sk.R_SHOULDER]))
+    torso = float(np.linalg.norm(joints[sk.MID_SHOULDER] - joints[sk.MID_HIP]))
+    return width < SIDE_VIEW_FRAC * torso
+
+
 def arm_cut(labels: np.ndarray, group: int) -> bool:
     """The arm's pixels reach the photo's bottom rows."""
     return bool((labels[-CUT_ROWS:] == group).any())
 
 
-def held_bones(joints: np.ndarray, labels: np.ndarray, mode: str) -> tuple[np.ndarray, dict]:
-    """(N_BONES,) bool bones kept at their photo's bend, and {bone name: reason}."""
+def held_bones(
+    joints: np.ndarray, labels: np.ndarray, mode: str, visibility: np.ndarray | None = None
+) -> tuple[np.ndarray, dict]:
+    """(N_BONES,) bool bones kept at their photo's bend, and {bone name: reason}.
+
+    ``visibility``: (33,) the pose model's per-keypoint visibility; an arm whose elbow
+    or wrist it barely sees is held too (its bones are a guess).
+    """
     held = np.zeros(sk.N_BONES, bool)
     why: dict[str, str] = {}
     arms = {
@@ -72,12 +118,20 @@ def held_bones(joints: np.ndarray, labels: np.ndarray, mode: str) -> tuple[np.nd
         parts.R_ARM: ("r_upper_arm", "r_forearm"),
     }
     crossed = arms_crossed(joints)
+    sideways = side_view(joints)
+    ends = {parts.L_ARM: (sk.L_ELBOW, sk.L_WRIST), parts.R_ARM: (sk.R_ELBOW, sk.R_WRIST)}
     for group, bones in arms.items():
         reason = None
         if crossed:
             reason = "the arms are crossed in the photo"
+        elif sideways:
+            reason = "the photo shows the body from the side"
+        elif front := hand_in_front(joints, *ends[group]):
+            reason = front
         elif mode == "upper" and arm_cut(labels, group):
             reason = "the photo's bottom edge cuts the arm"
+        elif visibility is not None and float(np.min(visibility[list(ends[group])])) < UNSEEN:
+            reason = "the photo does not show the arm clearly"
         if reason:
             for name in bones:
                 held[sk.BONE_INDEX[name]] = True
