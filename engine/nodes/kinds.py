@@ -76,7 +76,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=13)
+@node("render.segment", version=14)
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
     triangle stretch of its dancing bodies (``stretch``, None without a dancer) and the
@@ -136,7 +136,7 @@ def face_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"box": list(face.box_xywh), "landmarks": marks.points, "presence": marks.presence}
 
 
-@node("face.rig", version=2)
+@node("face.rig", version=3)
 def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The animation mesh of one face, fitted to the output frame (prepare once, apply many)."""
     from engine.nodes.animate import build_face_rig

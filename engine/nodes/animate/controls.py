@@ -15,6 +15,10 @@ mouth (``face_controls`` converts viseme values); angles are degrees.
     nod              -1..1  head shifted down (+) along the face axis, x 0.1 inter-ocular
     brows            -1..1  both brows up (+) or down (-)
     happy, sad, surprised, angry  0..1 expression intensity
+    talking          0..1   the mouth slots count from a relaxed closed mouth (1, while a
+                            line is spoken) rather than from the photo's own mouth (0):
+                            a photo with parted lips (a smile with teeth) closes them
+                            where the jaw is below the photo's own opening
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ SLOTS: tuple[str, ...] = (
     "sad",
     "surprised",
     "angry",
+    "talking",
 )
 N_CONTROLS = len(SLOTS)
 SLOT: dict[str, int] = {name: i for i, name in enumerate(SLOTS)}

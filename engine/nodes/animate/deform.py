@@ -20,6 +20,11 @@ from engine.nodes.animate.controls import N_CONTROLS, SLOT
 from engine.nodes.animate.rig import FaceRig
 
 NOD_IOD = 0.1  # head shift at nod = 1, inter-ocular distances
+# A photo's parted lips count as this share of their opening in jaw units: a smile
+# parts the lips wider than its jaw is open. At 1 the astronaut's mouth hardly
+# opened past her smile while speaking (qc opening p95 0.19, lip-sync r 0.46 on a
+# short line); at 0.5 vowels open past it and consonants close it.
+PARTED_SHARE = 0.5
 
 
 def as_controls(controls) -> np.ndarray:
@@ -50,12 +55,34 @@ def deform(rig: FaceRig, controls) -> np.ndarray:
     Returns (V, 2) float32 frame px; all-zero controls give ``rig.rest_pts`` exactly.
     """
     c = as_controls(controls)
+    c, close = mouth_from_rest(rig, c)
     dst = rig.rest_pts + np.tensordot(c, rig.fields, axes=1)
+    if close > 0.0:
+        dst = dst + close * rig.close_field
     yaw, pitch, roll = (math.radians(float(c[SLOT[k]])) for k in ("yaw", "pitch", "roll"))
     nod = float(c[SLOT["nod"]])
     if yaw == 0.0 and pitch == 0.0 and roll == 0.0 and nod == 0.0:
         return dst.astype(np.float32)
     return head_pose(rig, dst, yaw, pitch, roll, nod).astype(np.float32)
+
+
+def mouth_from_rest(rig: FaceRig, c: np.ndarray) -> tuple[np.ndarray, float]:
+    """While talking, count the jaw from lips together rather than from the photo's own.
+
+    A photo with parted lips (``rig.rest_jaw`` > 0) counts as open by
+    ``PARTED_SHARE * rest_jaw``: a jaw below that closes its lips (the share of
+    ``close_field``, 0..1) and one above opens them that much less far than on a
+    closed mouth, so a wide smile opens less. Returns the controls for the linear fields and
+    the closing share.
+    """
+    talking = float(np.clip(c[SLOT["talking"]], 0.0, 1.0))
+    if rig.rest_jaw <= 0.0 or talking == 0.0 or rig.close_field is None:
+        return c, 0.0
+    held = PARTED_SHARE * rig.rest_jaw  # the jaw at which the lips part as in the photo
+    jaw = float(c[SLOT["jaw_open"]]) - talking * held
+    out = c.copy()
+    out[SLOT["jaw_open"]] = max(jaw, 0.0)
+    return out, min(max(-jaw, 0.0) / held, 1.0)
 
 
 def head_pose(

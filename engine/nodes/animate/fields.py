@@ -116,6 +116,55 @@ def jaw_field(geo: FaceGeometry) -> np.ndarray:
     return out
 
 
+CLOSE_UPPER_SHARE = 0.45  # of the photo's lip gap closed by the upper lip; the jaw does the rest
+CLOSE_SPREAD = 0.12  # face units: how far the skin around the lips follows them
+
+
+def rest_opening(geo: FaceGeometry) -> float:
+    """The photo's inner-lip gap (13 to 14) in ``jaw_open`` units (0 for lips together)."""
+    return max(float(geo.at(14)[1] - geo.at(13)[1]), 0.0) / JAW_DROP
+
+
+def close_field(geo: FaceGeometry) -> np.ndarray:
+    """(V, 2) face units: the photo's parted lips brought together, each lip whole.
+
+    Each column of the mouth closes its own gap: the upper lip comes down
+    ``CLOSE_UPPER_SHARE`` of it and the lower lip (with the jaw) up the rest.
+    Inner and outer contours of a lip move alike, so the lips keep their
+    thickness and slide over the teeth; the skin around follows with a
+    Gaussian falloff, the eyes not at all. Zero for a photo with closed lips.
+    """
+    v = len(geo.ab)
+    corners = (g.INNER_UPPER[0], g.INNER_UPPER[-1])  # the lower contour meets them: no gap
+    up_in, lo_in = geo.ids(g.INNER_UPPER), geo.ids(g.INNER_LOWER + corners)
+    order = np.argsort(geo.ab[lo_in, 0])
+    lo_a, lo_b = geo.ab[lo_in[order], 0], geo.ab[lo_in[order], 1]
+    order = np.argsort(geo.ab[up_in, 0])
+    up_a, up_b = geo.ab[up_in[order], 0], geo.ab[up_in[order], 1]
+
+    def gap(a: np.ndarray) -> np.ndarray:
+        lo = np.interp(a, lo_a, lo_b, left=np.nan, right=np.nan)
+        up = np.interp(a, up_a, up_b, left=np.nan, right=np.nan)
+        return np.nan_to_num(np.clip(lo - up, 0.0, None))
+
+    out = np.zeros((v, 2))
+    upper = geo.ids(g.INNER_UPPER + g.OUTER_UPPER)
+    lower = geo.ids(g.INNER_LOWER + g.OUTER_LOWER)
+    out[upper, 1] = CLOSE_UPPER_SHARE * gap(geo.ab[upper, 0])
+    out[lower, 1] = -(1.0 - CLOSE_UPPER_SHARE) * gap(geo.ab[lower, 0])
+    lips = np.concatenate([upper, lower])
+    if not np.any(out[lips]):
+        return out
+    follows = np.ones(v, bool)
+    follows[lips] = False
+    follows[geo.lm < 0] = False  # rings and border: too far to follow
+    for eye in _eyes(geo):
+        follows[np.concatenate([eye[0], eye[1], eye[4]])] = False
+    skin = _spread(geo, [int(geo.lm[i]) for i in lips], out[lips], CLOSE_SPREAD)
+    out[follows] = skin[follows]
+    return out
+
+
 def build_fields(geo: FaceGeometry) -> np.ndarray:
     """(C, V, 2) float64 fields in face units; head slots and ``tongue`` stay zero."""
     v = len(geo.ab)

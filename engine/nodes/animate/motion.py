@@ -286,6 +286,7 @@ def face_controls(
     gaze: np.ndarray | None = None,
     head: np.ndarray | None = None,
     expressions: np.ndarray | None = None,
+    talking: np.ndarray | None = None,
     head_strength: float = 1.0,
     mouth_strength: float = 1.0,
     eyes_strength: float = 1.0,
@@ -297,6 +298,8 @@ def face_controls(
         relaxed closed mouth here). viseme_shapes: its Rhubarb shapes; "H" (L, TH)
         raises the tongue. blinks: (n_frames,) closure; gaze: (n_frames, 2);
         head: (n_frames, 4) yaw, pitch, roll, nod; expressions: (n_frames, 4).
+    talking: (n_frames,) 0..1, 1 while a line is spoken: the visemes then count from
+        lips together even on a photo whose lips are parted (``deform.mouth_from_rest``).
     *_strength: multipliers for the mouth, eye (blink, gaze) and head slots.
     """
     _check(n_frames, fps)
@@ -320,6 +323,8 @@ def face_controls(
     if viseme_shapes is not None:
         tongue = np.array([1.0 if s == "H" else 0.0 for s in viseme_shapes])
         out[:, SLOT["tongue"]] = _smooth(take(tongue, 1, "viseme_shapes")[:, 0], 0.03 * fps)
+    if talking is not None:
+        out[:, SLOT["talking"]] = np.clip(take(talking, 1, "talking")[:, 0], 0.0, 1.0)
     if blinks is not None:
         b = take(blinks, 1, "blinks")[:, 0]
         out[:, SLOT["blink_right"]] = b

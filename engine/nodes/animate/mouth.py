@@ -13,11 +13,13 @@ gap (``photo_mouth_open``):
   opening grows beyond the photo's gap.
 * A closed mouth: a synthetic interior in the photo's colours
   (``FaceRig.palette``): a dark, warm cavity, lighter near the lips and
-  darker at the corners; upper teeth fixed to the skull (so the upper lip
+  darker at the corners and the back; upper teeth fixed to the skull (so the upper lip
   hides their roots and the jaw reveals their edges), shaded darker towards
   the sides and under the lip, sized to the mouth; the lower teeth's edges
-  in shadow above the lower lip once the jaw is well open; a tongue only for
-  L and TH (the ``tongue`` control).
+  in shadow above the lower lip once the jaw is well open; a tongue on the
+  floor of the mouth, lit in front, raised for L and TH (the ``tongue``
+  control). Over a photo's own open mouth the same cavity and tongue show
+  where the lips part further than in the photo.
 
 Each part is a smooth function of the pixel's place across the mouth
 (``a`` along the eye line) and below the upper lip (``b``), so edges are
@@ -31,11 +33,10 @@ import cv2
 import numpy as np
 
 from engine.nodes.animate.controls import SLOT
-from engine.nodes.animate.rig import FaceRig
+from engine.nodes.animate.rig import OPEN_GAP_IOD, FaceRig
 from engine.nodes.warp.raster import rasterise
 
 FADE_PX = (0.5, 3.0)  # extra inner-lip gap over which the interior fades in, frame px
-OPEN_GAP_IOD = 0.04  # photo's inner-lip gap over inter-ocular distance: above it, open
 SKULL = (33, 263, 133, 362, 168, 6)  # eye corners and nose bridge: move with the head only
 _SUB = 4  # cv2 fixed-point bits for sub-pixel polygon vertices
 
@@ -61,7 +62,7 @@ def _smoothstep(t):
     return t * t * (3.0 - 2.0 * t)
 
 
-def _fill(shape, poly: np.ndarray) -> np.ndarray:
+def lip_loop_mask(shape, poly: np.ndarray) -> np.ndarray:
     """(h, w) float32 coverage of polygon ``poly`` (K, 2) local px, anti-aliased."""
     mask = np.zeros(shape, np.uint8)
     pts = np.round(poly * (1 << _SUB)).astype(np.int32)[None]
@@ -74,7 +75,7 @@ def _halves(poly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return poly[:11], np.vstack([poly[:1], poly[10:][::-1]])
 
 
-def _skull_map(rig: FaceRig, dst: np.ndarray) -> np.ndarray:
+def skull_map(rig: FaceRig, dst: np.ndarray) -> np.ndarray:
     """(2, 3) similarity taking rest px to this frame's px as the head (not the jaw) moves."""
     ids = [rig.vertex(k) for k in SKULL]
     m, _ = cv2.estimateAffinePartial2D(
@@ -116,7 +117,9 @@ def draw_mouth_interior(
         return out
     shape = (y1 - y0, x1 - x0)
     org = np.array([x0, y0], np.float64)
-    cavity = cv2.dilate(_fill(shape, lips - org), np.ones((3, 3), np.uint8))  # under the lip AA
+    cavity = cv2.dilate(
+        lip_loop_mask(shape, lips - org), np.ones((3, 3), np.uint8)
+    )  # under the lip AA
     own = photo is not None and photo_mouth_open(rig)
     col = _interior_colour(rig, dst, controls, shape, org, synthetic=not own)
     a = (cavity * alpha)[..., None]
@@ -156,26 +159,34 @@ def _interior_colour(rig: FaceRig, dst, controls, shape, org, synthetic=True) ->
     gap = max(float(np.max(to_ab(lower)[:, 1] - to_ab(upper)[:, 1])), 1.0)
 
     # cavity: warm and dark, a little lighter in the lips' shade, darkest in the corners
+    # and at the back (the top of the opening, under the upper teeth)
     rim_px = max(1.5, 0.05 * iod)
     depth = _smoothstep(np.minimum(d_up, d_lo) / rim_px)
-    rim, deep = 0.45 * lip, 0.26 * lip + 6.0
+    rim, deep = 0.45 * lip, 0.24 * lip + 5.0
     corner = 1.0 - 0.45 * np.clip(np.abs(a) / half_w, 0.0, 1.0) ** 3
-    col = (rim + depth[..., None] * (deep - rim)) * corner[..., None]
+    back = 0.8 + 0.2 * _smoothstep(d_up / max(0.6 * gap, 1.0))
+    col = (rim + depth[..., None] * (deep - rim)) * (corner * back)[..., None]
+
+    # tongue: on the floor of the mouth, the light on its front and its back in shadow;
+    # up towards the upper teeth for L and TH (the ``tongue`` control). Over a photo's own
+    # mouth only the opening beyond the photo's shows the floor.
+    floor_px = 0.5 * rig.rest_gap_px if not synthetic else 0.0
+    open_px = max(gap - 2.0 * floor_px, 0.0)
+    tongue = float(np.clip(controls[SLOT["tongue"]], 0.0, 1.0))
+    if open_px > 1.0:
+        reach = np.clip(1.0 - (a / (0.75 * half_w)) ** 2, 0.0, 1.0) ** 0.5
+        floor = b_lo - floor_px
+        top = floor - reach * (0.4 + 0.4 * tongue) * open_px
+        t_mask = _smoothstep((b - top) / 1.2) * _smoothstep(reach * 3.0)
+        t_mask *= float(_smoothstep((open_px / iod - 0.02) / 0.05))  # a narrow slit shows none
+        lit = 0.55 + 0.45 * _smoothstep((b - top) / (0.35 * open_px + 1.0)) * reach
+        t_col = pal["tongue"] * lit[..., None]
+        col += t_mask[..., None] * (t_col - col)
     if not synthetic:
         return col.astype(np.float32)
 
-    # tongue: only for L and TH, rising from behind the lower lip towards the upper teeth
-    tongue = float(np.clip(controls[SLOT["tongue"]], 0.0, 1.0))
-    if tongue > 0.0:
-        reach = np.clip(1.0 - (a / (0.7 * half_w)) ** 2, 0.0, 1.0) ** 0.5
-        top = b_lo - reach * (0.2 + 0.5 * tongue) * (b_lo - b_up)
-        t_mask = _smoothstep((b - top) / 1.5) * _smoothstep(reach * 3.0) * tongue
-        lit = 0.55 + 0.3 * reach * (1.0 - 0.5 * _smoothstep((b - top) / (2.0 * rim_px)))
-        t_col = pal["tongue"] * lit[..., None]
-        col += t_mask[..., None] * (t_col - col)
-
     # upper teeth: fixed to the skull, edges just below the photo's lip seam
-    skull = _skull_map(rig, dst)
+    skull = skull_map(rig, dst)
     rest_upper, rest_lower = _halves(rig.rest_pts[rig.inner_lips].astype(np.float64))
     seam = 0.5 * (rest_upper + rest_lower)
     seam = seam @ skull[:, :2].T + skull[:, 2]
@@ -257,7 +268,7 @@ def _draw_own_teeth(out: np.ndarray, org, rig: FaceRig, dst: np.ndarray, photo) 
     frac = _split_fraction(photo, src_up, s_lo)[:, None]
     s_mid = src_up + frac * (s_lo - src_up)
     r_mid = rest_up + frac * (r_lo - rest_up)
-    lin = _skull_map(rig, dst)[:, :2]
+    lin = skull_map(rig, dst)[:, :2]
     mid_up = dst_up + (r_mid - rest_up) @ lin.T  # the upper teeth's edge, on the upper lip
     mid_lo = d_lo + (r_mid - r_lo) @ lin.T  # the lower part's top, on the lower lip
 

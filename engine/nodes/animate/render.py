@@ -6,22 +6,36 @@ have opened, then rasterise the moving triangles from the photo to their
 deformed places with ``engine.nodes.warp.raster.rasterise``. While the mouth
 opens, the triangles inside the inner lips are drawn first, under the
 interior, and fade out with it (``mouth.mouth_alpha``); at rest every
-triangle maps a pixel to itself, so the frame is the photo.
+triangle maps a pixel to itself, so the frame is the photo. When a photo's
+parted lips close (``deform.mouth_from_rest``), the triangles inside them stay
+where they are in the photo (moving with the head only) and the lips are
+drawn over them: the lips slide over the teeth rather than squeezing them.
 """
 
 from __future__ import annotations
 
 import weakref
 
+import cv2
 import numpy as np
 
 from engine.errors import NodeError
+from engine.nodes.animate import groups as g
 from engine.nodes.animate.deform import as_controls, deform
-from engine.nodes.animate.mouth import draw_mouth_interior, mouth_alpha
+from engine.nodes.animate.mouth import (
+    draw_mouth_interior,
+    inner_gap_px,
+    lip_loop_mask,
+    mouth_alpha,
+    photo_mouth_open,
+    skull_map,
+)
 from engine.nodes.animate.rig import FaceRig
 from engine.nodes.warp.raster import outline_edges, rasterise
 
 MOVED_PX = 0.05  # a vertex closer than this to rest changes no pixel by more than ~1 level
+CLOSING_PX = 0.25  # parted lips this much nearer than in the photo are closing over the teeth
+LIP_EDGE_IOD = 0.012  # how far into a lip its closing edge is sampled, inter-ocular units
 
 
 def rest_frame(rig: FaceRig, photo: np.ndarray) -> np.ndarray:
@@ -62,6 +76,16 @@ def render_face_frame(
     moving = moved_tris(rig, dst)
     mouth = rig.mouth_tris & moving
     whole, lips = _edge_flags(rig)
+    if photo_mouth_open(rig) and inner_gap_px(rig, dst) < rig.rest_gap_px - CLOSING_PX:
+        # parted lips closing: the photo's teeth stay with the head, the lips slide over
+        _teeth_at_rest(rig, photo, dst, out)
+        around = np.isin(rig.triangles, rig.inner_lips).any(1) & rig.moving_tris
+        which = (moving | around) & ~rig.mouth_tris
+        if which.any():
+            src = _lips_without_teeth(rig)
+            tris, order = rig.triangles[which], rig.draw_order[which]
+            rasterise(photo, src, dst, tris, out, order, aa_edges=lips[which])
+        return out
     if alpha <= 0.0:
         _draw(rig, photo, dst, moving, whole, out)
         return out
@@ -72,6 +96,53 @@ def render_face_frame(
     around = np.isin(rig.triangles, rig.inner_lips).any(1) & rig.moving_tris
     _draw(rig, photo, dst, (moving | around) & ~mouth, lips, out)
     return out
+
+
+def _teeth_at_rest(rig: FaceRig, photo: np.ndarray, dst: np.ndarray, out: np.ndarray) -> None:
+    """The photo's mouth interior where it is in the photo (moved with the head only),
+    inside this frame's inner-lip loop (a pixel wider, under the lips' soft edge)."""
+    h, w = out.shape[:2]
+    m = skull_map(rig, dst)
+    inside = rig.rest_pts.astype(np.float64) @ m[:, :2].T + m[:, 2]
+    loop = dst[rig.inner_lips].astype(np.float64)
+    both = np.vstack([loop, inside[rig.inner_lips]])
+    x0, y0 = np.maximum(np.floor(both.min(0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(both.max(0)).astype(int) + 3, [w, h])
+    if x1 <= x0 or y1 <= y0:
+        return
+    org = np.array([x0, y0], np.float64)
+    patch = np.ascontiguousarray(out[y0:y1, x0:x1])
+    tris = rig.triangles[rig.mouth_tris]
+    rasterise(photo, rig.src_pts, (inside - org).astype(np.float32), tris, patch)
+    keep = cv2.dilate(lip_loop_mask(patch.shape[:2], loop - org), np.ones((3, 3), np.uint8))
+    base = out[y0:y1, x0:x1].astype(np.float32)
+    mixed = base + keep[..., None] * (patch.astype(np.float32) - base)
+    out[y0:y1, x0:x1] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+
+
+def _lips_without_teeth(rig: FaceRig) -> np.ndarray:
+    """(V, 2) texture px with the inner-lip points moved a little into their lips.
+
+    The landmark contour of parted lips often lies a pixel or two inside the
+    teeth; lips sliding over the teeth would drag that sliver of tooth along as
+    a bright line on their edge. Sampling the edge from just inside the lip avoids it.
+    """
+    src = _LIP_SRC.get(rig)
+    if src is None:
+        src = rig.src_pts.copy()
+        scale = rig.iod_px / max(
+            float(np.linalg.norm(rig.src_pts[rig.vertex(263)] - rig.src_pts[rig.vertex(33)])), 1e-6
+        )
+        step = LIP_EDGE_IOD * rig.iod_px / scale
+        v = rig.axis_v.astype(np.float32)
+        for ids, sign in ((g.INNER_UPPER[1:-1], -1.0), (g.INNER_LOWER, 1.0)):
+            for k in ids:
+                src[rig.vertex(k)] += sign * step * v
+        _LIP_SRC[rig] = src
+    return src
+
+
+_LIP_SRC: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def moved_tris(rig: FaceRig, dst: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 from engine.errors import NodeError
 from engine.nodes.animate import groups as g
 from engine.nodes.animate.controls import SLOT
-from engine.nodes.animate.fields import FaceGeometry, build_fields
+from engine.nodes.animate.fields import FaceGeometry, build_fields, close_field, rest_opening
 from engine.nodes.animate.triangulate import constrained_delaunay
 
 RING_SCALES = (1.3, 2.0)
@@ -35,6 +35,7 @@ RING_WEIGHT = 0.55  # head-motion share of the 1.3x ring: hair and neck follow p
 BORDER_POINTS_PER_SIDE = 4
 IRIS_RING = 6
 MIN_IOD_PX = 12.0  # below this the mesh cannot resolve lips and lids
+OPEN_GAP_IOD = 0.04  # the photo's inner-lip gap over inter-ocular distance: above it, parted
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +60,10 @@ class FaceRig:
     iod_px: inter-ocular distance (33 to 263) in frame px.
     rest_gap_px: inner-lip gap (13 to 14) at rest, frame px.
     palette: dict of (3,) float32 RGB colours sampled from the photo (lip, skin, ...).
+    close_field: (V, 2) float32 frame px that bring the photo's parted lips together
+        (``fields.close_field``); zeros for closed lips.
+    rest_jaw: the photo's own lip opening in ``jaw_open`` units; 0 when its lips are
+        together (below ``OPEN_GAP_IOD``), so closed-mouth photos animate as before.
     """
 
     out_size: tuple[int, int]
@@ -80,6 +85,8 @@ class FaceRig:
     iod_px: float = 0.0
     rest_gap_px: float = 0.0
     palette: dict = field(default_factory=dict, repr=False)
+    close_field: np.ndarray | None = field(default=None, repr=False)
+    rest_jaw: float = 0.0
 
     def vertex(self, landmark: int) -> int:
         """Vertex id of MediaPipe landmark ``landmark``."""
@@ -273,6 +280,9 @@ def build_face_rig(
     geo = FaceGeometry(ab, lm_id, iris_v, head_w == RING_WEIGHT)  # type: ignore[arg-type]
     fields_ab = build_fields(geo)
     fields_px = iod_px * (fields_ab[..., 0:1] * u + fields_ab[..., 1:2] * v)
+    parted = float(np.linalg.norm(lm_xy[13] - lm_xy[14])) > OPEN_GAP_IOD * iod_photo
+    close_ab = close_field(geo) if parted else np.zeros_like(ab)
+    close_px = iod_px * (close_ab[:, 0:1] * u + close_ab[:, 1:2] * v)
 
     # --- triangles: Delaunay with the mouth open, contours kept --------------------
     opened = rest + fields_px[SLOT["jaw_open"]]
@@ -283,7 +293,7 @@ def build_face_rig(
     centroid = opened[tris].mean(1)
     mouth = on_inner & _inside(centroid, opened[inner])
 
-    moves = (head_w > 0) | np.any(fields_px != 0, axis=(0, 2))
+    moves = (head_w > 0) | np.any(fields_px != 0, axis=(0, 2)) | np.any(close_px != 0, axis=1)
     moving = moves[tris].any(1)
     order = -depth[tris].mean(1)  # far (large depth) first
 
@@ -308,6 +318,8 @@ def build_face_rig(
         iod_px=float(iod_px),
         rest_gap_px=float(np.linalg.norm(lm_xy[13] - lm_xy[14]) * scale),
         palette=_palette(photo, lm_xy),
+        close_field=close_px.astype(np.float32),
+        rest_jaw=rest_opening(geo) if parted else 0.0,
     )
 
 

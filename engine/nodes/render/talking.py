@@ -21,6 +21,7 @@ from engine.nodes.speech.visemes import viseme_track
 
 MOOD_INTENSITY = 0.5  # a line's mood shows more softly than an explicit emote
 SETTLE_S = 0.8  # head and gaze ease in from rest over the start of a shot
+TALK_EASE_S = 0.12  # the mouth eases from the photo's own into speech, and back
 SETTLING = [SLOT[name] for name in ("yaw", "pitch", "roll", "nod", "gaze_x", "gaze_y")]
 
 
@@ -58,6 +59,7 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
     visemes = np.zeros((n, 4), np.float32)
     visemes[:] = (0.0, 0.5, 0.0, 0.0)  # a relaxed closed mouth
     shapes = ["X"] * n
+    speaking = np.zeros(n, np.float64)
     voice = np.zeros(max(1, round(timing.duration_s * 16000)), np.float32)
     expressions, looks = [], []
     strengths = {"head": 1.0, "mouth": 1.0, "eyes": 1.0}
@@ -71,6 +73,7 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
             placed = _place(controls, start, n)
             talking = _place(np.ones(len(controls), bool), start, n)
             visemes[talking] = placed[talking]
+            speaking[talking] = 1.0
             for i in np.flatnonzero(talking):
                 shapes[i] = line_shapes[i - start]
             _mix_voice(voice, speech, at.start_s)
@@ -97,6 +100,7 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
         gaze=motion.gaze_track(n, fps, seed + 1, looks=looks),
         head=motion.head_track(n, fps, seed + 2, speech_energy=energy, idle=idle or energy is None),
         expressions=motion.expression_track(expressions, n, fps),
+        talking=_eased(speaking, TALK_EASE_S * fps),
         head_strength=strengths["head"],
         mouth_strength=strengths["mouth"],
         eyes_strength=strengths["eyes"],
@@ -105,6 +109,26 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
     ramp = np.clip(np.arange(n) / max(1.0, SETTLE_S * fps), 0, 1)
     controls[:, SETTLING] *= (ramp * ramp * (3 - 2 * ramp))[:, None]
     return controls
+
+
+def _eased(mask: np.ndarray, ramp_frames: float) -> np.ndarray:
+    """(n,) 0/1 → 0..1: 1 on the mask, easing in over ``ramp_frames`` before each run
+    and out after it; the clip's first frame stays 0 (every shot opens on the photo)."""
+    if ramp_frames <= 1.0 or not mask.any():
+        return mask
+    n = len(mask)
+    dist = np.full(n, np.inf)  # frames to the nearest masked frame, two passes
+    last = -np.inf
+    for i in range(n):
+        last = i if mask[i] else last
+        dist[i] = i - last
+    last = np.inf
+    for i in range(n - 1, -1, -1):
+        last = i if mask[i] else last
+        dist[i] = min(dist[i], last - i)
+    t = np.clip(1.0 - dist / ramp_frames, 0.0, 1.0)
+    t = np.minimum(t, np.arange(n) / ramp_frames)
+    return t * t * (3.0 - 2.0 * t)
 
 
 def _mix_voice(voice: np.ndarray, speech, start_s: float) -> None:

@@ -85,3 +85,52 @@ def test_redrawing_only_moved_triangles_matches_a_full_redraw(grace):
     diff = np.abs(frame.astype(int) - full)
     assert diff.max() <= 2
     assert (diff > 0).mean() < 0.01
+
+
+def _lip_gap(subject, dst: np.ndarray) -> float:
+    """Inner-lip gap (13 to 14) of a deformed mesh over inter-ocular distance."""
+    rig = subject.rig
+    return float(np.linalg.norm(dst[rig.vertex(13)] - dst[rig.vertex(14)]) / rig.iod_px)
+
+
+def test_parted_lips_close_while_talking_and_keep_their_thickness(astronaut):
+    """A smile with teeth: at rest the photo; talking with the jaw shut, the lips meet."""
+    rig = astronaut.rig
+    assert rig.rest_jaw > 0
+    assert np.array_equal(deform(rig, controls()), rig.rest_pts)  # not talking: the photo
+    shut = deform(rig, controls(talking=1.0))
+    assert _lip_gap(astronaut, shut) < 0.01 < 0.5 * _lip_gap(astronaut, rig.rest_pts)
+    for inner, outer in ((13, 0), (14, 17)):  # each lip moves whole: its thickness stays
+        before = rig.rest_pts[rig.vertex(outer)] - rig.rest_pts[rig.vertex(inner)]
+        after = shut[rig.vertex(outer)] - shut[rig.vertex(inner)]
+        assert np.linalg.norm(after - before) < 0.01 * rig.iod_px
+    # an open vowel opens past the smile, but less than it would from closed lips
+    wide = deform(rig, controls(jaw_open=1.0, talking=1.0))
+    assert _lip_gap(astronaut, wide) > _lip_gap(astronaut, rig.rest_pts)
+    assert _lip_gap(astronaut, wide) < _lip_gap(astronaut, deform(rig, controls(jaw_open=1.0)))
+
+
+def test_closed_lips_photo_ignores_talking(grace):
+    rig = grace.rig
+    assert rig.rest_jaw == 0
+    c = controls(jaw_open=0.4)
+    assert np.array_equal(deform(rig, c), deform(rig, controls(jaw_open=0.4, talking=1.0)))
+
+
+def test_closing_lips_slide_over_the_teeth_without_dragging_them(astronaut):
+    """Half closed: the teeth still in view stay where they are in the photo."""
+    img = render(astronaut, jaw_open=0.25 * astronaut.rig.rest_jaw, talking=1.0)
+    dst = deform(astronaut.rig, controls(jaw_open=0.25 * astronaut.rig.rest_jaw, talking=1.0))
+    seen = inside_lips(astronaut, dst)
+    assert seen.sum() > 20
+    diff = np.abs(img.astype(np.float64) - astronaut.rest.astype(np.float64)).mean(-1)
+    assert np.median(diff[seen]) < 6.0  # the photo's own teeth, unmoved
+
+
+def test_a_wide_open_mouth_shows_a_tongue_not_a_flat_hole(grace):
+    img = render(grace, jaw_open=1.0)
+    dst = deform(grace.rig, controls(jaw_open=1.0))
+    inside = inside_lips(grace, dst)
+    red, green = img[..., 0].astype(float)[inside], img[..., 1].astype(float)[inside]
+    assert np.percentile(red, 90) - np.percentile(red, 10) > 40  # shaded, not flat
+    assert np.mean((red > 70) & (red > 1.3 * green)) > 0.1  # a reddish tongue shows
