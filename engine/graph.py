@@ -20,7 +20,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def node_key(kind: str, version: int, params: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
+def node_key(
+    kind: str, version: int | str, params: Mapping[str, Any], inputs: Mapping[str, str]
+) -> str:
     body = canonical_json(
         {"kind": kind, "version": version, "params": params, "inputs": dict(inputs)}
     )
@@ -33,7 +35,7 @@ class Node:
 
     key: str
     kind: str
-    version: int
+    version: int | str  # the compiler gives registry.identity(kind): "<version>.<code hash>"
     params: Mapping[str, Any]
     inputs: Mapping[str, str]
     label: str = ""
@@ -61,7 +63,7 @@ class Graph:
     def add(
         self,
         kind: str,
-        version: int,
+        version: int | str,
         params: Mapping[str, Any],
         inputs: Mapping[str, str] | None = None,
         *,

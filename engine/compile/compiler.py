@@ -73,10 +73,19 @@ class _Compiler:
         self.voices: dict[str, dict] = {}
         self.timings: list[str] = []  # shot.timing keys of the segments so far, in play order
         self.styles: set[str] = set()
+        self.kinds: set[str] = set()  # node kinds this scene uses, for its models' provenance
 
     def add(self, kind: str, params: dict, inputs: dict | None = None, **kw) -> str:
-        version = registry.get(kind).version
+        version = registry.identity(kind)  # declared version, code fingerprint, model hashes
+        self.kinds.add(kind)
         return self.graph.add(kind, version, params, inputs, **kw)
+
+    def models(self) -> list[dict]:
+        """Every model file the scene's nodes run, with its sha256 and licence."""
+        from engine.nodes.fingerprint import model_records
+
+        names = sorted({m for kind in self.kinds for m in registry.get(kind).models})
+        return model_records(tuple(names))
 
     # -- sources ----------------------------------------------------------
 
@@ -580,7 +589,9 @@ class _Compiler:
             label="soundtrack",
             cost=1.0,
         )
-        record = manifest(scene, models=[], styles=styles, voices=list(self.voices.values()))
+        record = manifest(
+            scene, models=self.models(), styles=styles, voices=list(self.voices.values())
+        )
         seg_names = {f"s{i}": key for i, key in enumerate(segments)}
         video = self.add(
             "output.mux",

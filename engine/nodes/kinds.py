@@ -13,6 +13,11 @@ from engine.nodes.registry import Artifact, NodeContext, node
 
 # Heavy rooms are imported inside each kind, so a worker loads only what it runs.
 
+# Model files (models/manifest.json names, or paths under models/) a kind runs: their
+# sha256 is part of its cache key and of the provenance.
+FACE_MODELS = ("face_detection_short_range", "face_detection_full_range_sparse", "face_landmark")
+POSE_MODELS = ("pose_detection", "pose_landmark_full")
+
 
 @node("image.load", version=1)
 def image_load(params: dict, inputs: dict, ctx: NodeContext) -> np.ndarray:
@@ -76,7 +81,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=14)
+@node("render.segment", version=14, models=(*POSE_MODELS, "visemes/visemes.pt"))
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
     triangle stretch of its dancing bodies (``stretch``, None without a dancer) and the
@@ -122,7 +127,7 @@ def output_captions(params: dict, inputs: dict, ctx: NodeContext) -> list:
     return cues
 
 
-@node("face.find", version=1)
+@node("face.find", version=1, models=FACE_MODELS)
 def face_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """The chosen face of a photo and its 468 landmarks (px)."""
     from engine.nodes.face import detect_faces, face_landmarks, select_face
@@ -157,7 +162,7 @@ def music_analyse(params: dict, inputs: dict, ctx: NodeContext):
     return analyse_file(inputs["music"]["file"], params["sr_hz"], params.get("bpm_hint"))
 
 
-@node("body.find", version=1)
+@node("body.find", version=1, models=POSE_MODELS)
 def body_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """The chosen person's 33 keypoints and mask, and the body mode the photo allows."""
     from engine.nodes.body.select import body_extent, check_body_mode, person_pose
@@ -171,7 +176,7 @@ def body_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"pose": pose, "mode": mode}
 
 
-@node("body.rig", version=3)
+@node("body.rig", version=3, models=POSE_MODELS)
 def body_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The rigged body of one person in a photo: mesh, skinning, layers, background plate."""
     from engine.nodes.rig import build_body_rig
@@ -180,7 +185,7 @@ def body_rig(params: dict, inputs: dict, ctx: NodeContext):
     return build_body_rig(inputs["photo"], found["pose"], found["mode"])
 
 
-@node("motion.file", version=1)
+@node("motion.file", version=1, models=POSE_MODELS)
 def motion_file(params: dict, inputs: dict, ctx: NodeContext):
     """A pose track from a reference video (markerless capture) or a BVH file: its first
     ``max_s`` seconds when the dance can use no more (``motion.span``), else all of it."""
@@ -194,7 +199,7 @@ def motion_file(params: dict, inputs: dict, ctx: NodeContext):
     return motion_from_video(params["path"], max_seconds=min(max_s or MAX_SECONDS, MAX_SECONDS))
 
 
-@node("body.cutout", version=1)
+@node("body.cutout", version=1, models=POSE_MODELS)
 def body_cutout(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """A performer as a stage layer: the person whose face ``face.find`` chose, cut out
     of the photo with a refined soft alpha and halo-free colours (``body.layer``)."""
@@ -203,7 +208,7 @@ def body_cutout(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return performer_layer(inputs["photo"], inputs["face"], params["photo_name"])
 
 
-@node("body.plate", version=1)
+@node("body.plate", version=1, models=POSE_MODELS)
 def body_plate(params: dict, inputs: dict, ctx: NodeContext):
     """A photo with its people removed and the background continued over them (a
     stage backdrop made of a performer's own photo), at most 480 px on the long side."""

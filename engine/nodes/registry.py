@@ -9,15 +9,19 @@ folder for files it writes), and returns a value the cache can store without
 pickle: plain values, tuples, NumPy arrays, paths, or a dataclass listed in
 ``engine/runtime/codec.py``. Files it writes are returned as
 ``Artifact("name")``; consumers receive them as absolute ``Path``s.
-Bump ``version`` whenever the output for the same params and inputs changes.
+``version`` says when the meaning of the output changed; the cache key also
+carries ``identity(kind)``, which changes by itself with the code the node runs
+(``engine.nodes.fingerprint``) and with the model files it declares in ``models``.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +47,7 @@ class NodeKind:
     version: int
     fn: NodeFn
     cpu_bound: bool
+    models: tuple[str, ...] = ()  # model files it runs: manifest names or paths under models/
 
 
 _REGISTRY: dict[str, NodeKind] = {}
@@ -52,11 +57,13 @@ _REGISTRY: dict[str, NodeKind] = {}
 NODE_MODULES = ("engine.nodes.kinds",)
 
 
-def node(kind: str, *, version: int, cpu_bound: bool = True) -> Callable[[NodeFn], NodeFn]:
+def node(
+    kind: str, *, version: int, cpu_bound: bool = True, models: tuple[str, ...] = ()
+) -> Callable[[NodeFn], NodeFn]:
     def register(fn: NodeFn) -> NodeFn:
         if kind in _REGISTRY and _REGISTRY[kind].fn is not fn:
             raise ValueError(f"node kind {kind!r} registered twice")
-        _REGISTRY[kind] = NodeKind(kind, version, fn, cpu_bound)
+        _REGISTRY[kind] = NodeKind(kind, version, fn, cpu_bound, tuple(models))
         return fn
 
     return register
@@ -75,6 +82,19 @@ def get(kind: str) -> NodeKind:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise KeyError(f"unknown node kind {kind!r}{hint}; known: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[kind]
+
+
+@cache
+def identity(kind: str) -> str:
+    """``"<version>.<hash>"``: the declared version, the code fingerprint and the sha256 of
+    every model file the kind runs. What a cache key holds for "which code made this"."""
+    from engine.nodes.fingerprint import fingerprint, model_records
+
+    found = get(kind)
+    digest = hashlib.sha256(fingerprint(found.fn).encode())
+    for record in model_records(found.models):
+        digest.update(f"\n{record['name']}:{record['sha256']}".encode())
+    return f"{found.version}.{digest.hexdigest()[:16]}"
 
 
 def kinds() -> dict[str, NodeKind]:
