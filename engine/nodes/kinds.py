@@ -162,27 +162,31 @@ def music_analyse(params: dict, inputs: dict, ctx: NodeContext):
     return analyse_file(inputs["music"]["file"], params["sr_hz"], params.get("bpm_hint"))
 
 
-@node("body.find", version=1, models=POSE_MODELS)
+@node("body.find", version=2, models=POSE_MODELS)
 def body_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
-    """The chosen person's 33 keypoints and mask, and the body mode the photo allows."""
-    from engine.nodes.body.select import body_extent, check_body_mode, person_pose
+    """The chosen person's 33 keypoints and mask (their own pixels only: everyone in the
+    photo is found and the masks partitioned), the other people's masks (``others``)
+    and those in front of them (``front``), and the body mode the photo allows."""
+    from engine.nodes.body.select import body_extent, check_body_mode, find_person
 
-    pose = person_pose(inputs["photo"], params["person"], params["photo_name"])
+    pose, others, front = find_person(inputs["photo"], params["person"], params["photo_name"])
     mode = params["mode"]
     if mode == "auto":
         mode = body_extent(pose, params["photo_name"])
     else:
         check_body_mode(pose, mode, params["photo_name"])
-    return {"pose": pose, "mode": mode}
+    return {"pose": pose, "mode": mode, "others": others, "front": front}
 
 
-@node("body.rig", version=3, models=POSE_MODELS)
+@node("body.rig", version=4, models=POSE_MODELS)
 def body_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The rigged body of one person in a photo: mesh, skinning, layers, background plate."""
     from engine.nodes.rig import build_body_rig
 
     found = inputs["body"]
-    return build_body_rig(inputs["photo"], found["pose"], found["mode"])
+    return build_body_rig(
+        inputs["photo"], found["pose"], found["mode"], found.get("others"), found.get("front")
+    )
 
 
 @node("motion.file", version=1, models=POSE_MODELS)

@@ -15,6 +15,7 @@ from engine.nodes.body.pose import KEYPOINT, PersonBox, Pose, detect_people, pos
 MIN_VISIBILITY = 0.5
 MIN_PRESENCE = 0.5
 BODY_MODES = ("full", "upper")
+LEG_DROP_FRAC = 0.4  # standing: knees below the hips, ankles below the knees, by this
 
 
 def choose_person(people: list[PersonBox], index: int = 0, photo: str = "PHOTO") -> PersonBox:
@@ -59,6 +60,37 @@ def person_pose(image: np.ndarray, index: int = 0, photo: str = "PHOTO") -> Pose
     return pose
 
 
+def find_person(
+    image: np.ndarray, index: int = 0, photo: str = "PHOTO"
+) -> tuple[Pose, np.ndarray, np.ndarray]:
+    """Everyone in ``image`` found (``people.find_people``), the ``index``-th from the
+    left chosen, with only their own pixels.
+
+    Returns:
+        (pose, its mask cut to the person's own pixels; others (H, W) float32, the
+        other people's masks; front (H, W) bool, the people in front of this one).
+
+    Raises:
+        AssetError: nobody in the photo, or no such person.
+    """
+    from engine.nodes.body.people import find_people, partition
+
+    people = find_people(image)
+    if not people:
+        raise AssetError(
+            f"no person found in {photo}",
+            hint="use a photo where one person is clearly visible, at least head and "
+            "shoulders, facing the camera and not too small",
+        )
+    if not 0 <= index < len(people):
+        raise AssetError(
+            f"{photo} shows {len(people)} {'person' if len(people) == 1 else 'people'}, "
+            f"so there is no person: {index}",
+            hint=f"choose person: 0 to {len(people) - 1} (counted from the left, leftmost = 0)",
+        )
+    return partition(people, index)
+
+
 def _inside(pose: Pose, name: str) -> bool:
     """Keypoint ``name`` lies inside the photo."""
     x, y = pose.points[KEYPOINT[name], :2]
@@ -71,19 +103,35 @@ def _seen(pose: Pose, name: str) -> bool:
     return _inside(pose, name) and bool(pose.visibility[KEYPOINT[name]] >= MIN_VISIBILITY)
 
 
+def _standing(pose: Pose) -> bool:
+    """Knees well below the hips and ankles well below the knees (``LEG_DROP_FRAC`` of
+    the torso each): legs that can step. A seated person's thighs run level and their
+    feet hide under a table; those legs stay."""
+    y = {name: float(pose.xy(name)[1]) for name in KEYPOINT if "hip" in name or "knee" in name}
+    y |= {name: float(pose.xy(name)[1]) for name in ("left_ankle", "right_ankle")}
+    shoulders = (pose.xy("left_shoulder") + pose.xy("right_shoulder")) / 2
+    hips = (pose.xy("left_hip") + pose.xy("right_hip")) / 2
+    torso = float(np.linalg.norm(shoulders - hips))
+    knees = (y["left_knee"] + y["right_knee"]) / 2
+    ankles = (y["left_ankle"] + y["right_ankle"]) / 2
+    drop = LEG_DROP_FRAC * torso
+    return knees - float(hips[1]) > drop and ankles - knees > drop
+
+
 def body_extent(pose: Pose, photo: str = "PHOTO") -> str:
     """How much of the body the photo shows: "full" or "upper".
 
-    "full": both ankles inside the photo and at least one of them visible (the other
-    may be hidden behind a leg). "upper": both shoulders visible but not the full body
-    (cropped at the waist, hips, knees or shins).
+    "full": both ankles inside the photo, at least one of them visible (the other
+    may be hidden behind a leg), and the person standing (``_standing``). "upper": both
+    shoulders visible but not the full body (cropped at the waist, hips, knees or
+    shins, or seated).
 
     Raises:
         AssetError: not even both shoulders are visible.
     """
     ankles_inside = [_inside(pose, a) for a in ("left_ankle", "right_ankle")]
     ankles_seen = [_seen(pose, a) for a in ("left_ankle", "right_ankle")]
-    if all(ankles_inside) and any(ankles_seen):
+    if all(ankles_inside) and any(ankles_seen) and _standing(pose):
         return "full"
     if _seen(pose, "left_shoulder") and _seen(pose, "right_shoulder"):
         return "upper"
@@ -110,9 +158,14 @@ def check_body_mode(pose: Pose, mode: str, photo: str = "PHOTO") -> str:
         )
     extent = body_extent(pose, photo)
     if mode == "full" and extent != "full":
+        feet_in = all(_inside(pose, a) for a in ("left_ankle", "right_ankle"))
+        what = (
+            "seated (the legs are not free to step)"
+            if feet_in and any(_seen(pose, a) for a in ("left_ankle", "right_ankle"))
+            else "only from the waist up (the feet are not in the photo)"
+        )
         raise AssetError(
-            f"{photo} shows the person only from the waist up (the feet are not in "
-            "the photo), so full-body moves cannot be shown",
+            f"{photo} shows the person {what}, so full-body moves cannot be shown",
             hint="use body: {mode: upper} for upper-body moves, or a photo that shows "
             "the whole body down to the feet",
         )

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from engine.errors import NodeError
@@ -274,6 +275,30 @@ def _ramp_px(joints: np.ndarray, h: int, torso_px: float) -> float:
     return max(ramp, PIN_RAMP_FRAC * torso_px * 0.5, 1.0)
 
 
+def _largest(body: np.ndarray) -> np.ndarray:
+    """The largest connected part of a bool mask."""
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(body.astype(np.uint8), connectivity=8)
+    if n < 2:
+        return body
+    return lab == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+FRONT_REACH_FRAC = 1.2  # people in front are occluders this many torso lengths around
+
+
+def _with_front(idx, alpha, body, front, torso_px):
+    """Occluders plus the pixels of the people in front within the dancer's reach."""
+    h, w = body.shape
+    reach = max(1, round(FRONT_REACH_FRAC * torso_px))
+    near = cv2.dilate(body.astype(np.uint8), np.ones((2 * reach + 1,) * 2, np.uint8)) > 0
+    soft = cv2.GaussianBlur((front & ~body).astype(np.float32), (0, 0), 1.0) * near * ~body
+    dense = np.zeros(h * w, np.float32)
+    dense[idx] = alpha
+    dense = np.maximum(dense, soft.ravel())
+    keep = np.flatnonzero(dense > 1e-3)
+    return keep.astype(np.int64), dense[keep].astype(np.float32)
+
+
 def _touches_bottom(region: np.ndarray) -> bool:
     """The region reaches the photo's bottom rows (the frame cuts it)."""
     return bool(region[-3:].any())
@@ -304,7 +329,13 @@ def _pin_ramp(bones, weights, rest, ramped, h, joints, ramp_px):
     return top.astype(np.int32), w.astype(np.float32)
 
 
-def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig:
+def build_body_rig(
+    photo: np.ndarray,
+    pose: Pose,
+    mode: str = "full",
+    others: np.ndarray | None = None,
+    front: np.ndarray | None = None,
+) -> BodyRig:
     """Rig the person in ``photo`` for posing with the shared skeleton.
 
     Args:
@@ -312,6 +343,10 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
         pose: the person's ``Pose`` from ``engine.nodes.body.person_pose`` (with mask).
         mode: "full" (the whole body moves) or "upper" (waist-up photo: hips and legs
             stay, the photo's bottom edge stays pinned).
+        others: (H, W) float32 in [0, 1], the other people's masks
+            (``body.select.find_person``): the mesh never takes their pixels.
+        front: (H, W) bool, the people in front of this one: within the dancer's reach
+            they are drawn back over the posed body, like any occluder.
 
     Returns:
         A ``BodyRig``.
@@ -340,6 +375,8 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
     # cut it to the person's colours so the arm does not carry the helmet along.
     person = refine_person_mask(photo, pose.mask)
     body = mesh.silhouette(person, smooth_px=max(1.0, 0.004 * max(h, w)), grow_px=grow_px)
+    if others is not None:  # the grown rim stops at another person
+        body = _largest(body & ~(np.asarray(others) > 0.5))
     labels, bone_px, under_px = parts.segment_parts(body, joints, torso_px, with_legs)
     near_y, near_x = mesh.nearest_inside(body)  # rim vertices read the body next to them
     labels_near = labels[near_y, near_x]
@@ -410,8 +447,10 @@ def build_body_rig(photo: np.ndarray, pose: Pose, mode: str = "full") -> BodyRig
     outline, partner = _edges(triangles, base, tri_skin, is_copy)
 
     occ_idx, occ_alpha = occluder_pixels(body, joints, torso_px, with_legs)
+    if front is not None and np.asarray(front).any():
+        occ_idx, occ_alpha = _with_front(occ_idx, occ_alpha, body, np.asarray(front), torso_px)
     ys, xs = np.nonzero(body)
-    held, held_why = posture.held_bones(joints, labels, mode, pose.visibility)
+    held, held_why = posture.held_bones(joints, labels, mode, pose.visibility, under_px)
     rig = BodyRig(
         mode=mode,
         photo_hw=(h, w),

@@ -11,7 +11,8 @@ torso, shoulders and head, which still dance):
 - *a body seen from the side*: its arms swing in depth, not in the picture's plane;
 - *an arm the frame cuts* (waist-up photos): its cut end would show as soon as it
   lifted off the photo's edge;
-- *an arm the pose model barely sees* (elbow or wrist hidden): its bones are a guess.
+- *an arm the pose model barely sees* (elbow or wrist hidden): its bones are a guess;
+- *an arm lying mostly over the body*: moving it would uncover a large painted guess.
 
 ``held_bones`` returns the bones to hold and why, for the rig and for the warning a
 scene with explicit moves gets.
@@ -30,6 +31,7 @@ CUT_ROWS = 3  # an arm reaching the photo's last rows is cut by the frame
 CROSSED_COLLAR_DEG = 5.0  # shoulders shrug this much at most with the arms crossed
 FRONT_GROW_FRAC = 0.1  # the torso outline grown by this many torso lengths: "in front"
 FACE_REACH = 1.0  # a hand within this many nose-to-shoulder-line lengths of the nose
+OVER_BODY_SHARE = 0.4  # an arm more than this share of which lies over the torso or a leg
 UNSEEN = 0.4  # an elbow or wrist the pose model sees less than this: the arm is a guess
 SIDE_VIEW_FRAC = 0.45  # shoulders narrower than this many torso lengths: seen from the side
 
@@ -98,18 +100,30 @@ def side_view(joints: np.ndarray) -> bool:
     return width < SIDE_VIEW_FRAC * torso
 
 
+def _over_body(labels: np.ndarray, under: np.ndarray, group: int) -> float:
+    arm = labels == group
+    return float((under[arm] >= 0).mean()) if arm.any() else 0.0
+
+
 def arm_cut(labels: np.ndarray, group: int) -> bool:
     """The arm's pixels reach the photo's bottom rows."""
     return bool((labels[-CUT_ROWS:] == group).any())
 
 
 def held_bones(
-    joints: np.ndarray, labels: np.ndarray, mode: str, visibility: np.ndarray | None = None
+    joints: np.ndarray,
+    labels: np.ndarray,
+    mode: str,
+    visibility: np.ndarray | None = None,
+    under: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict]:
     """(N_BONES,) bool bones kept at their photo's bend, and {bone name: reason}.
 
     ``visibility``: (33,) the pose model's per-keypoint visibility; an arm whose elbow
-    or wrist it barely sees is held too (its bones are a guess).
+    or wrist it barely sees is held too (its bones are a guess). ``under``: (H, W) the
+    part an arm pixel lies over (``parts.segment_parts``, -1 for none): an arm more than
+    ``OVER_BODY_SHARE`` of which lies over the body is held (whatever the keypoints say,
+    moving it would uncover a large painted guess).
     """
     held = np.zeros(sk.N_BONES, bool)
     why: dict[str, str] = {}
@@ -132,6 +146,8 @@ def held_bones(
             reason = "the photo's bottom edge cuts the arm"
         elif visibility is not None and float(np.min(visibility[list(ends[group])])) < UNSEEN:
             reason = "the photo does not show the arm clearly"
+        elif under is not None and _over_body(labels, under, group) > OVER_BODY_SHARE:
+            reason = "the arm lies over the body in the photo"
         if reason:
             for name in bones:
                 held[sk.BONE_INDEX[name]] = True
