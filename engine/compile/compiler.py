@@ -47,6 +47,8 @@ from engine.spec.model import (
 )
 
 DEFAULT_VOICE = TtsVoice(tts="en-us")
+# what the credits say of a neural voice (models/voices/ holds each one's card)
+NEURAL_VOICE_LICENCES = {"piper:en_US-joe": "voice data CC0, NabuCasa; Piper, rhasspy"}
 CARD_BACKGROUND = (16, 16, 20)
 IMAGE_MAX_SIDE = 4096
 
@@ -116,6 +118,11 @@ class _Compiler:
             "pitch": voice.pitch,
         }
         key = f"{voice.tts}+{voice.variant or ''}"
+        if voice.tts.startswith("piper:"):  # a neural voice: its own node, no variant or pitch
+            self.voices[key] = {"engine": "piper", "voice": voice.tts, "variant": None,
+                                "licence": NEURAL_VOICE_LICENCES.get(voice.tts)}  # fmt: skip
+            params = {"text": say.text, "voice": voice.tts, "rate": voice.rate}
+            return self.add("speech.neural", params, label=say.text[:40], cost=1.0)
         self.voices[key] = {"engine": "espeak-ng", "voice": voice.tts, "variant": voice.variant}
         return self.add("speech.tts", params, label=say.text[:40], cost=0.3)
 

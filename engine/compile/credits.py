@@ -33,8 +33,11 @@ def credits_text(scene: Scene, voices: dict, styles: list[dict] | None = None) -
             bg = shot.background
             lines.append(f"Photo: {bg.rel} ({bg.source or bg.licence or 'source not given'})")
     for voice in voices.values():
+        engine = voice.get("engine", "espeak-ng")
+        name = voice["voice"].removeprefix("piper:")
         lines.append(
-            f"Voice: espeak-ng {voice['voice']}{'+' + voice['variant'] if voice['variant'] else ''}"
+            f"Voice: {engine} {name}{'+' + voice['variant'] if voice.get('variant') else ''}"
+            + (f" ({voice['licence']})" if voice.get("licence") else "")
         )
     for style in styles or []:
         lines.append(f"Dance: {style['title']} ({style['context']}). {style['origin']}")

@@ -60,7 +60,8 @@ def _versions() -> dict:
 
 def voice_record(voice) -> dict | None:
     if isinstance(voice, TtsVoice):
-        return {"engine": "espeak-ng", "voice": voice.tts, "variant": voice.variant}
+        engine = "piper" if voice.tts.startswith("piper:") else "espeak-ng"
+        return {"engine": engine, "voice": voice.tts, "variant": voice.variant}
     if isinstance(voice, RecordedVoice):
         return {"recording": voice.audio.rel, "speaker": voice.speaker}
     return None

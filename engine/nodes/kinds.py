@@ -50,6 +50,14 @@ def speech_tts(params: dict, inputs: dict, ctx: NodeContext):
     )
 
 
+@node("speech.neural", version=1)
+def speech_neural(params: dict, inputs: dict, ctx: NodeContext):
+    """One line spoken by a neural (Piper) voice, with its phoneme and word times."""
+    from engine.nodes.speech.neural import synthesise_neural
+
+    return synthesise_neural(params["text"], voice=params["voice"], rate_wpm=params["rate"])
+
+
 @node("speech.recording", version=3)
 def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
     """A supplied recording, with phoneme and word times from forced alignment."""
