@@ -6,10 +6,18 @@ then turns one (C,) control vector into one finished frame exactly as a render's
 segment does: the face drawn by ``engine.nodes.animate.render``, the camera and the
 disclosure label composed by the fused compose step, the invisible watermark
 embedded last (``engine.nodes.render.segment`` does the same per frame).
+
+The camera, aimed at the face, drifts in and out by ``DRIFT`` every
+``DRIFT_PERIOD_S`` (a slow breath of the whole picture, as a render's shots move
+their camera). Besides looking alive, it leaves the label the only thing in the
+frame that never moves, which is how ``photoplay qc`` finds it: under a still
+camera the photo's own still edges beside the label hid it from qc (a 5-minute
+recording read ``label.visible`` 0).
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +31,12 @@ from engine.nodes.registry import NodeContext
 from engine.nodes.render.overlays import OverlayTrack, ShotText
 from engine.nodes.render.segment import Camera
 from engine.nodes.text.render import Overlay, label_box
+from engine.nodes.warp.camera import camera_affine
 from engine.nodes.warp.compose_cv import compose_frame_cv
 
 IMAGE_MAX_SIDE = 4096  # as the compiler loads photos
+DRIFT = 0.04  # the camera's zoom breathes between 1 and 1 + DRIFT...
+DRIFT_PERIOD_S = 20.0  # ...once in this long
 
 
 @dataclass
@@ -35,11 +46,11 @@ class Performer:
     size: (W, H) output frame px; fps: frames per second.
     photo: (Hp, Wp, 3) uint8, the photo shrunk for the frame (the face's texture).
     rig: the ``face.rig`` value; rest: (Hr, Wr, 3) uint8 the rig's frame at rest.
-    inv: (2, 3) float inverse camera map from output px to rig frame px.
+    centre: (x, y) the face's centre as fractions of the rig frame, where the camera aims.
     label: the disclosure label's overlay, drawn on every frame.
     payload, key: the watermark's 48-bit payload and key.
-    mouth_box: (x0, y0, x1, y1) output px around the lips at rest (for clients that
-        watch the mouth move).
+    mouth_box: (x0, y0, x1, y1) output px around the lips at rest, wherever the camera
+        drifts (for clients that watch the mouth move).
     """
 
     size: tuple[int, int]
@@ -47,7 +58,7 @@ class Performer:
     photo: np.ndarray
     rig: object
     rest: np.ndarray
-    inv: np.ndarray
+    centre: tuple[float, float]
     label: Overlay
     payload: int
     key: int
@@ -57,6 +68,16 @@ class Performer:
         w, h = self.rig.out_size
         self._face = np.empty((h, w, 3), np.uint8)
 
+    def camera(self, index: int) -> np.ndarray:
+        """(2, 3) inverse camera map (output px -> rig frame px) of frame ``index``."""
+        # from the middle, moving: even a short show's background never holds still
+        phase = 2 * math.pi * index / (DRIFT_PERIOD_S * self.fps)
+        zoom = 1.0 + DRIFT * 0.5 * (1.0 + math.sin(phase))
+        w, h = self.rig.out_size
+        return camera_affine(
+            0.0, (w, h), self.size, zoom=(zoom, zoom), pan=(self.centre, self.centre)
+        )
+
     def draw(self, controls: np.ndarray, index: int) -> np.ndarray:
         """(H, W, 3) uint8: frame ``index`` of the show with the face at ``controls``.
 
@@ -64,7 +85,7 @@ class Performer:
         """
         face = render_face_frame(self.rig, self.photo, controls, self._face, background=self.rest)
         frame = compose_frame_cv(
-            face, self.inv, self.size, overlay=self.label.rgba, overlay_xy=self.label.xy
+            face, self.camera(index), self.size, overlay=self.label.rgba, overlay_xy=self.label.xy
         )
         return embed_frame(frame, self.payload, self.key, index)
 
@@ -104,8 +125,8 @@ def prepare(
         )
         rig = _node("face.rig", {"out_size": None}, {"photo": photo, "face": face}, work)
     rest = rest_frame(rig, photo)
-    camera = _face_camera(rig)
-    inv = camera.affine(0.0, rest, size)
+    centre = _face_centre(rig)
+    inv = Camera(pan=(centre, centre)).affine(0.0, rest, size)
     first = compose_frame_cv(rest, inv, size)
     x, y, bw, bh = label_box(label["text"], w, h, label.get("position", "bottom-right"),
                              label.get("size", 0.035))  # fmt: skip
@@ -119,7 +140,7 @@ def prepare(
         photo=photo,
         rig=rig,
         rest=rest,
-        inv=inv,
+        centre=centre,
         label=overlay,
         payload=payload,
         key=key,
@@ -127,17 +148,17 @@ def prepare(
     )
 
 
-def _face_camera(rig) -> Camera:
-    """The photo filling the frame, centred on the face as far as its edges allow."""
+def _face_centre(rig) -> tuple[float, float]:
+    """The face's centre as fractions of the rig's frame: the camera aims there."""
     pts = rig.rest_pts[rig.landmark_ids >= 0]
     cx, cy = (pts.min(0) + pts.max(0)) / 2
     w, h = rig.out_size
-    centre = (float(cx + 0.5) / w, float(cy + 0.5) / h)
-    return Camera(pan=(centre, centre))
+    return (float(cx + 0.5) / w, float(cy + 0.5) / h)
 
 
 def _mouth_box(rig, inv: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """The lips at rest, grown by half the mouth's width, in output px."""
+    """The lips at rest, grown by half the mouth's width (more than the camera's drift
+    moves them), in output px."""
     lips = rig.rest_pts[rig.inner_lips]
     forward = np.linalg.inv(np.vstack([inv, [0.0, 0.0, 1.0]]))[:2]
     out = lips @ forward[:, :2].T + forward[:, 2]

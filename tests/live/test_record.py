@@ -75,7 +75,11 @@ def test_the_recorded_show_passes_qc_and_verifies(live_scene, tmp_path):
     print("\n".join(report.lines()), f"\nqc took {time.perf_counter() - started:.1f} s")
     assert report.passed, "\n".join(report.lines())
     checks = {c.key: c for c in report.checks}
-    assert checks["label.visible"].value == 1.0  # the label on every recorded frame
+    assert checks["label.visible"].value == 1.0  # the label on every recorded frame...
+    x, y, w, h = session.performer.label.box
+    qx0, qy0, qx1, qy1 = report.figures["picture"]["label_box"]
+    overlap = max(0, min(x + w, qx1) - max(x, qx0)) * max(0, min(y + h, qy1) - max(y, qy0))
+    assert overlap > 0.5 * (qx1 - qx0) * (qy1 - qy0)  # ...found where it was drawn
     assert checks["lipsync.corr"].value is not None
 
 
