@@ -49,6 +49,7 @@ SAME_PERSON_FRAC = 0.35
 SAME_MASK_SHARE = 0.5
 MAX_SHOULDER_FRAC = 1.0
 STABLE_FRAC = 0.25  # keypoints may move this many shoulder widths when read again
+TWIN_MARGIN = 0.2  # a later view of the same person replaces the first only if this surer
 MAX_ROUNDS = 3
 MAX_PEOPLE = 12
 PAINT_GROW_FRAC = 0.02  # painted-out masks grown by this share of the photo's long side
@@ -173,7 +174,7 @@ def find_people(image: np.ndarray) -> list[Pose]:
             twin = next((k for k, p in enumerate(new) if _same(pose, p)), None)
             if twin is None:
                 new.append(pose)
-            elif pose.presence > new[twin].presence:
+            elif pose.presence > new[twin].presence + TWIN_MARGIN:  # first found: widest view
                 new[twin] = pose
         if not new:
             break

@@ -192,8 +192,11 @@ def _shared(users, t, k, tri_skin) -> bool:
     )
 
 
-def _pieces(pts, base, labels_near, bone_near, under_near, joints, arm_r):
+def _pieces(pts, base, labels_near, bone_near, under_near, joints, arm_r, held_arms=()):
     """Every triangle's group, piece, draw sub-order and texture, with the copies added.
+
+    An arm in ``held_arms`` (``posture``: it never moves apart from the torso) is part
+    of the torso's sheet: same piece, no caps, nothing under it, so no seam can open.
 
     Copies of arm triangles: the body under an arm (bound to the torso or a leg,
     textured from the underlay plate); the *shoulder cap*, the arm's end within
@@ -215,6 +218,9 @@ def _pieces(pts, base, labels_near, bone_near, under_near, joints, arm_r):
     caps = []  # (selection, group, piece, sub)
     for arm, (upper, fore) in parts.ARM_PIECES.items():
         mine = group == arm
+        if arm in held_arms:
+            piece[mine] = parts.TORSO
+            continue
         is_fore = mine & (bone == parts.PIECE_BONE[fore])
         piece[mine] = np.where(is_fore[mine], fore, upper)
         sub[is_fore] = 2
@@ -225,7 +231,8 @@ def _pieces(pts, base, labels_near, bone_near, under_near, joints, arm_r):
         near_e = np.linalg.norm(centroid - elbow, axis=1) < r
         caps.append((mine & near_s, parts.TORSO, parts.TORSO, 2))
         caps.append((is_fore & near_e, arm, upper, 1))
-    arm = np.isin(group, (parts.L_ARM, parts.R_ARM)) & (under >= 0)
+    free = [a for a in (parts.L_ARM, parts.R_ARM) if a not in held_arms]
+    arm = np.isin(group, free) & (under >= 0)
     out = {
         "base": [base, base[arm]],
         "group": [group, under[arm]],
@@ -401,8 +408,14 @@ def build_body_rig(
         pts = np.concatenate([pts, extra])
         base = mesh.triangulate(pts, body, slack_px=max(1, round(0.2 * spacing)))
     arm_r = parts.arm_radii(body, joints, torso_px)
+    held, held_why = posture.held_bones(joints, labels, mode, pose.visibility, under_px)
+    held_arms = [
+        arm
+        for arm, pieces in parts.ARM_PIECES.items()
+        if all(held[parts.PIECE_BONE[p]] for p in pieces)
+    ]
     base, group, piece, sub, is_copy, under_tex = _pieces(
-        pts, base, labels_near, bone_near, under_near, joints, arm_r
+        pts, base, labels_near, bone_near, under_near, joints, arm_r, held_arms
     )
 
     # Skin vertices, seeds and weights.
@@ -450,7 +463,6 @@ def build_body_rig(
     if front is not None and np.asarray(front).any():
         occ_idx, occ_alpha = _with_front(occ_idx, occ_alpha, body, np.asarray(front), torso_px)
     ys, xs = np.nonzero(body)
-    held, held_why = posture.held_bones(joints, labels, mode, pose.visibility, under_px)
     rig = BodyRig(
         mode=mode,
         photo_hw=(h, w),

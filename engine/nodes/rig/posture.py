@@ -12,7 +12,9 @@ torso, shoulders and head, which still dance):
 - *an arm the frame cuts* (waist-up photos): its cut end would show as soon as it
   lifted off the photo's edge;
 - *an arm the pose model barely sees* (elbow or wrist hidden): its bones are a guess;
-- *an arm lying mostly over the body*: moving it would uncover a large painted guess.
+- *an arm lying mostly over the body*: moving it would uncover a large painted guess;
+- *a hand hidden behind something* (the wrist outside the person's silhouette): what
+  hides it would be dragged along, or the hand would appear from nowhere.
 
 ``held_bones`` returns the bones to hold and why, for the rig and for the warning a
 scene with explicit moves gets.
@@ -32,7 +34,8 @@ CROSSED_COLLAR_DEG = 5.0  # shoulders shrug this much at most with the arms cros
 FRONT_GROW_FRAC = 0.1  # the torso outline grown by this many torso lengths: "in front"
 FACE_REACH = 1.0  # a hand within this many nose-to-shoulder-line lengths of the nose
 OVER_BODY_SHARE = 0.4  # an arm more than this share of which lies over the torso or a leg
-UNSEEN = 0.4  # an elbow or wrist the pose model sees less than this: the arm is a guess
+UNSEEN = 0.4
+SHORT_FOREARM = 0.35  # a forearm shorter than this many upper arms was folded by the model  # an elbow or wrist the pose model sees less than this: the arm is a guess
 SIDE_VIEW_FRAC = 0.45  # shoulders narrower than this many torso lengths: seen from the side
 
 
@@ -105,6 +108,25 @@ def _over_body(labels: np.ndarray, under: np.ndarray, group: int) -> float:
     return float((under[arm] >= 0).mean()) if arm.any() else 0.0
 
 
+def _folded(joints: np.ndarray, group: int) -> bool:
+    """A forearm read much shorter than its upper arm (``SHORT_FOREARM``): the pose model
+    folded an arm it could not see."""
+    s, e, w = (
+        (sk.L_SHOULDER, sk.L_ELBOW, sk.L_WRIST)
+        if group == parts.L_ARM
+        else (sk.R_SHOULDER, sk.R_ELBOW, sk.R_WRIST)
+    )
+    upper = float(np.linalg.norm(joints[e] - joints[s]))
+    return float(np.linalg.norm(joints[w] - joints[e])) < SHORT_FOREARM * max(upper, 1e-9)
+
+
+def _hidden(labels: np.ndarray, wrist: np.ndarray) -> bool:
+    """The wrist lies inside the photo but outside the person's silhouette."""
+    h, w = labels.shape
+    x, y = (int(round(float(v))) for v in wrist)
+    return 0 <= x < w and 0 <= y < h and labels[y, x] < 0
+
+
 def arm_cut(labels: np.ndarray, group: int) -> bool:
     """The arm's pixels reach the photo's bottom rows."""
     return bool((labels[-CUT_ROWS:] == group).any())
@@ -144,10 +166,14 @@ def held_bones(
             reason = front
         elif mode == "upper" and arm_cut(labels, group):
             reason = "the photo's bottom edge cuts the arm"
-        elif visibility is not None and float(np.min(visibility[list(ends[group])])) < UNSEEN:
+        elif (
+            visibility is not None and float(np.min(visibility[list(ends[group])])) < UNSEEN
+        ) or _folded(joints, group):
             reason = "the photo does not show the arm clearly"
         elif under is not None and _over_body(labels, under, group) > OVER_BODY_SHARE:
             reason = "the arm lies over the body in the photo"
+        elif _hidden(labels, joints[ends[group][1]]):
+            reason = "the hand is hidden behind something in the photo"
         if reason:
             for name in bones:
                 held[sk.BONE_INDEX[name]] = True
