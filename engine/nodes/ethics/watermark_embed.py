@@ -56,6 +56,12 @@ from engine.nodes.ethics.watermark import (
     check_key,
     check_payload_id,
 )
+from engine.nodes.output.yuv import (
+    _coefficients,
+    chroma_row,
+    convert_row_stepped,
+    yuv420_planes,
+)
 
 BLOCK_PX = 8  # mask resolution
 SAMPLE_PX = 2  # the activity pass reads every 2nd pixel of every 2nd row
@@ -81,28 +87,34 @@ def block_activity(rgb):
 
     Y = (77R + 150G + 29B + 128) >> 8 at (y, x) with y and x even. Each
     difference (to the sample on the left, and the one above) is counted in the
-    block of the later sample. Returns (ceil(H/8), ceil(W/8)) int64.
+    block of the later sample. Returns (ceil(H/8), ceil(W/8)) int64. Row by row
+    (luma, then differences, then block sums), so each loop vectorises.
     """
     h, w = rgb.shape[0], rgb.shape[1]
     out = np.zeros(((h + 7) // 8, (w + 7) // 8), dtype=np.int64)
-    ws = (w + 1) // 2
-    above = np.zeros(ws, dtype=np.int64)  # luma of the sampled row above
+    ws = (w + 1) // 2  # samples per row; 4 to a block
+    above = np.zeros(ws, dtype=np.int32)  # luma of the sampled row above
+    lum = np.zeros(ws, dtype=np.int32)
+    grad = np.zeros(ws, dtype=np.int32)
     for ys in range((h + 1) // 2):
         y = 2 * ys
-        orow = out[y // 8]
-        left = np.int64(0)
         for xs in range(ws):
             x = 2 * xs
-            lum = (77 * np.int64(rgb[y, x, 0]) + 150 * np.int64(rgb[y, x, 1])
-                   + 29 * np.int64(rgb[y, x, 2]) + 128) >> 8  # fmt: skip
-            g = np.int64(0)
-            if xs > 0:
-                g += abs(lum - left)
-            if ys > 0:
-                g += abs(lum - above[xs])
-            orow[x // 8] += g
-            above[xs] = lum
-            left = lum
+            lum[xs] = (77 * np.int32(rgb[y, x, 0]) + 150 * np.int32(rgb[y, x, 1])
+                       + 29 * np.int32(rgb[y, x, 2]) + 128) >> 8  # fmt: skip
+        grad[0] = 0
+        for xs in range(1, ws):
+            grad[xs] = abs(lum[xs] - lum[xs - 1])
+        if ys > 0:
+            for xs in range(ws):
+                grad[xs] += abs(lum[xs] - above[xs])
+        orow = out[y // 8]
+        n_full = ws // 4
+        for bx in range(n_full):
+            orow[bx] += grad[4 * bx] + grad[4 * bx + 1] + grad[4 * bx + 2] + grad[4 * bx + 3]
+        for xs in range(4 * n_full, ws):
+            orow[xs // 4] += grad[xs]
+        above[:] = lum
     return out
 
 
@@ -126,7 +138,118 @@ def block_activity_reference(rgb: np.ndarray) -> np.ndarray:
 def amplitude_map(
     activity: np.ndarray, height: int, width: int, strength: float, min_psnr_db: float
 ) -> np.ndarray:
-    """Bump amplitude in luma levels per 8x8 block: (ceil(H/8), ceil(W/8)) float32."""
+    """Bump amplitude in luma levels per 8x8 block: (ceil(H/8), ceil(W/8)) float32.
+
+    The bisection's mean squared amplitudes come from ``mean_square_amp`` (one pass
+    each, in numba, summed in NumPy's pairwise order): the same floats as
+    ``amplitude_map_reference``, at a quarter of its cost.
+    """
+    hb, wb = activity.shape
+    n_y = -(-np.minimum(BLOCK_PX, height - BLOCK_PX * np.arange(hb)) // SAMPLE_PX)
+    n_x = -(-np.minimum(BLOCK_PX, width - BLOCK_PX * np.arange(wb)) // SAMPLE_PX)
+    # |dx| + |dy| per sample, each difference spanning SAMPLE_PX px: levels per px.
+    mean_grad = activity / (SAMPLE_PX * (n_y[:, None] * n_x[None, :]))
+    # The smaller of a block and its neighbourhood: no halo onto a flat block beside texture.
+    grad = neighbourhood_min(np.ascontiguousarray(mean_grad))
+    flat = grad.reshape(-1)
+    scratch = np.empty_like(flat)
+
+    def mse_at(boost: float) -> float:
+        # Mean squared luma change = bump power * mean amp**2 (+ dither noise, in the budget).
+        gain = boost * MASK_GAIN
+        return _BUMP_MEAN_SQ * mean_square_amp(flat, gain, float(strength), scratch)
+
+    def budget(psnr_db: float) -> float:
+        return 255.0**2 * 10.0 ** (-psnr_db / 10.0) - _DITHER_MSE
+
+    boost = 1.0
+    if BOOST_HEADROOM_DB is not None and mse_at(1.0) < budget(min_psnr_db + BOOST_HEADROOM_DB):
+        # Spend unused budget on textured blocks only (flat ones stay at AMP_MIN_LEVELS):
+        # bisect the mask gain so the frame lands near min_psnr_db + headroom.
+        target = budget(min_psnr_db + BOOST_HEADROOM_DB)
+        lo, hi = 1.0, MAX_BOOST
+        if mse_at(hi) <= target:
+            lo = hi
+        else:
+            for _ in range(BOOST_STEPS):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if mse_at(mid) <= target else (lo, mid)
+        boost = lo
+    amp = strength * np.clip(boost * MASK_GAIN * grad, AMP_MIN_LEVELS, AMP_MAX_LEVELS)
+    mse_budget, mse_pattern = budget(min_psnr_db), mse_at(boost)
+    if mse_pattern > mse_budget > 0:
+        amp *= math.sqrt(mse_budget / mse_pattern)
+    return amp.astype(np.float32)
+
+
+@numba.njit("float64[:, ::1](float64[:, ::1])", cache=True, nogil=True)
+def neighbourhood_min(mean_grad):
+    """min(mean_grad, its 3x3 neighbourhood mean, edges repeated), per block: the
+    reference's sum of nine shifted arrays from 0, in the same order, then / 9."""
+    hb, wb = mean_grad.shape
+    out = np.empty_like(mean_grad)
+    for i in range(hb):
+        for j in range(wb):
+            total = 0.0
+            for di in range(-1, 2):
+                row = mean_grad[min(max(i + di, 0), hb - 1)]
+                for dj in range(-1, 2):
+                    total += row[min(max(j + dj, 0), wb - 1)]
+            out[i, j] = min(mean_grad[i, j], total / 9.0)
+    return out
+
+
+@numba.njit("float64(float64[::1], int64, int64)", cache=True, nogil=True)
+def _pairwise_sum(a, start, n):
+    """NumPy's float64 add.reduce (``pairwise_sum`` in its loops_utils.h): runs under 8
+    summed in order, up to 128 in eight interleaved partial sums, longer ones halved
+    at a multiple of 8 and summed recursively."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+        r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+        i = 8
+        while i < n - (n % 8):
+            j = start + i
+            r0 += a[j]
+            r1 += a[j + 1]
+            r2 += a[j + 2]
+            r3 += a[j + 3]
+            r4 += a[j + 4]
+            r5 += a[j + 5]
+            r6 += a[j + 6]
+            r7 += a[j + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[start + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(a, start, half) + _pairwise_sum(a, start + half, n - half)
+
+
+@numba.njit("float64(float64[::1], float64, float64, float64[::1])", cache=True, nogil=True)
+def mean_square_amp(grad, gain, strength, scratch):
+    """np.mean((strength * np.clip(gain * grad, AMP_MIN_LEVELS, AMP_MAX_LEVELS)) ** 2),
+    to the last bit: the same float64 operations, summed as NumPy sums (``_pairwise_sum``).
+    """
+    n = grad.size
+    for i in range(n):
+        a = strength * min(max(gain * grad[i], AMP_MIN_LEVELS), AMP_MAX_LEVELS)
+        scratch[i] = a * a
+    return (0.0 + _pairwise_sum(scratch, 0, n)) / n
+
+
+def amplitude_map_reference(
+    activity: np.ndarray, height: int, width: int, strength: float, min_psnr_db: float
+) -> np.ndarray:
+    """Plain NumPy version of amplitude_map (every mean squared amplitude by np.mean)."""
     hb, wb = activity.shape
     n_y = -(-np.minimum(BLOCK_PX, height - BLOCK_PX * np.arange(hb)) // SAMPLE_PX)
     n_x = -(-np.minimum(BLOCK_PX, width - BLOCK_PX * np.arange(wb)) // SAMPLE_PX)
@@ -216,8 +339,13 @@ def add_pattern(rgb, amp, row_pattern, row_cell, row_w, dither, dy, dx):
 
 
 def row_pattern(tile: np.ndarray, col_cell: np.ndarray, col_w: np.ndarray) -> np.ndarray:
-    """(TILE_CELLS, W) float32: tile[r, col_cell[x]] * col_w[x] for each tile row r."""
-    return (tile[:, col_cell].astype(np.float64) * col_w[None, :]).astype(np.float32)
+    """(TILE_CELLS, W) float32: tile[r, col_cell[x]] * col_w[x] for each tile row r.
+
+    C-contiguous: the kernels read it a row at a time (in the column-major layout the
+    product comes out in, the add pass ran 4x slower).
+    """
+    pattern = tile[:, col_cell].astype(np.float64) * col_w[None, :]
+    return np.ascontiguousarray(pattern.astype(np.float32))
 
 
 def add_pattern_reference(rgb, amp, row_pat, row_cell, row_w, dither, dy, dx) -> np.ndarray:
@@ -229,6 +357,46 @@ def add_pattern_reference(rgb, amp, row_pat, row_cell, row_w, dither, dy, dx) ->
     step = (d + np.float32(256.0)).astype(np.int32) - 256
     v = rgb.astype(np.int32) + step[..., None]
     return np.clip(v, 0, 255).astype(np.uint8)
+
+
+@numba.njit(
+    "void(uint8[:, :, ::1], float32[:, :], float32[:, :], int64[:], float32[:], "
+    "float32[:, :], int64, int64, uint8[:, ::1], uint8[:, ::1], uint8[:, ::1], int64[::1])",
+    cache=True,
+    nogil=True,
+)
+def add_pattern_yuv420(rgb, amp, row_pattern, row_cell, row_w, dither, dy, dx, out_y, out_u,
+                       out_v, k):  # fmt: skip
+    """``add_pattern`` and ``engine.nodes.output.yuv.rgb_to_yuv420`` in one pass.
+
+    Each row's steps (as ``add_pattern`` computes them) go straight into the
+    conversion: the same bytes as converting ``add_pattern``'s frame, without writing it.
+    """
+    h, w = rgb.shape[0], rgb.shape[1]
+    src = rgb.reshape(h, 3 * w)
+    amp_x = np.empty(w, dtype=np.float32)
+    tile = np.empty((DITHER_PX, w), dtype=np.float32)  # the dither's 64 rows at this dx
+    for r in range(DITHER_PX):
+        for x in range(w):
+            tile[r, x] = dither[r, (x + dx) & 63]
+    step = np.empty(w, dtype=np.int32)
+    c_u = np.empty((4, w // 2), np.int64)
+    c_v = np.empty((4, w // 2), np.int64)
+    for y in range(h):
+        if y % 8 == 0:
+            arow = amp[y // 8]
+            for x in range(w):
+                amp_x[x] = arow[x // 8]
+        dith_x = tile[(y + dy) & 63]
+        prow = row_pattern[row_cell[y]]
+        wy = row_w[y]
+        for x in range(w):
+            d = amp_x[x] * wy * prow[x] + dith_x[x]
+            step[x] = np.int32(d + np.float32(256.0)) - 256  # floor, as d > -256
+        convert_row_stepped(src[y], step, y, out_y, c_u, c_v, k)
+        if y >= 2 and y % 2 == 0:
+            chroma_row(y // 2 - 1, h, out_u, out_v, c_u, c_v)
+    chroma_row(h // 2 - 1, h, out_u, out_v, c_u, c_v)
 
 
 # ---------------------------------------------------------------- API
@@ -276,6 +444,40 @@ def embed_frame(
     Returns a new (H, W, 3) uint8 frame; PSNR >= min_psnr_db - ~0.3 dB (clipping
     at 0 and 255 only lowers the error).
     """
+    rgb, args = _prepare(frame, payload, key, frame_index, strength, min_psnr_db)
+    return add_pattern(rgb, *args)
+
+
+def embed_yuv420(
+    frame: np.ndarray,
+    payload: int,
+    key: int,
+    frame_index: int,
+    out: np.ndarray | None = None,
+    strength: float = 1.0,
+    min_psnr_db: float = DEFAULT_MIN_PSNR_DB,
+) -> np.ndarray:
+    """``embed_frame``, converted for the encoder in the same pass: a (H * 3 / 2, W)
+    uint8 yuv420p buffer (``out`` when given), byte for byte
+    ``engine.nodes.output.yuv.to_yuv420(embed_frame(frame, ...))``. H and W even.
+
+    The marked RGB frame is never written: the mark costs its activity pass (a
+    quarter of the pixels) and a few operations per pixel inside the conversion.
+    """
+    rgb, args = _prepare(frame, payload, key, frame_index, strength, min_psnr_db)
+    h, w = rgb.shape[:2]
+    if h % 2 or w % 2:
+        raise NodeError(
+            f"a frame for yuv420p needs even sides, got {w}x{h}",
+            hint="round the output size to even numbers",
+        )
+    buf = np.empty((h * 3 // 2, w), np.uint8) if out is None else out
+    add_pattern_yuv420(rgb, *args, *yuv420_planes(buf, w, h), _coefficients())
+    return buf
+
+
+def _prepare(frame, payload, key, frame_index, strength, min_psnr_db):
+    """The checked frame and ``add_pattern``'s arguments after it."""
     rgb = _check_frame(frame)
     key, payload = check_key(key), check_payload_id(payload)
     if not strength > 0 or not isinstance(frame_index, int | np.integer) or frame_index < 0:
@@ -289,7 +491,7 @@ def embed_frame(
     amp = amplitude_map(block_activity(rgb), h, w, float(strength), float(min_psnr_db))
     dy, dx = dither_offset(key, int(frame_index))
     pattern = _row_pattern(payload, key, w, cell)
-    return add_pattern(rgb, amp, pattern, row_cell, row_w, DITHER_TABLE, dy, dx)
+    return rgb, (amp, pattern, row_cell, row_w, DITHER_TABLE, dy, dx)
 
 
 @functools.lru_cache(maxsize=8)

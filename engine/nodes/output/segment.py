@@ -12,7 +12,8 @@ Determinism: libx264 gives the same bytes run to run for a fixed thread
 count, but its decisions (and so its bytes and decoded pixels) change with the
 number of threads. ``threads=0`` would let x264 pick from the CPU count and make
 the video depend on the machine, so the thread count is a fixed parameter.
-The RGB -> YUV conversion uses swscale's bit-exact mode for the same reason.
+The RGB -> YUV conversion computes what swscale's bit-exact mode computes (the
+same bytes on every CPU), in a numba kernel (``yuv.py``) at ~1/9 of its cost.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ import numpy as np
 from engine.errors import NodeError
 from engine.nodes.output.atomic import commit, discard, make_temp_path
 from engine.nodes.output.paths import ffmpeg_file
+from engine.nodes.output.yuv import to_yuv420
+
+# Below this height swscale's chroma filter differs from the kernel's: use swscale.
+_KERNEL_MIN_HEIGHT_PX = 8
 
 KIND = "output.segment"
 
@@ -113,6 +118,7 @@ class SegmentWriter:
         self._temp: Path | None = None
         self._container = None
         self._stream = None
+        self._yuv: np.ndarray | None = None
 
     # -- context manager ---------------------------------------------------
 
@@ -179,12 +185,7 @@ class SegmentWriter:
 
     def write(self, frame: np.ndarray) -> None:
         """Encode one (H, W, 3) uint8 RGB frame; its pts is the running frame index."""
-        if self._stream is None:
-            raise NodeError(
-                "SegmentWriter.write called outside its with-block",
-                kind=KIND,
-                hint="use: with SegmentWriter(...) as seg: seg.write(frame)",
-            )
+        self._check_open()
         if (
             not isinstance(frame, np.ndarray)
             or frame.dtype != np.uint8
@@ -196,16 +197,56 @@ class SegmentWriter:
                 kind=KIND,
                 hint="convert frames with np.clip(x, 0, 255).astype(np.uint8) at the output size",
             )
+        if self.height >= _KERNEL_MIN_HEIGHT_PX:
+            self._encode(to_yuv420(frame, self.yuv_buffer()))
+            return
         rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-        yuv = rgb.reformat(
-            format="yuv420p",
-            src_colorspace="ITU709",
-            dst_colorspace="ITU709",
-            src_color_range="JPEG",
-            dst_color_range="MPEG",
-            interpolation=_RGB_TO_YUV,
-            threads=1,
+        self._encode_frame(
+            rgb.reformat(
+                format="yuv420p",
+                src_colorspace="ITU709",
+                dst_colorspace="ITU709",
+                src_color_range="JPEG",
+                dst_color_range="MPEG",
+                interpolation=_RGB_TO_YUV,
+                threads=1,
+            )
         )
+
+    def write_yuv420(self, yuv: np.ndarray) -> None:
+        """Encode one frame already converted: (H * 3 / 2, W) uint8 yuv420p, BT.709
+        limited range (``engine.nodes.output.yuv.to_yuv420``, or the watermark's
+        ``embed_yuv420``)."""
+        self._check_open()
+        shape = (self.height * 3 // 2, self.width)
+        if not isinstance(yuv, np.ndarray) or yuv.dtype != np.uint8 or yuv.shape != shape:
+            got = f"{yuv.shape} {yuv.dtype}" if isinstance(yuv, np.ndarray) else type(yuv)
+            raise NodeError(
+                f"yuv420p frame should be {shape} uint8, but got {got}",
+                kind=KIND,
+                hint="convert with engine.nodes.output.yuv.to_yuv420",
+            )
+        self._encode(yuv)
+
+    def yuv_buffer(self) -> np.ndarray:
+        """A (H * 3 / 2, W) uint8 buffer to convert a frame into: the encoder copies a
+        frame as it takes it, so one buffer serves every frame."""
+        if self._yuv is None:
+            self._yuv = np.empty((self.height * 3 // 2, self.width), np.uint8)
+        return self._yuv
+
+    def _check_open(self) -> None:
+        if self._stream is None:
+            raise NodeError(
+                "SegmentWriter.write called outside its with-block",
+                kind=KIND,
+                hint="use: with SegmentWriter(...) as seg: seg.write(frame)",
+            )
+
+    def _encode(self, yuv: np.ndarray) -> None:
+        self._encode_frame(av.VideoFrame.from_ndarray(yuv, format="yuv420p"))
+
+    def _encode_frame(self, yuv: av.VideoFrame) -> None:
         yuv.pts = self.n_frames
         yuv.time_base = 1 / self.fps
         try:

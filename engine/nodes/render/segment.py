@@ -3,7 +3,8 @@
 Each frame is one pass of the fused kernel: the shot's picture through its
 camera move, cross-faded with the previous shot's last picture during a
 transition, under the merged overlay (title, captions, disclosure label). Then
-the invisible watermark is added and the frame goes straight to the encoder.
+the invisible watermark is added on the way into the encoder's YUV picture
+(``embed_yuv420``: one pass, the marked RGB frame is never written).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.nodes.ethics.watermark_embed import embed_frame
+from engine.nodes.ethics.watermark_embed import embed_frame, embed_yuv420
 from engine.nodes.output.segment import SegmentWriter
 from engine.nodes.render.overlays import OverlayTrack, ShotText
 from engine.nodes.text.render import label_box
@@ -94,6 +95,7 @@ def render_segment(
     poster = None
     last = max(1, n_frames - 1)
     with SegmentWriter(path, out_w, out_h, fps, crf, preset) as writer:
+        yuv = writer.yuv_buffer()
         for i in range(n_frames):
             src = picture(i)
             inv_a = camera.affine(i / last, src, out_size)
@@ -109,10 +111,9 @@ def render_segment(
                 overlay=None if overlay is None else overlay.rgba,
                 overlay_xy=(0, 0) if overlay is None else overlay.xy,
             )
-            frame = embed_frame(frame, watermark.payload, watermark.key, i)
-            writer.write(frame)
+            writer.write_yuv420(embed_yuv420(frame, watermark.payload, watermark.key, i, yuv))
             if i == poster_frame:
-                poster = frame
+                poster = embed_frame(frame, watermark.payload, watermark.key, i)
     return poster
 
 

@@ -11,9 +11,11 @@ from engine.nodes.ethics.watermark_embed import (
     add_pattern,
     add_pattern_reference,
     amplitude_map,
+    amplitude_map_reference,
     block_activity,
     block_activity_reference,
     embed_frame,
+    embed_yuv420,
     row_pattern,
     row_weights,
 )
@@ -151,3 +153,38 @@ def test_unused_psnr_budget_goes_to_texture_not_to_flat_areas(monkeypatch):
     monkeypatch.undo()
     out = embed_frame(img, PAYLOAD, KEY, frame_index=0)
     assert 40.7 <= _psnr_db(img, out) <= 41.3  # near floor + headroom (41 dB), not 43-45 dB
+
+
+@pytest.mark.parametrize("name", ["noise_68x92", "grey", "black", "white", "astronaut"])
+def test_embed_yuv420_equals_converting_the_marked_frame(name):
+    from engine.nodes.output.yuv import to_yuv420
+
+    frames = _frames()
+    frames["noise_68x92"] = frames.pop("noise_67x93")[:68, :92].copy()
+    frame = frames[name]
+    if frame.shape[0] % 2 or frame.shape[1] % 2:
+        frame = np.ascontiguousarray(frame[: frame.shape[0] // 2 * 2, : frame.shape[1] // 2 * 2])
+    before = frame.copy()
+    for index in (0, 9):
+        marked = embed_frame(frame, PAYLOAD, KEY, index)
+        out = embed_yuv420(frame, PAYLOAD, KEY, index)
+        assert np.array_equal(out, to_yuv420(marked))
+        buf = np.empty_like(out)
+        assert embed_yuv420(frame, PAYLOAD, KEY, index, buf) is buf
+        assert np.array_equal(buf, out)
+    assert np.array_equal(frame, before)
+
+
+def test_amplitude_map_equals_its_reference():
+    """Same floats as the NumPy version (np.mean's pairwise sums included), so the
+    bisection takes the same branches: textured, flat and random block activities."""
+    rng = np.random.default_rng(5)
+    cases = [(block_activity(f), *f.shape[:2]) for f in _frames().values()]
+    for _ in range(60):
+        h, w = int(rng.integers(64, 800)), int(rng.integers(64, 1400))
+        top = int(rng.choice([3, 200, 5000]))
+        cases.append((rng.integers(0, top, (-(-h // 8), -(-w // 8))), h, w))
+    for act, h, w in cases:
+        for strength, psnr in [(1.0, 40.5), (0.5, 38.0), (2.0, 45.0), (1.0, 30.0)]:
+            got = amplitude_map(act, h, w, strength, psnr)
+            assert np.array_equal(got, amplitude_map_reference(act, h, w, strength, psnr))
