@@ -86,6 +86,9 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
             limits = _segment_value(compiled, values, entry, "limits")
             if limits:  # explicit moves asked past what the photo can show
                 laid["limits"] = limits
+            bas = _segment_value(compiled, values, entry, "bas_motion")
+            if bas:  # the dance's beat alignment as danced (qc measures it on the video)
+                laid["bas_motion"] = bas
         record = compiled.manifest | {"timeline": timeline}
         staged["provenance"] = staging / "provenance.json"
         staged["provenance"].write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -279,6 +282,9 @@ def render_scenes(
                 on_event(
                     {"event": "stretch", "video": str(video), "segment": entry["what"]} | stretch
                 )
+            bas = _segment_value(c, values, entry, "bas_motion")
+            if bas:
+                on_event({"event": "bas", "video": str(video), "segment": entry["what"]} | bas)
         rendered = _deliver(scenes[video], c, values, video)
         on_event(
             {"event": "output", "video": str(rendered.video), "duration_s": rendered.duration_s}

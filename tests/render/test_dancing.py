@@ -104,6 +104,10 @@ def test_moves_past_the_photos_limits_are_scaled_down_with_a_warning_or_refused(
     assert "hand is in front of the body" in held["message"]
     record = json.loads(out.provenance.read_text())
     assert record["timeline"]["segments"][0]["limits"]
+    # the accents as danced, measured on the posed skeleton, beside the stretch
+    bas = record["timeline"]["segments"][0]["bas_motion"]
+    assert 0.0 <= bas["bas"] <= 1.0 and bas["baseline_std"] >= 0.0
+    assert any(e["event"] == "bas" for e in events)
     strict_out = tmp_path / "strict.mp4"
     with pytest.raises(PhotoplayError, match=r"turn \w+ [\d.]+ deg .* allows [\d.]+ deg"):
         render(scene, strict_out, cache_dir=tmp_path / "c", strict=True)

@@ -182,3 +182,31 @@ def bone_length_change(
             "a bone has zero median length", hint="check that its two joints differ"
         )
     return np.abs(lengths - median).max(axis=0) / median
+
+
+def shifted_baseline(
+    joints: np.ndarray,
+    fps: float,
+    music_beats_s: np.ndarray,
+    draws: int = 200,
+    seed: int = 0,
+    sigma_s: float = 0.05,
+) -> tuple[float, float]:
+    """Mean and std of the Beat Align Score with the kinematic beats shifted at random
+    (uniformly, wrapping within the motion): what motion unrelated to the beat scores.
+
+    Args as ``beat_align_score``; ``draws`` shifts from ``np.random.default_rng(seed)``.
+    """
+    motion_s = kinematic_beats(joints, fps)
+    span_s = (np.asarray(joints).shape[0] - 1) / fps
+    beats = np.asarray(music_beats_s, dtype=np.float64)
+    beats = beats[(beats >= 0) & (beats <= span_s)]
+    if beats.size == 0 or motion_s.size == 0 or span_s <= 0:
+        return 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    scores = []
+    for _ in range(draws):
+        shifted = (motion_s + rng.uniform(0, span_s)) % span_s
+        d_s = np.abs(beats[:, None] - shifted[None, :]).min(axis=1)
+        scores.append(float(np.mean(np.exp(-(d_s**2) / (2.0 * sigma_s**2)))))
+    return float(np.mean(scores)), float(np.std(scores))

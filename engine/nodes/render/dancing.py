@@ -177,6 +177,46 @@ def dancer_tracks(
     return angles.astype(np.float32), root.astype(np.float32)
 
 
+def motion_bas(rig, angles, root, fps: float, beats_s: np.ndarray, span: tuple[int, int]):
+    """Beat Align Score of the posed skeleton itself (motion space), frames ``span``.
+
+    The joints the rig draws (``pose_joints``: every bone's end, in px) over the dancing
+    frames, against the music beats (seconds from the span's first frame); with the
+    random-shift baseline (``metrics.shifted_baseline``). None when too short.
+    """
+    from engine.nodes.motion import metrics
+    from engine.nodes.rig.pose import pose_joints
+
+    lo, hi = span
+    if hi - lo < 5:
+        return None
+    joints = np.stack([pose_joints(rig, angles[i], root[i]) for i in range(lo, hi)])
+    joints = joints[:, np.isfinite(joints[0, :, 0])]
+    beats = np.asarray(beats_s, np.float64) - lo / fps
+    beats = beats[(beats >= 0) & (beats <= (hi - lo - 1) / fps)]
+    if beats.size == 0:
+        return None
+    bas = metrics.beat_align_score(joints, fps, beats)
+    mean, std = metrics.shifted_baseline(joints, fps, beats)
+    return {
+        "bas": round(bas, 3),
+        "baseline_mean": round(mean, 3),
+        "baseline_std": round(std, 3),
+        "bas_z": round((bas - mean) / std, 2) if std > 0 else None,
+    }
+
+
+def dance_span(spec: dict, layout: dict, fps: float) -> tuple[int, int]:
+    """(first, end) frame of the shot's dancing: from its first dance to its last."""
+    times = {a.index: a for a in layout["timing"].actions}
+    spans = [
+        (round(times[d["index"]].start_s * fps), round(times[d["index"]].end_s * fps))
+        for d in spec["dances"]
+    ]
+    n = layout["timing"].n_frames
+    return (min(s for s, _ in spans), min(n, max(e for _, e in spans))) if spans else (0, 0)
+
+
 @dataclass
 class PerformerPicture:
     """Frame i: the photo with every face at its controls, then the dancer posed."""

@@ -113,6 +113,13 @@ def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
     angles, root = dancer_tracks(dancer, layout, inputs, fps, start_s, warnings)
     picture = PerformerPicture(photo, talking, inputs[dancer["rig"]], angles, root)
     picture.limits = warnings  # explicit moves asked past what the photo can show
+    analysis = inputs.get("music_analysis")
+    if analysis is not None:  # the accents as danced: Beat Align Score in motion space
+        from engine.nodes.render.dancing import dance_span, motion_bas
+
+        beats = np.asarray(analysis.beats_s, np.float64) - start_s
+        span = dance_span(dancer, layout, fps)
+        picture.bas_motion = motion_bas(picture.rig, angles, root, fps, beats, span)
     return picture
 
 
@@ -204,7 +211,9 @@ def render_shot(
     ``report``, when given, receives ``"stretch"``: the worst triangle stretch of the
     shot's dancing bodies (``engine.nodes.rig.stretch``), or None without a dancer, and
     ``"limits"``: the joints explicit moves asked past what the photo can show
-    (``engine.nodes.render.dancing.beyond_limits``), danced scaled down.
+    (``engine.nodes.render.dancing.beyond_limits``), danced scaled down, and
+    ``"bas_motion"``: the dance's Beat Align Score on the posed skeleton
+    (``engine.nodes.render.dancing.motion_bas``), or None.
 
     params: ``size [w, h]``, ``fps``, ``crf``, ``preset``, ``picture`` (``{"kind":
     "image", "input": name}`` or ``{"kind": "colour", "rgb": [r, g, b]}``),
@@ -264,4 +273,5 @@ def render_shot(
 
         report["stretch"] = merged_summary(picture_meters(picture))
         report["limits"] = list(getattr(picture, "limits", []))
+        report["bas_motion"] = getattr(picture, "bas_motion", None)
     return poster

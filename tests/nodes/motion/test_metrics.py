@@ -109,3 +109,22 @@ def test_bad_inputs():
         foot_skate(np.zeros((10, 2, 2)), [7], FPS)
     with pytest.raises(MotionMetricError, match="pairs"):
         bone_length_change(np.zeros((10, 2, 2)), [(0, 5)])
+
+
+def test_shifted_baseline_is_below_a_motion_that_stops_on_the_beats():
+    from engine.nodes.motion.metrics import beat_align_score, shifted_baseline
+
+    fps, period = 50.0, 0.5
+    t = np.arange(0, 10.0, 1 / fps)
+    # a point swinging between two stops, one on every beat
+    x = np.cos(np.pi * t / period)
+    joints = np.stack([x, np.zeros_like(x)], axis=1)[:, None, :]
+    beats = np.arange(0.5, 9.5, period)
+    bas = beat_align_score(joints, fps, beats)
+    mean, std = shifted_baseline(joints, fps, beats, draws=300, seed=1)
+    assert bas > 0.9
+    assert 0.0 < mean < 0.8 and std > 0.0
+    assert (bas - mean) / std > 2.0
+    assert shifted_baseline(joints, fps, beats, seed=1) == shifted_baseline(
+        joints, fps, beats, seed=1
+    )
