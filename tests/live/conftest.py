@@ -14,6 +14,14 @@ from engine.live.session import open_session
 
 SCENES = Path(__file__).resolve().parents[2] / "scenes"
 SIZE = (512, 512)
+END_TO_END = ("test_server.py", "test_record.py", "test_browser.py")
+
+
+def pytest_collection_modifyitems(items):
+    """The server, the recording and the browser run a show end to end: marked slow."""
+    for item in items:
+        if Path(item.path).parent == Path(__file__).parent and item.path.name in END_TO_END:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
