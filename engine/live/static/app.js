@@ -31,8 +31,15 @@ async function connect() {
   pc.addTransceiver("audio", { direction: "recvonly" });
   pc.ontrack = (event) => {
     stream.addTrack(event.track);
+    if (video.srcObject === stream) return;
     video.srcObject = stream;
-    video.play().catch(() => { video.muted = true; video.play(); $("start").style.display = "block"; });
+    video.play().catch((error) => {
+      if (error.name !== "NotAllowedError") return;
+      // the browser wants a click before sound: play muted, offer the click
+      video.muted = true;
+      video.play();
+      $("start").style.display = "block";
+    });
   };
   pc.onconnectionstatechange = () => {
     status(`connection: ${pc.connectionState}`);
