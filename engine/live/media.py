@@ -43,7 +43,10 @@ class Feed:
     def __call__(self, k: int, frame: np.ndarray, audio: np.ndarray, drawn: bool) -> None:
         # the producer thread: hand over and return at once
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16)
-        self.loop.call_soon_threadsafe(self._put, k, frame if drawn else None, pcm)
+        try:
+            self.loop.call_soon_threadsafe(self._put, k, frame if drawn else None, pcm)
+        except RuntimeError:  # the viewer's loop has closed
+            self.show.unsubscribe(self)
 
     def _put(self, k: int, frame: np.ndarray | None, pcm: np.ndarray) -> None:
         if self.closed:

@@ -14,7 +14,8 @@
 Safe by default: bound to 127.0.0.1, where only requests naming this server as
 their Host are served (no DNS rebinding). Bound to any other address, every
 request needs the random token printed in the page's URL (``?token=``, or the
-``X-Photoplay-Token`` header). POSTs must be JSON, so a web page elsewhere cannot
+``X-Photoplay-Token`` header), but for the page's script, which holds nothing
+of the show. POSTs must be JSON, so a web page elsewhere cannot
 send them without a CORS preflight, which is never granted. Every refusal is a
 JSON error with an HTTP status, ``{"error": {"code", "message", "hint"}}``, and
 the server keeps serving.
@@ -210,7 +211,7 @@ class LiveServer:
                                     code="internal"))  # fmt: skip
 
     def _check_access(self, request: web.Request) -> None:
-        if self.token is not None:
+        if self.token is not None and request.path != "/app.js":  # the page's code: public
             given = request.query.get("token") or request.headers.get("X-Photoplay-Token", "")
             if not hmac.compare_digest(given.encode(), self.token.encode()):
                 raise LiveError(

@@ -26,6 +26,7 @@ audio is never skipped.
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +60,7 @@ _EXPR = [SLOT[name] for name in EXPRESSIONS]
 # subscriber(k, frame, audio, drawn): frame (H, W, 3) uint8, the previous picture again when
 # frame k was skipped (drawn False); audio (n, 2) float32 under frame k
 Subscriber = Callable[[int, np.ndarray, np.ndarray, bool], None]
+log = logging.getLogger("photoplay.live")
 
 
 @dataclass
@@ -368,7 +370,12 @@ class Show:
                 self._next_frame = k + 1
                 subscribers = self._subscribers
             for subscriber in subscribers:
-                subscriber(k, last, audio, drawn)
+                try:
+                    subscriber(k, last, audio, drawn)
+                except Exception as exc:  # one broken viewer must not stop the show
+                    log.error("live: a subscriber failed and was dropped: %s: %s",
+                              type(exc).__name__, exc)  # fmt: skip
+                    self.unsubscribe(subscriber)
             for event in events:
                 self.on_event(event)
 

@@ -178,7 +178,7 @@ def test_off_loopback_every_request_needs_the_token(served):
 
     async def main():
         async with TestClient(TestServer(guarded.app)) as client:
-            for path in ("/", "/info", "/app.js", "/transcript"):
+            for path in ("/", "/info", "/transcript", "/events"):
                 response = await client.get(path)
                 assert response.status == 401, path
                 assert (await response.json())["error"]["code"] == "token"
@@ -188,5 +188,6 @@ def test_off_loopback_every_request_needs_the_token(served):
             assert response.status == 200
             response = await client.get("/", headers={"X-Photoplay-Token": guarded.token})
             assert response.status == 200 and "<video" in await response.text()
+            assert (await client.get("/app.js")).status == 200  # the page's code, public
 
     run(main())

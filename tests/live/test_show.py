@@ -143,3 +143,17 @@ def test_the_show_keeps_time(tape):
     elapsed_s = time.monotonic() - tape.show.t0
     assert abs(stats.frames / tape.show.fps - elapsed_s) < 0.2
     assert stats.skipped <= 0.1 * stats.frames
+
+
+def test_a_failing_subscriber_is_dropped_and_the_show_goes_on(tape):
+    calls = []
+
+    def broken(k, frame, audio, drawn):
+        calls.append(k)
+        raise OSError("the viewer went away")
+
+    tape.show.subscribe(broken)
+    time.sleep(0.3)
+    frame = tape.show.state()["frame"]
+    time.sleep(0.3)
+    assert len(calls) == 1 and tape.show.state()["frame"] > frame + 3
