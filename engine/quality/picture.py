@@ -2,11 +2,13 @@
 
 ``PictureWatch`` keeps a few numbers per frame (brightness, change since the last
 frame, exact repeats) and the edges of the corner where the disclosure label
-belongs. The label is not read as text: it is found as the strokes and plate edge
-that stay put while everything around them changes. Within each segment of the
-video (a shot or card) the edge pixels present in most frames, densest in the
-expected corner, make the label's box; a frame shows the label when most of
-those pixels are edges in it too.
+belongs. The label is not read as text. It is found as strong, glyph-sized edges
+that stay put: its plate dims what lies behind it to a third, so only the
+letters themselves make edges past a high threshold inside it; edges steady in
+every segment (shots and cards show different pictures behind the same label),
+else in the one segment there is; glyph-sized pieces side by side on one level,
+the line nearest the corner the label belongs to. A frame shows the label when
+most of that line's steady edge pixels are edges in it too.
 """
 
 from __future__ import annotations
@@ -18,19 +20,17 @@ import numpy as np
 
 BLACK_LUMA = 12.0  # mean Rec. 601 luma under which a frame reads as black
 BLACK_STD = 6.0
-EDGE_LOW, EDGE_HIGH = 60, 140  # Canny thresholds on the grey frame
+# Canny thresholds on L1 Sobel magnitudes: a letter's step (~180 levels) gives ~700,
+# a picture's edge behind the 70 % plate at most ~300.
+EDGE_LOW, EDGE_HIGH = 350, 500
 PERSISTENT = 0.8  # an edge pixel in this share of a segment's frames belongs to the label
 LABEL_PRESENT = 0.5  # share of the label's pixels a frame must show
 
-# Where to look for each label position: (x0, x1, y0, y1) as fractions of the frame.
-LABEL_REGIONS = {
-    "top-left": (0.0, 0.6, 0.0, 0.25),
-    "top-right": (0.4, 1.0, 0.0, 0.25),
-    "top": (0.1, 0.9, 0.0, 0.25),
-    "bottom-left": (0.0, 0.6, 0.75, 1.0),
-    "bottom-right": (0.4, 1.0, 0.75, 1.0),
-    "bottom": (0.1, 0.9, 0.75, 1.0),
-}
+# Where to look for each label position: (x0, x1) as fractions of the width, and the
+# top or bottom band of the frame, as tall as the label's size needs (``_region``).
+LABEL_COLUMNS = {"left": (0.0, 0.6), "right": (0.4, 1.0), "": (0.1, 0.9)}
+LABEL_POSITIONS = ("top-left", "top-right", "top", "bottom-left", "bottom-right", "bottom")
+DEFAULT_LABEL_SIZE = 0.035
 
 
 @dataclass
@@ -57,13 +57,14 @@ class PictureWatch:
         label_size: float | None = None,
     ):
         self.w, self.h = width, height
-        # Text height as a fraction of the frame; the plate around it is a little taller.
-        self.heights = (0.5 * label_size, 2.5 * label_size) if label_size else (0.015, 0.25)
+        self.size = label_size or DEFAULT_LABEL_SIZE
+        # Text height as a fraction of the frame, descenders and plate allowed for.
+        self.heights = (0.5 * self.size, 2.5 * self.size)
         self.luma_mean: list[float] = []
         self.luma_std: list[float] = []
         self.change: list[float] = []  # mean absolute change of a small grey copy, levels
         self.repeat: list[bool] = []
-        self.positions = [label_position] if label_position else list(LABEL_REGIONS)
+        self.positions = [label_position] if label_position else list(LABEL_POSITIONS)
         self.regions = {p: self._region(p) for p in self.positions}
         self.starts = sorted(set(segment_starts) | {0})
         self._edges: dict[str, list[np.ndarray]] = {p: [] for p in self.positions}
@@ -75,7 +76,12 @@ class PictureWatch:
         self._sample_prev = None
 
     def _region(self, position: str) -> tuple[int, int, int, int]:
-        fx0, fx1, fy0, fy1 = LABEL_REGIONS[position]
+        """(x0, x1, y0, y1) px: the label's side of the frame, in a band along its edge
+        tall enough for the label's margin and plate (kept at full resolution)."""
+        side = position.partition("-")[2]
+        fx0, fx1 = LABEL_COLUMNS[side]
+        band = min(0.25, 0.05 + 3.0 * self.size)
+        fy0, fy1 = (0.0, band) if position.startswith("top") else (1.0 - band, 1.0)
         return (int(fx0 * self.w), int(fx1 * self.w), int(fy0 * self.h), int(fy1 * self.h))
 
     def add(self, frame: np.ndarray) -> None:
@@ -97,22 +103,11 @@ class PictureWatch:
         )
         self._small_prev, self._sample_prev = small, sample.copy()
         for position, (x0, x1, y0, y1) in self.regions.items():
-            edges = cv2.Canny(grey[y0:y1, x0:x1], EDGE_LOW, EDGE_HIGH)
-            # Half resolution, each pixel set if any of its four was an edge.
-            half = (
-                cv2.resize(
-                    cv2.dilate(edges, np.ones((2, 2), np.uint8)),
-                    None,
-                    fx=0.5,
-                    fy=0.5,
-                    interpolation=cv2.INTER_NEAREST,
-                )
-                > 0
-            )
-            self._shapes[position] = half.shape
-            self._edges[position].append(np.packbits(half, axis=None))
+            edges = cv2.Canny(grey[y0:y1, x0:x1], EDGE_LOW, EDGE_HIGH) > 0
+            self._shapes[position] = edges.shape
+            self._edges[position].append(np.packbits(edges, axis=None))
             total = self._sums.get(position)
-            self._sums[position] = half.astype(np.uint16) if total is None else total + half
+            self._sums[position] = edges.astype(np.uint16) if total is None else total + edges
         self._segment_frames += 1
 
     def finish(self) -> None:
@@ -134,6 +129,13 @@ class PictureWatch:
         verdicts = [self._label_at(p) for p in self.positions]
         return max(verdicts, key=lambda v: v.visible.mean() if len(v.visible) else 0.0)
 
+    def _anchor(self, position: str) -> tuple[float, float]:
+        """The corner or edge middle the label hugs, in the region's pixels."""
+        x0, x1, y0, y1 = self.regions[position]
+        w, h = x1 - x0, y1 - y0
+        ax = 0.0 if position.endswith("left") else w if position.endswith("right") else w / 2
+        return ax, (0.0 if position.startswith("top") else h)
+
     def _label_at(self, position: str) -> LabelVerdict:
         n = len(self._edges[position])
         masks = self._steady[position]
@@ -146,7 +148,7 @@ class PictureWatch:
         box = None
         for need in dict.fromkeys((len(masks), max(1, -(-len(masks) // 2)))):
             label = counts >= need
-            box = _label_box(label, self.h / 2, self.heights)
+            box = _label_box(label, self.h, self.heights, self._anchor(position))
             if box is not None:
                 break
         if box is None:
@@ -160,33 +162,62 @@ class PictureWatch:
             edges = np.unpackbits(packed, count=size).reshape(shape)
             visible[t] = edges[by0:by1, bx0:bx1][inside].mean() >= LABEL_PRESENT
         x0, _, y0, _ = self.regions[position]
-        return LabelVerdict(visible, (x0 + 2 * bx0, y0 + 2 * by0, x0 + 2 * bx1, y0 + 2 * by1))
+        return LabelVerdict(visible, (x0 + bx0, y0 + by0, x0 + bx1, y0 + by1))
 
 
-def _label_box(steady: np.ndarray, frame_h: float, heights: tuple[float, float]):
-    """The box of the steady text line: letters joined sideways into words, words on one
-    line joined into the line with the most steady pixels. None if nothing text-like."""
+def _label_box(steady: np.ndarray, frame_h: float, heights: tuple[float, float], anchor):
+    """The box of the label's text line among steady edges, or None if nothing text-like.
+
+    Pieces of edge that could be glyphs (no taller than the text, dense, not long thin
+    lines) are kept, so a still photo's contours and the plate's rim drop out; pieces
+    side by side on one level make a line; the line nearest the corner the label is
+    anchored to wins (``anchor``: (x, y) in the region's pixels).
+    """
     if steady.sum() < 20:
         return None
-    joined = cv2.dilate(steady.astype(np.uint8), np.ones((1, 7), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    boxes = [stats[k, :5] for k in range(1, count)]
     lo, hi = heights[0] * frame_h, heights[1] * frame_h
-    words = [b for b in boxes if lo <= b[3] <= hi]
-    if not words:
-        return None
-    lines = []
-    for x, y, w, h, area in sorted(words, key=lambda b: b[0]):
+    count, _, stats, _ = cv2.connectedComponentsWithStats(steady.astype(np.uint8), connectivity=8)
+    glyphs = []
+    for x, y, w, h, area in stats[1:]:
+        dense = area >= 0.12 * w * h and area >= 3
+        if 0.3 * lo <= h <= hi and w <= 12 * hi and dense:
+            glyphs.append((x, y, w, h, area))
+    lines: list[list] = []
+    for x, y, w, h, area in sorted(glyphs, key=lambda g: g[0]):
         for line in lines:
-            lx0, ly0, lx1, ly1, larea = line
+            lx0, ly0, lx1, ly1, larea, n = line
             overlap = min(ly1, y + h) - max(ly0, y)
-            if overlap >= 0.5 * min(h, ly1 - ly0) and x - lx1 <= 2 * max(h, ly1 - ly0):
-                line[:] = [min(lx0, x), min(ly0, y), max(lx1, x + w), max(ly1, y + h), larea + area]
+            close = x - lx1 <= 1.5 * max(h, ly1 - ly0)
+            tall = max(ly1, y + h) - min(ly0, y)
+            if overlap >= 0.5 * min(h, ly1 - ly0) and close and tall <= 0.75 * hi:
+                line[:] = [
+                    min(lx0, x),
+                    min(ly0, y),
+                    max(lx1, x + w),
+                    max(ly1, y + h),
+                    larea + area,
+                    n + 1,
+                ]
                 break
         else:
-            lines.append([x, y, x + w, y + h, area])
-    text_lines = [line for line in lines if line[2] - line[0] >= 2 * (line[3] - line[1])]
+            lines.append([x, y, x + w, y + h, area, 1])
+    # A line of letters is wider than tall, and more than one piece unless it is long.
+    text_lines = [
+        ln
+        for ln in lines
+        if ln[2] - ln[0] >= 2 * (ln[3] - ln[1])
+        and (ln[5] >= 2 or ln[2] - ln[0] >= 4 * (ln[3] - ln[1]))
+    ]
     if not text_lines:
         return None
-    x0, y0, x1, y1, _ = max(text_lines, key=lambda line: line[4])
+    ax, ay = anchor
+
+    def distance(line):
+        x0, y0, x1, y1 = line[:4]
+        return np.hypot(max(x0 - ax, 0, ax - x1), max(y0 - ay, 0, ay - y1))
+
+    # Of the lines with a fair share of the letters, the nearest (a stray pair of steady
+    # specks nearer the edge is not the label).
+    most = max(ln[4] for ln in text_lines)
+    x0, y0, x1, y1 = min((ln for ln in text_lines if ln[4] >= 0.3 * most), key=distance)[:4]
     return int(x0), int(y0), int(x1), int(y1)

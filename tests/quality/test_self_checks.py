@@ -7,6 +7,7 @@ a known amount, the speaker painted out, the label painted out of some frames.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from engine.quality import judge
+from engine.quality.context import provenance_path
 from tests.quality.clips import edited
 from tests.render.scenes import write_scene
 
@@ -127,8 +129,20 @@ def test_a_speaker_painted_out_is_flagged(renders, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_label_painted_out_of_some_frames_is_flagged(renders, tmp_path):
+@pytest.mark.parametrize("one_segment", [False, True])
+def test_a_label_painted_out_of_some_frames_is_flagged(renders, tmp_path, one_segment):
+    """With the render's segments, and as one still segment (a live show, a clip with no
+    credits): there the label's edges stay put beside a still photo's, and only its
+    strong, glyph-sized strokes near its corner tell it apart."""
     video = renders["human-recording"]
+    if one_segment:
+        video = edited(video, tmp_path / "one.mp4")
+        record = json.loads(provenance_path(video).read_text())
+        timeline = record["timeline"]
+        timeline["segments"] = [
+            {"what": "shot 1", "start_s": 0.0, "end_s": timeline["duration_s"], "cast": []}
+        ]
+        provenance_path(video).write_text(json.dumps(record))
     clean = judge(video)
     box = clean.figures["picture"]["label_box"]
     assert box is not None
@@ -142,6 +156,7 @@ def test_a_label_painted_out_of_some_frames_is_flagged(renders, tmp_path):
         return frame
 
     report = judge(edited(video, tmp_path / "no-label.mp4", paint_out))
+    assert clean.figures["picture"]["label_missing_s"] == []
     label = next(c for c in report.checks if c.key == "label.visible")
     assert not label.passed
     missing = report.figures["picture"]["label_missing_s"]
