@@ -38,11 +38,11 @@ def line_visemes(speech, fps: float) -> tuple[np.ndarray, list[str]]:
     """(n, 4) mouth controls and shapes over one line, from its phonemes or its audio."""
     n = max(1, round(speech.duration_s * fps))
     if speech.phonemes:
-        track = viseme_track(speech.phonemes, fps, n)
+        track = viseme_track(speech.phonemes, fps, n, audio=speech.audio, sr_hz=speech.sr_hz)
         return track.controls, list(track.shapes)
     from engine.nodes.speech.learned import predict_visemes
 
-    controls, shapes = predict_visemes(speech.audio, speech.sr_hz, fps, n)
+    controls, shapes = predict_visemes(speech.audio, speech.sr_hz, fps, n, loudness=True)
     return controls, list(shapes)
 
 

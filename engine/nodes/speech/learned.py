@@ -32,7 +32,13 @@ import numpy as np
 
 from engine.hashing import sha256_file
 from engine.nodes.speech.errors import SpeechError
-from engine.nodes.speech.visemes import ANTICIPATION_S, N_CONTROLS, SHAPES, VisemeTrack
+from engine.nodes.speech.visemes import (
+    ANTICIPATION_S,
+    N_CONTROLS,
+    SHAPES,
+    VisemeTrack,
+    frame_loudness_gains,
+)
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[3] / "models" / "visemes" / "visemes.pt"
 
@@ -267,6 +273,7 @@ def predict_visemes(
     *,
     smooth_s: float = 0.03,
     weights_path: Path = WEIGHTS_PATH,
+    loudness: bool = False,
 ) -> VisemeTrack:
     """Mouth controls and shapes for each video frame, from audio alone.
 
@@ -275,6 +282,7 @@ def predict_visemes(
     fps: video frame rate, frames per second > 0; frame i shows time i / fps
     n_frames: number of frames to return, >= 0 (frames past the audio rest)
     smooth_s: standard deviation of the zero-phase Gaussian smoothing, seconds
+    loudness: louder frames open the jaw wider (``frame_loudness_gains``)
 
     Returns a ``VisemeTrack``: (n_frames, 4) float32 controls in [0, 1]
     (jaw_open, lip_width, rounding, upper_lip_raise) and n_frames shapes from
@@ -307,6 +315,8 @@ def predict_visemes(
             both[:, :N_CONTROLS], sigma_frames, axis=0, mode="nearest"
         )
     shapes = [SHAPES[k] for k in np.argmax(both[:, N_CONTROLS:], axis=1)]
+    if loudness:
+        both[:, 0] *= frame_loudness_gains(audio, int(sr_hz), fps, n_frames)
     return VisemeTrack(np.clip(both[:, :N_CONTROLS], 0.0, 1.0).astype(np.float32), shapes)
 
 

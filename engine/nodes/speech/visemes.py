@@ -161,17 +161,76 @@ class VisemeTrack(NamedTuple):
     shapes: list[str]
 
 
-def _target_segments(phonemes) -> list[tuple[float, float, str, np.ndarray]]:
-    """Phonemes → [(start_s, end_s, shape, controls)], letters sharing their phoneme's time."""
+def _target_segments(phonemes, gains=None) -> list[tuple[float, float, str, np.ndarray]]:
+    """Phonemes → [(start_s, end_s, shape, controls)], letters sharing their phoneme's time;
+    ``gains`` (one per phoneme) scale the jaw opening of its vowels."""
     segments = []
-    for start_s, end_s, ipa in phonemes:
+    for i, (start_s, end_s, ipa) in enumerate(phonemes):
         if end_s <= start_s:
             continue
         targets = phoneme_targets(ipa)
         step = (end_s - start_s) / len(targets)
         for k, (shape, controls) in enumerate(targets):
+            if gains is not None and gains[i] != 1.0:
+                controls = controls.copy()
+                controls[0] = min(float(controls[0]) * gains[i], 1.0)
             segments.append((start_s + k * step, start_s + (k + 1) * step, shape, controls))
     return segments
+
+
+# Louder speech opens the jaw wider (vocal effort and stress lower the jaw; the
+# mouth's opening follows the speech envelope, Chandrasekaran et al. 2009). Each
+# vowel's jaw target is scaled by 1 + LOUDNESS_GAIN x (its level - the line's
+# median vowel level) / 10 dB, within LOUDNESS_RANGE, and so is each frame's jaw
+# by its level against the median of the voiced frames. qc's lip-sync r on 3
+# espeak lines, 3 Piper lines and 5 aligned recordings: 0.41-0.68 without,
+# 0.56-0.77 with the vowel gains, 0.71-0.87 with both (lags within 2 ms or better).
+LOUDNESS_GAIN = 0.5
+LOUDNESS_RANGE = (0.5, 1.4)
+VOWEL_LETTERS = set("iɨɪᵻyʏeɘøɵʉɛœɞæaäɶəɜɚɝɐɯɤʌɑɒuʊoɔ")
+
+
+def frame_loudness_gains(audio: np.ndarray, sr_hz: int, fps: float, n_frames: int) -> np.ndarray:
+    """(n_frames,) jaw gains: 1 + LOUDNESS_GAIN x (level - median level of the voiced
+    frames) / 10 dB, within LOUDNESS_RANGE, smoothed over ~30 ms. The level is the RMS
+    over each frame's window (1 / fps); voiced frames are within 30 dB of the loudest."""
+    x = np.asarray(audio, np.float64).reshape(-1)
+    hop = sr_hz / fps
+    db = np.empty(n_frames)
+    for i in range(n_frames):
+        lo, hi = int((i - 0.5) * hop), int((i + 0.5) * hop)
+        seg = x[max(lo, 0) : max(hi, 0)]
+        db[i] = 10 * math.log10(float(np.mean(seg * seg)) + 1e-10) if len(seg) else -100.0
+    if n_frames == 0:
+        return db
+    voiced = db[db > db.max() - 30.0]
+    lo_g, hi_g = LOUDNESS_RANGE
+    gains = np.clip(1.0 + LOUDNESS_GAIN * (db - float(np.median(voiced))) / 10.0, lo_g, hi_g)
+    return _gaussian_smooth(gains[:, None], 0.03 * fps)[:, 0]
+
+
+def loudness_gains(phonemes, audio: np.ndarray, sr_hz: int) -> list[float]:
+    """Per phoneme: its vowel's jaw gain from its level in ``audio`` (1.0 for consonants).
+
+    audio: (N,) float mono at sr_hz, the sound the phonemes time.
+    """
+    x = np.asarray(audio, np.float64).reshape(-1)
+    level = []
+    vowel = []
+    for start_s, end_s, ipa in phonemes:
+        seg = x[int(start_s * sr_hz) : int(end_s * sr_hz)]
+        level.append(10 * math.log10(float(np.mean(seg * seg)) + 1e-10) if len(seg) else -100.0)
+        vowel.append(ipa != PAUSE and any(ch in VOWEL_LETTERS for ch in _base_letters(ipa)))
+    levels = np.asarray(level)
+    voiced = levels[np.asarray(vowel, bool)]
+    if len(voiced) == 0:
+        return [1.0] * len(phonemes)
+    ref = float(np.median(voiced))
+    lo, hi = LOUDNESS_RANGE
+    return [
+        float(np.clip(1.0 + LOUDNESS_GAIN * (db - ref) / 10.0, lo, hi)) if v else 1.0
+        for db, v in zip(levels, vowel, strict=True)
+    ]
 
 
 def viseme_track(
@@ -183,6 +242,8 @@ def viseme_track(
     closure_lead_s: float = CLOSURE_LEAD_S,
     min_hold_s: float = 0.07,
     smooth_s: float = 0.03,
+    audio: np.ndarray | None = None,
+    sr_hz: int | None = None,
 ) -> VisemeTrack:
     """Mouth shapes and controls for each video frame of a line.
 
@@ -196,6 +257,8 @@ def viseme_track(
     min_hold_s: shortest run of one discrete shape, seconds (bilabials excepted:
         a p/b/m shorter than a frame is kept, and lengthened to the hold)
     smooth_s: standard deviation of the Gaussian smoothing, seconds
+    audio, sr_hz: the line's sound, (N,) float mono at sr_hz Hz; when given, louder
+        vowels and frames open the jaw wider (``loudness_gains``, ``frame_loudness_gains``)
 
     Returns a ``VisemeTrack``: (n_frames, 4) float32 controls and n_frames shapes.
     """
@@ -203,7 +266,8 @@ def viseme_track(
         raise ValueError(f"fps must be > 0 and n_frames >= 0, got fps={fps}, n_frames={n_frames}")
     if n_frames == 0:
         return VisemeTrack(np.zeros((0, N_CONTROLS), dtype=np.float32), [])
-    segments = _target_segments(phonemes)
+    gains = None if audio is None else loudness_gains(phonemes, audio, int(sr_hz))
+    segments = _target_segments(phonemes, gains)
     frame_s = 1.0 / fps
     # each frame samples the window of one frame centred anticipation_s ahead of it
     t0 = np.arange(n_frames) * frame_s + anticipation_s - 0.5 * frame_s
@@ -231,6 +295,8 @@ def viseme_track(
     by_shape[:, SHAPES.index("X")] += silence
     controls = _gaussian_smooth(controls / frame_s, smooth_s * fps)
 
+    if audio is not None:
+        controls[:, 0] *= frame_loudness_gains(audio, int(sr_hz), fps, n_frames)
     shapes = _frame_shapes(by_shape, np.maximum(closing, by_shape[:, SHAPES.index("A")]), frame_s)
     shapes = _hold_shapes(shapes, max(1, math.ceil(min_hold_s * fps - 1e-9)))
     for i, shape in enumerate(shapes):  # bilabials reach full closure

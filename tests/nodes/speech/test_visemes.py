@@ -142,3 +142,21 @@ def test_lips_close_before_a_bilabial_is_heard_and_vowels_open_with_their_sound(
     jaw = fine.controls[:, 0]
     half_open = np.argmax(jaw > 0.5) / 100  # the first vowel starts at 0.2 s
     assert 0.17 <= half_open <= 0.23
+
+
+def test_louder_vowels_open_wider_and_closures_stay_shut():
+    """The same vowel, quiet then loud: the loud one opens the jaw further; /m/ still shuts."""
+    sr = 16000
+    ph = _line(("_", 0.2), ("ɑ", 0.3), ("m", 0.12), ("ɑ", 0.3), ("_", 0.2))
+    t = np.arange(int(1.12 * sr)) / sr
+    tone = np.sin(2 * np.pi * 220 * t)
+    level = np.where(t < 0.5, 0.05, np.where(t < 0.62, 0.01, 0.4))  # quiet ɑ, m, loud ɑ
+    audio = (tone * level * (t > 0.2) * (t < 0.92)).astype(np.float32)
+    plain = viseme_track(ph, FPS, 28)
+    loud = viseme_track(ph, FPS, 28, audio=audio, sr_hz=sr)
+    quiet_peak = loud.controls[5:12, 0].max()
+    loud_peak = loud.controls[17:23, 0].max()
+    assert loud_peak > quiet_peak + 0.2
+    assert loud.shapes == plain.shapes  # shapes, closures and holds are the phonemes' own
+    closed = [i for i, s in enumerate(loud.shapes) if s == "A"]
+    assert closed and np.all(loud.controls[closed, 0] == 0.0)
