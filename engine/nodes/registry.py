@@ -69,6 +69,39 @@ def node(
     return register
 
 
+@dataclass(frozen=True)
+class Parts:
+    """How a kind's work may be cut into parts that run side by side.
+
+    ``split(params, inputs)`` gives each part's params (fewer than two: run whole);
+    it must depend on the params and inputs only, never on the machine, so the
+    output is the same however many workers run the parts. Each part runs the
+    kind's own function with its params; ``join(params, inputs, ctx)`` then makes
+    the node's value from ``inputs["parts"]``, the parts' values in order.
+    """
+
+    split: Callable[[dict, dict], list[dict]]
+    join: NodeFn
+
+
+_PARTS: dict[str, Parts] = {}
+# Modules that declare parts (``parts(...)`` at import); imported on first ``parts_of``.
+PARTS_MODULES = ("engine.nodes.render.parts",)
+
+
+def parts(kind: str, split: Callable[[dict, dict], list[dict]], join: NodeFn) -> None:
+    """Declare that ``kind``'s work may be cut into parts (see ``Parts``)."""
+    _PARTS[kind] = Parts(split, join)
+
+
+def parts_of(kind: str) -> Parts | None:
+    """The parts ``kind`` declared, or None for a kind that always runs whole."""
+    if not _PARTS:
+        for module in PARTS_MODULES:
+            importlib.import_module(module)
+    return _PARTS.get(kind)
+
+
 def _load_all() -> None:
     for module in NODE_MODULES:
         importlib.import_module(module)

@@ -22,11 +22,14 @@ def run_node(
     inputs: dict[str, Any],
     cache_root: str,
     secret_name: str | None = None,
+    join: bool = False,
 ) -> tuple[Any, bool, float]:
     """Compute node ``key`` (or take it from the cache if another render just did).
 
     secret_name: ``secret_id`` of the caller's cache secret; a worker whose own
         secret differs is refused (its entries would never be accepted).
+    join: run the kind's ``join`` (``registry.parts_of``) instead of its function:
+        the node's value from its parts' values, given as ``inputs["parts"]``.
 
     Returns (value, came_from_cache, seconds). Picklable in and out, so it runs the
     same in this process, in a process pool or on a Dask worker.
@@ -38,12 +41,12 @@ def run_node(
             hint=f"give every Dask worker the client's secret file through ${ENV_FILE}",
         )
     importlib.import_module(module)  # registers the kind in a fresh worker
-    spec = registry.get(kind)
+    fn = registry.parts_of(kind).join if join else registry.get(kind).fn
     start = time.perf_counter()
 
     def produce(workdir: Path) -> Any:
         try:
-            return spec.fn(params, inputs, registry.NodeContext(workdir))
+            return fn(params, inputs, registry.NodeContext(workdir))
         except PhotoplayError:
             raise
         except MemoryError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import hashlib
 import multiprocessing
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import PhotoplayError
-from engine.graph import Graph, Node
+from engine.graph import Graph, Node, canonical_json
 from engine.nodes import registry
 from engine.runtime.cache import Cache
 from engine.runtime.events import EventSink, ignore, node_event
@@ -45,9 +46,10 @@ def plan(graph: Graph, cache: Cache, targets: list[str] | None = None) -> dict[s
     return status
 
 
-def _task(node: Node, inputs: dict[str, Any], cache: Cache) -> tuple:
+def _task(node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False) -> tuple:
     """The arguments of ``run_node``: key, kind, the module defining it, params, inputs,
-    the cache folder and the name of the cache secret the worker must share."""
+    the cache folder, the name of the cache secret the worker must share, and whether
+    to run the kind's join of its parts."""
     module = registry.get(node.kind).fn.__module__
     return (
         node.key,
@@ -57,13 +59,31 @@ def _task(node: Node, inputs: dict[str, Any], cache: Cache) -> tuple:
         inputs,
         str(cache.root),
         cache.secret_name,
+        join,
     )
+
+
+def split_node(node: Node, inputs: dict[str, Any]) -> list[Node]:
+    """The parts of ``node`` (``registry.parts_of``), as nodes of their own; [] for a
+    node that runs whole. A part's key is its node's key and its params, hashed."""
+    found = registry.parts_of(node.kind)
+    if found is None:
+        return []
+    params = found.split(dict(node.params), inputs)
+    if len(params) < 2:
+        return []
+    out = []
+    for k, part in enumerate(params):
+        key = hashlib.sha256(f"{node.key}/part/{canonical_json(part)}".encode()).hexdigest()
+        label = f"{node.label} (part {k + 1}/{len(params)})".strip()
+        out.append(Node(key, node.kind, node.version, part, node.inputs, label, node.cost))
+    return out
 
 
 class _Backend:
     """Where nodes run. ``submit`` returns a concurrent.futures-like future."""
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache): ...
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False): ...
 
     def wait_any(self, futures: set): ...
 
@@ -117,9 +137,9 @@ class LocalBackend(_Backend):
         self.threads = cf.ThreadPoolExecutor(self.workers)
         self.aborted = False
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache):
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False):
         pool = self.processes if registry.get(node.kind).cpu_bound else self.threads
-        return pool.submit(run_node, *_task(node, inputs, cache))
+        return pool.submit(run_node, *_task(node, inputs, cache, join))
 
     def wait_any(self, futures: set):
         done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
@@ -159,10 +179,9 @@ class DaskBackend(_Backend):
                 "or leave out --scheduler to render on this machine",
             ) from None
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache):
-        return self.client.submit(
-            run_node, *_task(node, inputs, cache), key=f"{node.kind}-{node.key[:16]}", pure=False
-        )
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False):
+        name = f"{node.kind}-{'join-' if join else ''}{node.key[:16]}"
+        return self.client.submit(run_node, *_task(node, inputs, cache, join), key=name, pure=False)
 
     def wait_any(self, futures: set):
         # distributed.wait() looks for a default client; poll our own futures instead.
@@ -227,8 +246,8 @@ class _DoneFuture:
 class InlineBackend(_Backend):
     """Runs each node in this process, one at a time: for debugging and tiny graphs."""
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache):
-        return _DoneFuture(run_node, *_task(node, inputs, cache))
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False):
+        return _DoneFuture(run_node, *_task(node, inputs, cache, join))
 
     def wait_any(self, futures: set):
         return set(futures)
@@ -266,7 +285,10 @@ def run(
     own_backend = backend is None
     backend = backend or make_backend(None)
     waiting = set(to_run)
-    running: dict[Any, str] = {}
+    # future -> (node key, part index; None for the node itself or its join)
+    running: dict[Any, tuple[str, int | None]] = {}
+    parts: dict[str, list] = {}  # node key -> its parts' values so far (None: not yet)
+    part_seconds: dict[str, float] = {}
     try:
         while waiting or running:
             for key in [k for k in to_run if k in waiting]:
@@ -274,16 +296,33 @@ def run(
                 if all(dep in values for dep in node.inputs.values()):
                     inputs = {name: values[dep] for name, dep in node.inputs.items()}
                     on_event(node_event("started", node))
+                    pieces = split_node(node, inputs)
                     with deferred_interrupts():  # a hand-over cut in two upsets the forkserver
-                        running[backend.submit(node, inputs, cache)] = key
+                        if pieces:  # run side by side, joined when the last one is done
+                            parts[key], part_seconds[key] = [None] * len(pieces), 0.0
+                            for k, piece in enumerate(pieces):
+                                running[backend.submit(piece, inputs, cache)] = (key, k)
+                        else:
+                            running[backend.submit(node, inputs, cache)] = (key, None)
                     waiting.discard(key)
             if not running:
                 stuck = ", ".join(graph.nodes[k].kind for k in waiting)
                 raise RuntimeError(f"render graph stalled with nodes left: {stuck}")
             for future in backend.wait_any(set(running)):
-                key = running.pop(future)
+                key, k = running.pop(future)
                 value, hit, seconds = future.result()
+                if k is not None:
+                    parts[key][k] = value
+                    part_seconds[key] += seconds
+                    if all(v is not None for v in parts[key]):
+                        node = graph.nodes[key]
+                        inputs = {name: values[dep] for name, dep in node.inputs.items()}
+                        inputs["parts"] = parts.pop(key)
+                        with deferred_interrupts():
+                            running[backend.submit(node, inputs, cache, join=True)] = (key, None)
+                    continue
                 values[key] = value
+                seconds += part_seconds.pop(key, 0.0)
                 on_event(node_event("cached" if hit else "finished", graph.nodes[key], seconds))
     except BaseException:
         backend.abort(set(running))  # a failed node or Ctrl-C: stop the rest now

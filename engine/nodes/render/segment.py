@@ -9,6 +9,8 @@ the invisible watermark is added on the way into the encoder's YUV picture
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,35 +88,94 @@ def render_segment(
     crf: int = 20,
     preset: str = "veryfast",
     poster_frame: int | None = None,
+    frames: tuple[int, int] | None = None,
 ) -> np.ndarray | None:
-    """Encode the shot's ``n_frames`` frames to ``path``; return the poster frame if asked."""
+    """Encode the shot's frames to ``path``; return the poster frame if asked (and drawn).
+
+    frames: (start, stop), the part of the shot's ``n_frames`` to encode (default all).
+        Frame i of a part is frame i of the whole shot, pixel for pixel (camera,
+        transition, captions and the watermark's dither all go by the shot's frame
+        index), so a shot cut into parts differs only by where the encoder starts over.
+
+    Two threads: this one draws each frame (picture, camera warp, cross-fade,
+    overlay) and hands it over a bounded queue to one that marks it on its way into
+    the YUV picture and encodes it (x264's own frame threads behind that), so a
+    single segment keeps two cores busy. The frames reach the encoder in order.
+    """
     out_w, out_h = out_size
+    start, stop = frames if frames is not None else (0, n_frames)
     first = compose_frame(picture(0), camera.affine(0.0, picture(0), out_size), out_size)
     box = _label_region(text, out_w, out_h)
     overlays = OverlayTrack(text, out_w, out_h, backdrop_luma=_luma(first[box]))
-    poster = None
     last = max(1, n_frames - 1)
+
+    def draw(i: int) -> np.ndarray:
+        src = picture(i)
+        src_b, inv_b, w_b = _transition_layer(transition, i, out_size)
+        overlay = overlays.at(i / fps)
+        return compose_frame(
+            src,
+            camera.affine(i / last, src, out_size),
+            out_size,
+            src_b=src_b,
+            inv_b=inv_b,
+            w_b=w_b,
+            overlay=None if overlay is None else overlay.rgba,
+            overlay_xy=(0, 0) if overlay is None else overlay.xy,
+        )
+
+    poster = None
     with SegmentWriter(path, out_w, out_h, fps, crf, preset) as writer:
-        yuv = writer.yuv_buffer()
-        for i in range(n_frames):
-            src = picture(i)
-            inv_a = camera.affine(i / last, src, out_size)
-            src_b, inv_b, w_b = _transition_layer(transition, i, out_size)
-            overlay = overlays.at(i / fps)
-            frame = compose_frame(
-                src,
-                inv_a,
-                out_size,
-                src_b=src_b,
-                inv_b=inv_b,
-                w_b=w_b,
-                overlay=None if overlay is None else overlay.rgba,
-                overlay_xy=(0, 0) if overlay is None else overlay.xy,
-            )
-            writer.write_yuv420(embed_yuv420(frame, watermark.payload, watermark.key, i, yuv))
-            if i == poster_frame:
-                poster = embed_frame(frame, watermark.payload, watermark.key, i)
+        encoder = _Encoder(writer, watermark)
+        try:
+            for i in range(start, stop):
+                frame = draw(i)
+                encoder.put(i, frame)
+                if i == poster_frame:
+                    poster = embed_frame(frame, watermark.payload, watermark.key, i)
+        except BaseException:
+            encoder.close(raise_error=False)  # the drawing's error is the one to report
+            raise
+        encoder.close()
     return poster
+
+
+class _Encoder:
+    """The consumer: marks each frame into the writer's YUV picture and encodes it, on
+    its own thread, ``QUEUE_FRAMES`` frames behind the drawing at most (bounded memory)."""
+
+    QUEUE_FRAMES = 3
+
+    def __init__(self, writer: SegmentWriter, watermark: Watermark):
+        self.writer, self.watermark = writer, watermark
+        self.queue: queue.Queue = queue.Queue(self.QUEUE_FRAMES)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="segment-encoder", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        yuv = self.writer.yuv_buffer()
+        wm = self.watermark
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the drawing thread is told at its next put
+            i, frame = item
+            try:
+                self.writer.write_yuv420(embed_yuv420(frame, wm.payload, wm.key, i, yuv))
+            except BaseException as exc:  # handed to the drawing thread
+                self.error = exc
+
+    def put(self, i: int, frame: np.ndarray) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((i, frame))
+
+    def close(self, raise_error: bool = True) -> None:
+        """Wait until every frame is encoded; raise what the encoder raised, if anything."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and raise_error:
+            raise self.error
 
 
 def _transition_layer(transition: Transition, i: int, out_size):

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.nodes.render.overlays import ShotText
+from engine.nodes.render.parts import shot_frames
 from engine.nodes.render.segment import (
     Camera,
     Picture,
@@ -220,8 +221,9 @@ def render_shot(
     ``camera``, ``title``, ``label``, ``captions`` (``{"burn", "size"}``),
     ``transition`` (``{"type", "duration"}``), ``previous`` (the previous shot's
     ``picture`` and ``camera``, for a cross-fade), ``watermark`` (``{"payload",
-    "key"}``), ``poster``. inputs: ``timing`` (from ``shot.timing``) and the
-    pictures named in params.
+    "key"}``), ``poster``, ``frames`` (``[start, stop]``: one part of the shot,
+    ``engine.nodes.render.parts``; default the whole shot). inputs: ``timing`` (from
+    ``shot.timing``) and the pictures named in params.
     """
     layout = inputs["timing"]
     timing = layout["timing"]
@@ -267,6 +269,7 @@ def render_shot(
         crf=params["crf"],
         preset=params["preset"],
         poster_frame=timing.n_frames // 2 if params.get("poster") else None,
+        frames=shot_frames(params, timing.n_frames),
     )
     if report is not None:
         from engine.nodes.rig.stretch import merged_summary, picture_meters
