@@ -162,9 +162,16 @@ def test_viewers_are_limited_and_a_viewer_can_reconnect(served, monkeypatch):
             with pytest.raises(AssertionError, match="503"):
                 async with Viewer(served.url):
                     pass
-        await asyncio.sleep(0.5)  # the first viewer hung up (its connection closed)
+            t_post = time.monotonic()
+            text = "I keep talking while you reconnect, for a good few seconds more."
+            await first.post("/say", {"text": text})
+            await first.wait_for(lambda: first.first_sound(t_post), 10)
+        # the first viewer hung up mid-line (its connection closed) and comes back
         async with Viewer(served.url) as again:
+            t_back = time.monotonic()
             await again.wait_for(lambda: len(again.seen.video) > 5, 20)
+            await again.wait_for(lambda: again.first_sound(t_back), 10)  # the line goes on
+            await again.wait_for(lambda: again.event("speech_ended", t_back), 15)
 
     run(main())
 
