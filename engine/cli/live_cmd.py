@@ -70,6 +70,7 @@ def live(
     """
     import asyncio
 
+    _check_installed()
     from engine.live.session import open_session
 
     frame = _size(size)
@@ -80,6 +81,18 @@ def live(
     if result and result.get("video"):
         typer.echo(
             f"wrote {result['video']} ({result['duration_s']:.2f} s) and {result['provenance']}"
+        )
+
+
+def _check_installed() -> None:
+    """aiohttp and aiortc come with the ``live`` extra, not with every install."""
+    import importlib.util
+
+    missing = [name for name in ("aiohttp", "aiortc") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise PhotoplayError(
+            f"photoplay live needs {' and '.join(missing)}, which are not installed",
+            hint="pip install 'photoplay[live]' (make install does it)",
         )
 
 
