@@ -91,7 +91,7 @@ def _check_installed() -> None:
     missing = [name for name in ("aiohttp", "aiortc") if importlib.util.find_spec(name) is None]
     if missing:
         raise PhotoplayError(
-            f"photoplay live needs {' and '.join(missing)}, which are not installed",
+            f"photoplay live needs {' and '.join(missing)}, not installed here",
             hint="pip install 'photoplay[live]' (make install does it)",
         )
 
