@@ -133,7 +133,7 @@ class Speaker:
         # espeak stops on the last phoneme's end: the frames of TAIL_S after it let the
         # mouth come to rest, so whatever follows (idle, the next sentence) joins smoothly
         n = round(speech.duration_s * fps) + math.ceil(TAIL_S * fps)
-        track = viseme_track(speech.phonemes, fps, n)
+        track = viseme_track(speech.phonemes, fps, n, audio=speech.audio, sr_hz=speech.sr_hz)
         controls = motion.face_controls(n, fps, visemes=track.controls, viseme_shapes=track.shapes)
         seed = (self.seed * 7919 + index) % 2**31
         energy = motion.speech_energy(speech.audio, speech.sr_hz, fps, n)
