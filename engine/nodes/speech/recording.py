@@ -8,8 +8,11 @@ learned audio → viseme model (``engine.nodes.speech.learned``).
 
 from __future__ import annotations
 
+import re
+
 from engine.nodes.audio.decode import decode_audio
 from engine.nodes.speech.align import align, check_audio
+from engine.nodes.speech.errors import SpeechError
 from engine.nodes.speech.tts import Speech
 
 RECORDING_SR_HZ = 16000  # what the aligner and the learned model read
@@ -19,12 +22,18 @@ def recorded_speech(path: str, transcript: str | None, language: str | None) -> 
     """Decode ``path`` to mono 16 kHz and time its words when the transcript allows.
 
     Raises (one line, with a hint): an undecodable file (AssetError), silent or
-    clipped audio, or a transcript that does not match the audio (SpeechError).
+    clipped audio, an empty transcript, or a transcript that does not match the
+    audio, saying where (SpeechError).
     """
     audio = decode_audio(path, RECORDING_SR_HZ).mean(axis=1)
     check_audio(audio, RECORDING_SR_HZ)
     english = (language or "en-us").lower().startswith("en")
-    if transcript and transcript.strip() and english:
+    if transcript is not None and not re.search(r"\w", transcript):
+        raise SpeechError(
+            "the transcript is empty",
+            hint="give the words the recording says, or leave transcript out",
+        )
+    if transcript and english:
         timed = align(audio, RECORDING_SR_HZ, transcript)
         return Speech(audio, RECORDING_SR_HZ, timed.phonemes, timed.words, "recording")
     return Speech(audio, RECORDING_SR_HZ, [], [], "recording")

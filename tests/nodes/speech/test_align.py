@@ -134,3 +134,13 @@ def test_a_transcript_that_parts_from_the_recording_says_where(media_id, transcr
         align(audio, 16000, wrong)
     start_s = float(re.search(r"at (\d+\.\d)-", str(caught.value)).group(1))
     assert near_s - 0.3 <= start_s <= near_s + 1.2, str(caught.value)
+
+
+def test_an_empty_transcript_of_a_recording_is_an_error_and_none_is_not():
+    from engine.nodes.speech.recording import recorded_speech
+
+    path = str(media_path("librivox-sense-0890"))
+    with pytest.raises(PhotoplayError, match="the transcript is empty"):
+        recorded_speech(path, " ... ", "en-us")
+    assert recorded_speech(path, None, "en-us").phonemes == []  # the learned model's case
+    assert recorded_speech(path, "hola", "es").phonemes == []  # no aligner: the same
