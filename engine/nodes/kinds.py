@@ -58,7 +58,7 @@ def speech_neural(params: dict, inputs: dict, ctx: NodeContext):
     return synthesise_neural(params["text"], voice=params["voice"], rate_wpm=params["rate"])
 
 
-@node("speech.recording", version=3)
+@node("speech.recording", version=4)
 def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
     """A supplied recording, with phoneme and word times from forced alignment."""
     from engine.nodes.speech.recording import recorded_speech
