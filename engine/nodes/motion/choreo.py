@@ -59,8 +59,8 @@ FIT_POWER = 2.0  # a move's weight times (share of its motion the limits let thr
 # The groove added when bones are held: (bone, share of its limit, beats per cycle,
 # phase in beats). Each stops on the beats (hit 1): accents a viewer sees.
 GROOVE = (
-    ("spine", 0.6, 4, 0),
-    ("neck", 0.7, 2, 0),
+    ("spine", 0.8, 2, 0),
+    ("neck", 0.8, 2, 0),
     ("l_collar", 0.8, 2, 0),
     ("r_collar", 0.8, 2, 1),
 )
