@@ -34,7 +34,8 @@ CROSSED_COLLAR_DEG = 5.0  # shoulders shrug this much at most with the arms cros
 FRONT_GROW_FRAC = 0.1  # the torso outline grown by this many torso lengths: "in front"
 FACE_REACH = 1.0  # a hand within this many nose-to-shoulder-line lengths of the nose
 OVER_BODY_SHARE = 0.4  # an arm more than this share of which lies over the torso or a leg
-UNSEEN = 0.4
+UNSEEN = 0.6
+ARM_OVER_TORSO = 1.0  # an arm labelled larger than the torso: the pose misreads the body
 SHORT_FOREARM = 0.35  # a forearm shorter than this many upper arms was folded by the model  # an elbow or wrist the pose model sees less than this: the arm is a guess
 SIDE_VIEW_FRAC = 0.45  # shoulders narrower than this many torso lengths: seen from the side
 
@@ -120,6 +121,13 @@ def _folded(joints: np.ndarray, group: int) -> bool:
     return float(np.linalg.norm(joints[w] - joints[e])) < SHORT_FOREARM * max(upper, 1e-9)
 
 
+def _oversized(labels: np.ndarray, group: int) -> bool:
+    """The arm's labelled pixels outnumber the torso's (``ARM_OVER_TORSO``): the pose
+    does not match the body (the poker player's card hand, read at the table)."""
+    torso = int((labels == parts.TORSO).sum())
+    return int((labels == group).sum()) > ARM_OVER_TORSO * max(torso, 1)
+
+
 def _hidden(labels: np.ndarray, wrist: np.ndarray) -> bool:
     """The wrist lies inside the photo but outside the person's silhouette."""
     h, w = labels.shape
@@ -167,8 +175,10 @@ def held_bones(
         elif mode == "upper" and arm_cut(labels, group):
             reason = "the photo's bottom edge cuts the arm"
         elif (
-            visibility is not None and float(np.min(visibility[list(ends[group])])) < UNSEEN
-        ) or _folded(joints, group):
+            (visibility is not None and float(np.min(visibility[list(ends[group])])) < UNSEEN)
+            or _folded(joints, group)
+            or _oversized(labels, group)
+        ):
             reason = "the photo does not show the arm clearly"
         elif under is not None and _over_body(labels, under, group) > OVER_BODY_SHARE:
             reason = "the arm lies over the body in the photo"
