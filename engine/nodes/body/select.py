@@ -15,6 +15,7 @@ from engine.nodes.body.pose import KEYPOINT, PersonBox, Pose, detect_people, pos
 MIN_VISIBILITY = 0.5
 MIN_PRESENCE = 0.5
 BODY_MODES = ("full", "upper")
+MIN_CHEST_FRAC = 0.5  # upper: at least this many shoulder widths of body below the shoulders
 LEG_DROP_FRAC = 0.4  # standing: knees below the hips, ankles below the knees, by this
 
 
@@ -123,17 +124,28 @@ def body_extent(pose: Pose, photo: str = "PHOTO") -> str:
 
     "full": both ankles inside the photo, at least one of them visible (the other
     may be hidden behind a leg), and the person standing (``_standing``). "upper": both
-    shoulders visible but not the full body (cropped at the waist, hips, knees or
-    shins, or seated).
+    shoulders visible, with at least ``MIN_CHEST_FRAC`` shoulder widths of body below
+    them, but not the full body (cropped at the chest, waist, hips, knees or shins, or
+    seated).
 
     Raises:
-        AssetError: not even both shoulders are visible.
+        AssetError: not even both shoulders are visible, or the photo ends just below
+            them (a close-up cut at the shoulders).
     """
     ankles_inside = [_inside(pose, a) for a in ("left_ankle", "right_ankle")]
     ankles_seen = [_seen(pose, a) for a in ("left_ankle", "right_ankle")]
     if all(ankles_inside) and any(ankles_seen) and _standing(pose):
         return "full"
     if _seen(pose, "left_shoulder") and _seen(pose, "right_shoulder"):
+        shoulders = np.stack([pose.xy("left_shoulder"), pose.xy("right_shoulder")])
+        width = float(np.linalg.norm(shoulders[0] - shoulders[1]))
+        below = pose.image_hw[0] - 1 - float(shoulders[:, 1].max())
+        if below < MIN_CHEST_FRAC * width:
+            raise AssetError(
+                f"{photo} shows the person only down to the shoulders: a dancer needs "
+                "the chest below them in the photo",
+                hint="use a photo showing at least the head, the shoulders and the chest",
+            )
         return "upper"
     raise AssetError(
         f"{photo} does not show enough of the person: both shoulders must be visible",

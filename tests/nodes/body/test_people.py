@@ -82,3 +82,14 @@ def test_the_dancers_mesh_holds_no_one_elses_pixels_and_the_others_stay():
         still = theirs & ~cv2.dilate(body.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         assert still.sum() > 0.8 * theirs.sum()
         assert np.abs(frame[still].astype(int) - photo[still]).max() <= 2
+
+
+def test_a_close_up_cut_at_the_shoulders_cannot_dance_but_a_bust_can():
+    from engine.errors import AssetError
+
+    (closeup,) = _people("elderly-closeup")
+    with pytest.raises(AssetError, match="only down to the shoulders") as err:
+        body_extent(closeup, "elderly-closeup.jpg")
+    assert len(err.value.lines()) <= 2  # one line and its hint
+    (grace,) = _people("grace-hopper")
+    assert body_extent(grace) == "upper"
