@@ -106,6 +106,8 @@ class _Compiler:
             params = {"path": str(audio.path), "sha256": file_sha256(audio.path)}
             language = say.language if isinstance(say, Say) else "en-us"
             params |= {"transcript": text, "language": language}
+            if not isinstance(say, Say):
+                params["singing"] = True  # a song is not refused for sounding like music
             return self.add("speech.recording", params, label=audio.rel, cost=1.0)
         voice = say.voice or (
             character.voice if isinstance(character.voice, TtsVoice) else DEFAULT_VOICE

@@ -58,12 +58,17 @@ def speech_neural(params: dict, inputs: dict, ctx: NodeContext):
     return synthesise_neural(params["text"], voice=params["voice"], rate_wpm=params["rate"])
 
 
-@node("speech.recording", version=4)
+@node("speech.recording", version=5)
 def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
     """A supplied recording, with phoneme and word times from forced alignment."""
     from engine.nodes.speech.recording import recorded_speech
 
-    return recorded_speech(params["path"], params.get("transcript"), params.get("language"))
+    return recorded_speech(
+        params["path"],
+        params.get("transcript"),
+        params.get("language"),
+        singing=params.get("singing", False),
+    )
 
 
 @node("audio.decode", version=2)

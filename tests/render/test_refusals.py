@@ -174,6 +174,31 @@ def test_transcript_that_does_not_match_the_audio(tmp_path, capsys):
     render_refused(tmp_path, capsys, d, "grace-hopper.jpg", "arctic_a0007.wav", expect="transcript")
 
 
+def test_a_recording_of_music_to_say(tmp_path, capsys):
+    from tests.media import media_path
+
+    folder = tmp_path / "scene"
+    folder.mkdir()
+    shutil.copy(media_path("demucs-test-song"), folder / "song.mp3")
+    chars = {"p": character(scope=["speech"])}
+    line = {"who": "p", "audio": {"file": "song.mp3", "licence": "test"}}
+    d = doc(chars, [{"cast": ["p"], "do": [{"say": line}]}])
+    render_refused(tmp_path, capsys, d, "grace-hopper.jpg", expect="does not sound like speech")
+
+
+def test_an_empty_transcript(tmp_path, capsys):
+    chars = {"p": character(scope=["speech"])}
+    line = {"who": "p", "audio": {"file": "arctic_a0007.wav", "licence": "CMU ARCTIC"},
+            "transcript": " ... "}  # fmt: skip
+    d = doc(chars, [{"cast": ["p"], "do": [{"say": line}]}])
+    render_refused(tmp_path, capsys, d, "grace-hopper.jpg", "arctic_a0007.wav", expect="empty")
+
+
+def test_a_neural_voice_that_is_not_installed(tmp_path, capsys):
+    chars = {"p": character(scope=["speech"], voice={"tts": "piper:en_US-nobody"})}
+    render_refused(tmp_path, capsys, doc(chars, [say()]), "grace-hopper.jpg", expect="piper")
+
+
 # -- dancing photo ------------------------------------------------------------------------
 
 

@@ -18,12 +18,15 @@ from engine.nodes.speech.tts import Speech
 RECORDING_SR_HZ = 16000  # what the aligner and the learned model read
 
 
-def recorded_speech(path: str, transcript: str | None, language: str | None) -> Speech:
+def recorded_speech(
+    path: str, transcript: str | None, language: str | None, singing: bool = False
+) -> Speech:
     """Decode ``path`` to mono 16 kHz and time its words when the transcript allows.
 
     Raises (one line, with a hint): an undecodable file (AssetError), silent or
-    clipped audio, an empty transcript, or a transcript that does not match the
-    audio, saying where (SpeechError).
+    clipped audio, an empty transcript, a transcript that does not match the
+    audio, saying where, or (unless ``singing``) a recording without a transcript
+    that does not sound like speech (SpeechError).
     """
     audio = decode_audio(path, RECORDING_SR_HZ).mean(axis=1)
     check_audio(audio, RECORDING_SR_HZ)
@@ -36,4 +39,8 @@ def recorded_speech(path: str, transcript: str | None, language: str | None) -> 
     if transcript and english:
         timed = align(audio, RECORDING_SR_HZ, transcript)
         return Speech(audio, RECORDING_SR_HZ, timed.phonemes, timed.words, "recording")
+    if not singing:
+        from engine.nodes.speech.learned import check_speech
+
+        check_speech(audio, RECORDING_SR_HZ)
     return Speech(audio, RECORDING_SR_HZ, [], [], "recording")
