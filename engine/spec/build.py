@@ -6,6 +6,7 @@ from engine.errors import Diagnostic
 from engine.spec import model as m
 from engine.spec.checks import Findings
 from engine.spec.document import Document
+from engine.spec.verbs import VERBS
 from engine.spec.yamlsafe import DocPath, format_path
 
 PRESETS = {
@@ -160,63 +161,7 @@ class _Builder:
         return m.Where(pos.file, pos.line, pos.col, format_path(path))
 
     def action(self, verb: str, d, path: DocPath) -> m.Action:
-        if verb == "pause":
-            if not isinstance(d, dict):
-                return m.Pause(float(d))
-            return m.Pause(float(d["duration"]), _f(d.get("at")))
-        at = _f(d.get("at"))
-        who = d["who"]
-        if verb == "say":
-            return m.Say(
-                who,
-                d.get("text"),
-                self.asset(d.get("audio"), (*path, "audio")),
-                d.get("transcript"),
-                d.get("speaker", "own"),
-                self.tts(d["voice"]) if "voice" in d else None,
-                d.get("mood"),
-                at,
-                self.where((*path, "text")),
-                d.get("language", "en-us"),
-            )
-        if verb == "sing":
-            return m.Sing(
-                who,
-                self.asset(d["audio"], (*path, "audio")),
-                d.get("lyrics"),
-                d.get("speaker", "own"),
-                d.get("mood"),
-                at,
-            )
-        if verb == "emote":
-            s = d.get("strength")
-            return m.Emote(
-                who,
-                d["expression"],
-                float(d.get("intensity", 0.7)),
-                float(d.get("duration", 1.5)),
-                m.Strength(s.get("head"), s.get("mouth"), s.get("eyes")) if s else None,
-                at,
-            )
-        if verb == "look":
-            toward = d["toward"]
-            if isinstance(toward, list):
-                toward = (float(toward[0]), float(toward[1]))
-            return m.Look(who, toward, float(d.get("duration", 1.0)), at)
-        if verb == "idle":
-            return m.Idle(who, float(d["duration"]), float(d.get("intensity", 0.5)), at)
-        return m.Dance(
-            who,
-            d.get("style"),
-            tuple(d["moves"]) if "moves" in d else None,
-            self.asset(d.get("motion"), (*path, "motion")),
-            d.get("bars"),
-            d.get("beats"),
-            _f(d.get("duration")),
-            _f(d.get("energy")),
-            d.get("fit_to_beats", False),
-            at,
-        )
+        return VERBS[verb].read(VERBS[verb], d, _ActionReader(self, path))
 
     def shot(self, i: int, d: dict) -> m.Shot:
         path = ("shots", i)
@@ -280,6 +225,23 @@ class _Builder:
             background_fit=fit,
             place=place,
         )
+
+
+class _ActionReader:
+    """What a verb's reader (``engine.spec.verbs``) needs, relative to its action's path."""
+
+    def __init__(self, builder: _Builder, path: DocPath):
+        self.builder = builder
+        self.path = path
+
+    def asset(self, value, *key) -> m.Asset | None:
+        return self.builder.asset(value, (*self.path, *key))
+
+    def tts(self, voice: dict) -> m.TtsVoice:
+        return self.builder.tts(voice)
+
+    def where(self, *key) -> m.Where:
+        return self.builder.where((*self.path, *key))
 
 
 def _f(value) -> float | None:
