@@ -25,22 +25,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import Diagnostic
+from engine.shot_time import Timed, counted_s, lay_out
 from engine.spec.document import Document
 from engine.spec.media import Probe, probe
+from engine.spec.model import Output, Transition
 from engine.spec.templating import did_you_mean
+from engine.spec.verbs import BEATS, LIVE_SCOPES, SPEECH, VERBS, VOICE_CLONE, Verb
 from engine.spec.yamlsafe import DocPath, format_path
 from engine.speech_time import estimate_speech_s
 
 DEFAULT_RATE_WPM = 160
-DEFAULT_BPM = 120.0
-BEATS_PER_BAR = 4
-DEFAULT_DANCE_BARS = 4
-ACTION_SCOPE = {"say": "speech", "sing": "singing", "dance": "dance", "emote": "expressions"}
-ON_SCREEN_ACTIONS = ("sing", "emote", "look", "idle", "dance")
-DEFAULT_LENGTH_S = {"emote": 1.5, "look": 1.0}
+DEFAULT_BPM = 120.0  # the tempo assumed without a bpm hint, until the music is analysed
+BEATS_PER_BAR = 4  # the schema's bars are 4 beats
+MAX_FPS = 120
 RESTRICTED_CONTEXTS = ("ceremonial", "sacred")
 DEFAULT_CREDITS_S = 2.0  # the longest the end card lasts unless a scene says otherwise
-LIVE_SCOPES = ("live", "speech")  # what `photoplay live` makes its character do
 RECORDED_VOICE_USE, LIVE_USE = -1, -2  # consent uses outside any shot
 
 
@@ -370,24 +369,27 @@ class Checker:
                         "(0.5 = the middle)",
                     )
 
-    def check_action(self, i: int, path: DocPath, verb: str, body: object, uses: list) -> None:
+    def check_action(self, i: int, path: DocPath, name: str, body: object, uses: list) -> None:
         if not isinstance(body, dict):
             return
+        verb = VERBS.get(name)  # None: not a verb (the schema says so)
         who = body.get("who")
         char = self.check_ref((*path, "who"), who) if "who" in body else None
         if char is None:
             pass
-        elif verb in ON_SCREEN_ACTIONS and "photo" not in char:
+        elif verb is not None and verb.on_screen and "photo" not in char:
             self.error(
                 (*path, "who"),
                 "ref.no-photo",
-                f"{who!r} has no photo, so cannot {verb} on screen",
+                f"{who!r} has no photo, so cannot {name} on screen",
                 f"give characters.{who}.photo",
             )
         if "audio" in body:
             self.check_asset((*path, "audio"), "av")
+        if verb is None:
+            return
         language = _get(body, "language", str) or "en-us"
-        if verb == "say" and "transcript" in body and not language.startswith("en"):
+        if verb.spoken and "transcript" in body and not language.startswith("en"):
             self.warn_only(
                 (*path, "language"),
                 "transcript.not-aligned",
@@ -395,13 +397,13 @@ class Checker:
                 "follows the sound of the recording",
                 "timing from the sound alone is good to about 30 ms",
             )
-        if verb == "say":
+        if verb.tts:
             self.check_voice((*path, "voice"), _get(body, "voice", dict))
-        if verb == "dance" and "motion" in body:
+        if verb.body and "motion" in body:
             self.check_asset((*path, "motion"), "motion")
-        if verb == "dance":
+        if verb.body:
             self.check_style(path, body)
-        if verb == "say" and char is not None and "text" in body and "audio" not in body:
+        if verb.tts and char is not None and "text" in body and "audio" not in body:
             voice = _get(char, "voice", dict)
             if voice is not None and "audio" in voice and "voice" not in body:
                 self.error(
@@ -411,11 +413,10 @@ class Checker:
                     "give this line an audio: recording, or a voice: {tts: en-us}",
                 )
         if isinstance(who, str) and char is not None:
-            scope = ACTION_SCOPE.get(verb)
-            if scope:
-                uses.append((who, scope, i, path))
-            if verb in ("say", "sing") and body.get("speaker") == "other" and "audio" in body:
-                uses.append((who, "voice-clone", i, (*path, "speaker")))
+            if verb.scope:
+                uses.append((who, verb.scope, i, path))
+            if verb.spoken and body.get("speaker") == "other" and "audio" in body:
+                uses.append((who, VOICE_CLONE, i, (*path, "speaker")))
 
     def check_voice(self, path: DocPath, voice: dict | None) -> None:
         """A TTS voice must be installed: espeak-ng would silently fall back to another."""
@@ -460,7 +461,7 @@ class Checker:
             voice = _get(char, "voice", dict)
             if voice is not None and "audio" in voice and voice.get("speaker") == "other":
                 needed.setdefault(
-                    (name, "voice-clone"), (RECORDED_VOICE_USE, ("characters", name, "voice"))
+                    (name, VOICE_CLONE), (RECORDED_VOICE_USE, ("characters", name, "voice"))
                 )
         shots = _get(self.data, "shots", list) or []
         for (who, scope), (i, _path) in needed.items():
@@ -476,7 +477,7 @@ class Checker:
                 where = "by photoplay live"
             else:
                 where = "by its recorded voice"
-            if scope == "voice-clone":
+            if scope == VOICE_CLONE:
                 what = "someone else's voice speaking as this character"
                 msg = f"'voice-clone' is used {where} ({what}) but not granted"
             else:
@@ -529,37 +530,38 @@ class Checker:
     def bpm(self) -> float:
         return _num(_get(self.data, "music", dict), "bpm") or DEFAULT_BPM
 
-    def action_length(self, verb: str, body: object, path: DocPath) -> float:
-        if verb == "pause":
+    def fps(self) -> int:
+        fps = _get(_get(self.data, "output", dict), "fps", int)
+        return fps if fps is not None and 1 <= fps <= MAX_FPS else Output().fps
+
+    def action_length(self, verb: Verb | None, body: object, path: DocPath) -> float:
+        """An action's estimated length in seconds: a recording's length, a TTS line's
+        estimate, a dance counted at the tempo hint, or its duration (or the verb's)."""
+        if not isinstance(body, dict):  # pause: SECONDS
             return (
-                float(body)
-                if isinstance(body, (int, float)) and not isinstance(body, bool)
-                else (_num(body, "duration") or 0.0)
+                float(body) if isinstance(body, int | float) and not isinstance(body, bool) else 0.0
             )
-        if not isinstance(body, dict):
-            return 0.0
         audio = self.found.assets.get((*path, "audio")) or self.found.assets.get(
             (*path, "audio", "file")
         )
         if audio is not None and audio in self.found.probes:
             return self.found.probes[audio].duration_s or 0.0
-        if verb == "say":
+        if verb is None:
+            return _num(body, "duration") or 0.0
+        if verb.timing == SPEECH:
             return self.say_length(body, path)
-        if verb == "dance":
-            beat_s = 60.0 / self.bpm()  # s/min / (beats/min) = s/beat
+        if verb.timing == BEATS:
             if _num(body, "duration"):
                 return _num(body, "duration")
-            if _num(body, "bars"):
-                return _num(body, "bars") * BEATS_PER_BAR * beat_s
-            if _num(body, "beats"):
-                return _num(body, "beats") * beat_s
-            motion = self.found.assets.get((*path, "motion")) or self.found.assets.get(
-                (*path, "motion", "file")
-            )
-            if motion is not None and motion in self.found.probes:
-                return self.found.probes[motion].duration_s or 0.0
-            return DEFAULT_DANCE_BARS * BEATS_PER_BAR * beat_s
-        return _num(body, "duration") or DEFAULT_LENGTH_S.get(verb, 0.0)
+            beats, bars = _num(body, "beats"), _num(body, "bars")
+            if not (beats or bars):
+                motion = self.found.assets.get((*path, "motion")) or self.found.assets.get(
+                    (*path, "motion", "file")
+                )
+                if motion is not None and motion in self.found.probes:
+                    return self.found.probes[motion].duration_s or 0.0
+            return counted_s(beats, bars, verb.default_bars, BEATS_PER_BAR, self.bpm())
+        return _num(body, "duration") or verb.default_s or 0.0
 
     def say_length(self, body: dict, path: DocPath) -> float:
         """A TTS line's estimated length (engine.speech_time: from its characters, erring
@@ -582,17 +584,18 @@ class Checker:
         return length_s
 
     def shot_length(self, i: int, shot: dict, actions: list) -> float:
+        """The shot's estimated length: its actions laid out as the ``shot.timing`` node
+        lays them out (``engine.shot_time.lay_out``), with estimated lengths."""
         base = ("shots", i)
-        cursor_s, end_s = 0.0, 0.0
         late = False  # an action starts after the shot's end (reported once, not as overrun too)
         explicit = _num(shot, "duration")
+        timed = []
         for j, action in enumerate(actions):
             if not isinstance(action, dict) or len(action) != 1:
                 continue
-            verb, body = next(iter(action.items()))
-            path = (*base, "do", j, verb)
+            name, body = next(iter(action.items()))
+            path = (*base, "do", j, name)
             at = _num(body, "at") if isinstance(body, dict) else None
-            start_s = at if at is not None else cursor_s
             if at is not None and explicit is not None and at >= explicit:
                 late = True
                 self.error(
@@ -601,11 +604,10 @@ class Checker:
                     f"starts at {at:g} s but the shot lasts {explicit:g} s",
                     "move it earlier or lengthen the shot",
                 )
-            cursor_s = start_s + self.action_length(verb, body, path)
-            end_s = max(end_s, cursor_s)
-        if explicit is None and end_s <= 0.0:
-            if "duration" in shot or actions:
-                return 0.0  # a bad duration or bad actions: the schema reports those
+            verb = VERBS.get(name)
+            length_s = self.action_length(verb, body, path)
+            timed.append(Timed(length_s, at, verb is not None and verb.spoken))
+        if explicit is None and not actions and "duration" not in shot:
             self.error(
                 base,
                 "duration.empty-shot",
@@ -613,22 +615,28 @@ class Checker:
                 "add duration: SECONDS",
             )
             return 0.0
-        if explicit is not None and explicit > 0 and end_s > explicit + 1e-6 and not late:
+        transition = _get(shot, "transition", dict) or {}
+        fade = _num(transition, "duration")
+        cut = transition.get("type", Transition().type) == "cut"
+        fade_in_s = 0.0 if cut else (fade if fade is not None else Transition().duration)
+        layout = lay_out(timed, explicit, self.fps(), fade_in_s)
+        end_s = layout.end_s
+        overrun = explicit is not None and explicit > 0 and end_s > explicit + 1e-6
+        if overrun and math.isfinite(end_s) and not late:
             self.warn_only(
                 (*base, "duration"),
                 "duration.overrun",
                 f"the actions take about {end_s:.1f} s but the shot lasts {explicit:g} s; they are cut",
                 f"use duration: {math.ceil(end_s)} or remove it to fit the actions",
             )
-        length_s = explicit if explicit is not None else end_s
-        fade = _num(_get(shot, "transition", dict), "duration")
+        length_s = explicit if explicit is not None else layout.duration_s
         if fade is not None and fade > length_s:
             self.error(
                 (*base, "transition", "duration"),
                 "duration.transition",
                 f"the transition lasts {fade:g} s, longer than the shot ({length_s:.1f} s)",
             )
-        return length_s
+        return layout.duration_s
 
     def warn_only(self, path: DocPath, code: str, msg: str, hint: str = "") -> None:
         pos = self.doc.where(path)

@@ -40,7 +40,7 @@ def test_valid_file_prints_one_summary_line():
     assert code == 0 and err == ""
     assert (
         out
-        == f"{SCENES / 'say-then-dance.yaml'}: valid: 1 character, 2 shots, about 0:15 (15.0 s)\n"
+        == f"{SCENES / 'say-then-dance.yaml'}: valid: 1 character, 2 shots, about 0:16 (15.8 s)\n"
     )
 
 

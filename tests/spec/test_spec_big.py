@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import SceneError
+from engine.shot_time import GAP_S, TAIL_S
 from engine.spec import validate
 from engine.speech_time import estimate_speech_s
 
@@ -28,9 +29,11 @@ def test_thousand_shot_scene_validates(tmp_path):
     assert len(scene.shots) == 1000
     assert scene.shots[999].id == "s999" and scene.shots[998].title.text == "Part 998"
     assert scene.warnings == ()
-    # the line, estimated from its characters at 170 wpm, + 1 bar at 120 bpm (2 s) for odd shots
+    # odd shots: the line, estimated from its characters at 170 wpm, the gap after a
+    # line, 1 bar at 120 bpm (2 s) and the tail, on a frame boundary at 25 frames/s
     line_s = estimate_speech_s("Shot 1, hello bench!", 170)
-    assert scene.shots[1].est_duration_s == pytest.approx(line_s + 2.0)
+    n_frames = round((line_s + GAP_S + 2.0 + TAIL_S) * 25)
+    assert scene.shots[1].est_duration_s == pytest.approx(n_frames / 25)
     # about an hour: over the default 30-minute limit, which says so
     with pytest.raises(SceneError) as info:
         validate(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import SceneError
+from engine.shot_time import GAP_S, TAIL_S
 from engine.spec import validate
 
 
@@ -103,8 +104,10 @@ def test_style_catalog_only_when_given(project, character):
 
 
 def test_duration_estimates(project, character):
-    # 10 words at 150 wpm = 4 s; 2 bars at 100 bpm = 8 beats * 0.6 s = 4.8 s;
-    # a 0.5 s recording; pause 1; shot 2 fixed 3 s; credits at most 2 s by default.
+    # Laid out as the shot.timing node lays it out (engine.shot_time): 10 words at
+    # 150 wpm = 4 s, the gap after a line; 2 bars at 100 bpm = 8 beats * 0.6 s = 4.8 s;
+    # a 0.5 s recording and its gap; pause 1; the emote at 0 runs alongside; the
+    # shot's tail. Shot 2 fixed 3 s; credits at most 2 s by default.
     text = (
         "photoplay: 1\n"
         + character.replace("scope: [", "scope: [singing, ")
@@ -122,9 +125,11 @@ shots:
 """
     )
     scene = validate(project("s.yaml", text))
-    assert scene.shots[0].est_duration_s == pytest.approx(4.0 + 4.8 + 0.5 + 1.0)
+    shot_s = 4.0 + GAP_S + 4.8 + 0.5 + GAP_S + 1.0 + TAIL_S
+    assert shot_s == pytest.approx(11.2)  # a whole number of frames at 25 frames/s
+    assert scene.shots[0].est_duration_s == pytest.approx(shot_s)
     assert scene.shots[1].est_duration_s == 3.0
-    assert scene.est_duration_s == pytest.approx(10.3 + 3.0 + 2.0)
+    assert scene.est_duration_s == pytest.approx(shot_s + 3.0 + 2.0)
     assert scene.music.duration_s == pytest.approx(0.5)
 
 
@@ -182,7 +187,7 @@ def test_bvh_motion_length(project, character, tmp_path):
         + "shots:\n  - cast: [rosa]\n    do: [{dance: {who: rosa, motion: assets/move.bvh}}]\n"
     )
     scene = validate(project("s.yaml", text))
-    assert scene.shots[0].est_duration_s == pytest.approx(3.0)
+    assert scene.shots[0].est_duration_s == pytest.approx(3.0 + TAIL_S)  # the motion + tail
 
 
 def test_emoji_and_digits_are_estimated_by_their_characters(project, character):

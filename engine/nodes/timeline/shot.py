@@ -1,9 +1,11 @@
 """When each action of a shot starts and ends, and how long the shot lasts.
 
-Actions run one after another unless they give ``at`` (seconds into the shot),
-so a character can speak while dancing. A shot lasts its explicit duration, or
-until its last action ends plus a short tail, or ``EMPTY_SHOT_S`` when it has
-neither. Shots begin and end on frame boundaries: n_frames = round(duration x fps).
+The layout's rules live in ``engine.shot_time`` (the validator estimates with the
+same function): actions run one after another unless they give ``at``, a line of
+speech is followed by a short gap, a shot lasts its explicit duration or until its
+last action ends plus a short tail, and shots begin and end on frame boundaries.
+Here the lengths are measured: speech from its audio, a dance from the music's
+tempo or its reference motion.
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-EMPTY_SHOT_S = 4.0  # a photo-story shot with no actions and no duration
-TAIL_S = 0.4  # breath after the last action, so a line never ends on a cut
-GAP_S = 0.25  # between consecutive lines of speech
+from engine.shot_time import Timed, counted_s, lay_out
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,14 @@ class ShotTiming:
 def shot_timing(
     actions: list[dict], explicit_s: float | None, fps: int, *, transition_s: float = 0.0
 ) -> ShotTiming:
-    """Lay out a shot's actions in time.
+    """Lay out a shot's actions in time (``engine.shot_time.lay_out``).
 
     Parameters
     ----------
-    actions : each ``{"kind": str, "duration_s": float >= 0, "at": float | None}``
-        in scene order; ``duration_s`` is already measured (speech audio length,
-        dance bars at the music's tempo...).
+    actions : each ``{"kind": str, "duration_s": float >= 0, "at": float | None,
+        "spoken": bool}`` in scene order; ``duration_s`` is already measured (speech
+        audio length, dance bars at the music's tempo...); ``kind`` is a label kept on
+        the result; ``spoken`` (default False): a line of speech, followed by a gap.
     explicit_s : the shot's ``duration`` in seconds, or None to derive it.
     fps : frames per second (int > 0).
     transition_s : a cross-fade or fade at the start: actions begin after it.
@@ -50,27 +51,17 @@ def shot_timing(
     -------
     ShotTiming, with action times in seconds from the shot's first frame.
     """
-    cursor = transition_s
-    laid: list[ActionTime] = []
-    previous_kind = ""
-    for index, action in enumerate(actions):
-        length = max(0.0, float(action["duration_s"]))
-        if action.get("at") is not None:
-            start = float(action["at"])
-        else:
-            start = cursor + (GAP_S if previous_kind in ("say", "sing") and laid else 0.0)
-        laid.append(ActionTime(index, action["kind"], start, start + length))
-        if action.get("at") is None:
-            cursor = start + length
-            previous_kind = action["kind"]
-    if explicit_s is not None:
-        duration = float(explicit_s)
-    elif laid:
-        duration = max(a.end_s for a in laid) + TAIL_S
-    else:
-        duration = max(EMPTY_SHOT_S, transition_s)
-    n_frames = max(1, round(duration * fps))
-    return ShotTiming(n_frames / fps, n_frames, fps, tuple(laid))
+    layout = lay_out(
+        (Timed(a["duration_s"], a.get("at"), a.get("spoken", False)) for a in actions),
+        explicit_s,
+        fps,
+        transition_s,
+    )
+    laid = tuple(
+        ActionTime(index, action["kind"], start, end)
+        for index, (action, (start, end)) in enumerate(zip(actions, layout.spans, strict=True))
+    )
+    return ShotTiming(layout.duration_s, layout.n_frames, fps, laid)
 
 
 CAPTION_MAX_CHARS = 80  # two lines of ~40
@@ -148,28 +139,35 @@ def caption_cues(
     return timed
 
 
-DEFAULT_DANCE_BARS = 8
-
-
-def dance_length_s(action: dict, inputs: dict) -> float:
-    """A dance without a duration lasts its bars or beats at the music's tempo, or as
-    long as its reference motion."""
+def counted_length_s(action: dict, inputs: dict) -> float:
+    """An action counted in the music (a dance) without a duration lasts its beats or
+    bars (``default_bars`` without either) at the music's tempo, or, with a reference
+    motion and no count, as long as the motion."""
     music = inputs.get("music_analysis")
     if action.get("motion") and not (action.get("beats") or action.get("bars")):
         track = inputs[action["motion"]]
         return track.n_frames / track.fps
     if music is None:
-        raise ValueError("a dance measured in bars or beats needs the music's analysis")
-    beats = action.get("beats") or (action.get("bars") or DEFAULT_DANCE_BARS) * music.beats_per_bar
-    return beats * 60.0 / music.tempo_bpm
+        raise ValueError("an action counted in bars or beats needs the music's analysis")
+    return counted_s(
+        action.get("beats"),
+        action.get("bars"),
+        action["default_bars"],
+        music.beats_per_bar,
+        music.tempo_bpm,
+    )
 
 
 def shot_layout(params: dict, inputs: dict) -> dict:
     """The ``shot.timing`` node: lay out a shot whose speech durations are now known.
 
-    params: ``{"fps", "explicit_s", "transition_s", "actions": [{"kind",
-    "duration_s" (None for speech), "at", "speech" (input name or None)}]}``.
-    inputs: the Speech of each line, by name.
+    params: ``{"fps", "explicit_s", "transition_s", "actions": [{"kind" (a label),
+    "timing", "duration_s", "at", "speech", "text"}]}``. ``timing`` says how an
+    action's length is known: "seconds" (``duration_s``), "speech" (the length of
+    its speech, input ``speech``; ``text``: its words as written, for captions) or
+    "beats" (``duration_s``, else ``counted_length_s`` from ``beats``, ``bars``,
+    ``default_bars`` and ``motion``).
+    inputs: the Speech of each line, by name; ``music_analysis``; motion tracks.
 
     Returns ``{"timing": ShotTiming, "cues": [(start_s, end_s, text)] from the
     shot's start, "voices": [(start_s, speech input name)]}``.
@@ -177,11 +175,18 @@ def shot_layout(params: dict, inputs: dict) -> dict:
     actions = []
     for action in params["actions"]:
         duration = action["duration_s"]
-        if action.get("speech"):
+        if action["timing"] == "speech":
             duration = inputs[action["speech"]].duration_s
-        elif duration is None and action["kind"] == "dance":
-            duration = dance_length_s(action, inputs)
-        actions.append({"kind": action["kind"], "duration_s": duration, "at": action.get("at")})
+        elif action["timing"] == "beats" and duration is None:
+            duration = counted_length_s(action, inputs)
+        actions.append(
+            {
+                "kind": action["kind"],
+                "duration_s": duration,
+                "at": action.get("at"),
+                "spoken": action["timing"] == "speech",
+            }
+        )
     timing = shot_timing(
         actions, params.get("explicit_s"), params["fps"], transition_s=params.get("transition_s", 0)
     )

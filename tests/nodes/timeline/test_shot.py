@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine.nodes.timeline.shot import (
-    EMPTY_SHOT_S,
-    GAP_S,
-    TAIL_S,
-    caption_cues,
-    shot_timing,
-    written_words,
-)
+from engine.nodes.timeline.shot import caption_cues, shot_timing, written_words
+from engine.shot_time import EMPTY_SHOT_S, GAP_S, TAIL_S
 
 
 def test_actions_follow_each_other_and_at_overrides():
     actions = [
-        {"kind": "say", "duration_s": 2.0, "at": None},
-        {"kind": "say", "duration_s": 1.0, "at": None},
+        {"kind": "say", "duration_s": 2.0, "at": None, "spoken": True},
+        {"kind": "say", "duration_s": 1.0, "at": None, "spoken": True},
         {"kind": "emote", "duration_s": 1.5, "at": 0.5},
     ]
     t = shot_timing(actions, None, 25)
