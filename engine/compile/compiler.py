@@ -30,21 +30,8 @@ from engine.nodes import registry
 from engine.nodes.motion.span import motion_seconds_needed
 from engine.nodes.render.overlays import hex_rgb
 from engine.spec.checks import DEFAULT_CREDITS_S
-from engine.spec.model import (
-    Asset,
-    Character,
-    Dance,
-    Emote,
-    Gradient,
-    Idle,
-    Look,
-    Pause,
-    Say,
-    Scene,
-    Shot,
-    Sing,
-    TtsVoice,
-)
+from engine.spec.model import Asset, Character, Dance, Gradient, Say, Scene, Shot, Sing, TtsVoice
+from engine.spec.verbs import BEATS, SPEECH, verb_of
 
 DEFAULT_VOICE = TtsVoice(tts="en-us")
 # what the credits say of a neural voice (models/voices/ holds each one's card)
@@ -100,13 +87,15 @@ class _Compiler:
         return self.add("image.load", params, label=asset.rel, cost=0.2)
 
     def speech(self, say: Say | Sing, character: Character) -> str:
+        """The speech node of a line (a ``SPEECH`` verb): its recording, or its text
+        spoken by the line's, the character's or the default TTS voice."""
+        verb = verb_of(say)
         audio = say.audio
         if audio is not None:
-            text = say.transcript if isinstance(say, Say) else say.lyrics
             params = {"path": str(audio.path), "sha256": file_sha256(audio.path)}
-            language = say.language if isinstance(say, Say) else "en-us"
-            params |= {"transcript": text, "language": language}
-            if not isinstance(say, Say):
+            language = getattr(say, "language", "en-us")  # a song's has no language: field
+            params |= {"transcript": verb.words(say), "language": language}
+            if verb.song:
                 params["singing"] = True  # a song is not refused for sounding like music
             return self.add("speech.recording", params, label=audio.rel, cost=1.0)
         voice = say.voice or (
@@ -166,19 +155,18 @@ class _Compiler:
         """Each action as timing params, and the speech nodes it needs."""
         actions, inputs = [], {}
         for index, action in enumerate(shot.actions):
-            kind = type(action).__name__.lower()
-            entry = {"kind": kind, "at": action.at, "duration_s": 0.0, "speech": None, "text": None}
-            if isinstance(action, Say | Sing):
+            verb = verb_of(action)
+            entry = {"kind": verb.name, "timing": verb.timing, "at": action.at}
+            entry |= {"speech": None, "text": None}
+            if verb.timing == SPEECH:  # as long as its line: no duration
                 name = f"speech_{shot.index}_{index}"  # unique scene-wide: the mix reads them all
                 inputs[name] = self.speech(action, self.scene.characters[action.who])
-                entry["speech"], entry["duration_s"] = name, None
-                entry["text"] = (
-                    (action.text or action.transcript) if isinstance(action, Say) else action.lyrics
-                )
-            elif isinstance(action, Pause | Idle | Emote | Look):
+                entry |= {"speech": name, "duration_s": None, "text": verb.words(action)}
+            else:  # SECONDS and BEATS verbs' actions have a duration (None: counted)
                 entry["duration_s"] = action.duration
-            elif isinstance(action, Dance):
-                entry |= {"duration_s": action.duration, "beats": action.beats, "bars": action.bars}
+            if verb.timing == BEATS:
+                entry |= {"beats": action.beats, "bars": action.bars}
+                entry["default_bars"] = verb.default_bars
                 if action.motion is not None:
                     entry["motion"] = f"motion_{shot.index}_{index}"
                     inputs[entry["motion"]] = self.motion(action)
@@ -217,9 +205,9 @@ class _Compiler:
                     "photos; this version animates one photo per shot",
                     hint="put characters of different photos in separate shots",
                 )
-            mine = [a for a in shot.actions if getattr(a, "who", None) == name]
-            dances = [a for a in mine if isinstance(a, Dance)]
-            if len(dances) < len(mine) or not mine:
+            mine = [a for a in shot.actions if a.who == name]
+            dances = [a for a in mine if verb_of(a).body]
+            if any(verb_of(a).face for a in mine) or not mine:
                 faces.append(self.face(shot, name, photo, image, inputs))
             if dances:
                 dancers.append(self.dancer(shot, name, photo, image, inputs))
@@ -292,7 +280,7 @@ class _Compiler:
         inputs[f"body_{name}"] = rig
         dances = []
         for index, action in enumerate(shot.actions):
-            if isinstance(action, Dance) and action.who == name:
+            if verb_of(action).body and action.who == name:
                 motion = f"motion_{shot.index}_{index}" if action.motion else None
                 if motion:
                     inputs[motion] = self.motion(action)
@@ -320,25 +308,15 @@ class _Compiler:
         """This character's actions in the shot, as the face animation reads them."""
         actions = []
         for index, action in enumerate(shot.actions):
-            if action.who != name or isinstance(action, Pause | Dance):
+            verb = verb_of(action)
+            if action.who != name or not verb.face:
                 continue
-            entry = {"index": index, "kind": type(action).__name__.lower()}
-            if isinstance(action, Say | Sing):
+            entry = {"index": index, "kind": verb.name, "drives": list(verb.face)}
+            entry |= verb.face_params(action)
+            if verb.spoken:
                 speech = f"speech_{shot.index}_{index}"
                 inputs[speech] = self.speech(action, self.scene.characters[name])
-                entry |= {"speech": speech, "mood": action.mood}
-            elif isinstance(action, Emote):
-                strength = action.strength
-                entry |= {
-                    "expression": action.expression,
-                    "intensity": action.intensity,
-                    "strength": None
-                    if strength is None
-                    else {"head": strength.head, "mouth": strength.mouth, "eyes": strength.eyes},
-                }
-            elif isinstance(action, Look):
-                toward = action.toward
-                entry["toward"] = list(toward) if isinstance(toward, tuple) else toward
+                entry["speech"] = speech
             actions.append(entry)
         return actions
 
@@ -405,7 +383,7 @@ class _Compiler:
             if ch.photo is None:
                 continue
             mine = [a for a in shot.actions if a.who == name]
-            dances = [a for a in mine if isinstance(a, Dance)]
+            dances = [a for a in mine if verb_of(a).body]
             image = self.image(ch.photo, zoom_max)
             find = self.find_face(name, ch.photo, image)
             cutout = self.add(
@@ -417,7 +395,7 @@ class _Compiler:
             )
             inputs[f"layer_{name}"] = cutout
             face = None
-            if len(dances) < len(mine) or not mine:  # a face that only dances stays still
+            if any(verb_of(a).face for a in mine) or not mine:  # one that only dances: still
                 inputs[f"face_{name}"] = self.add(
                     "face.rig", {"out_size": None}, {"photo": cutout, "face": cutout}, label=name
                 )

@@ -10,10 +10,8 @@ and measures the rest on the video.
 
 from __future__ import annotations
 
-from engine.spec.model import Dance, Say, Scene, Shot, Sing
-
-# Scene verbs that put a character on screen doing something a viewer judges.
-_JUDGED = {Say: "say", Sing: "sing", Dance: "dance"}
+from engine.spec.model import Scene, Shot
+from engine.spec.verbs import verb_of
 
 
 def shot_plan(scene: Scene, shot: Shot, timing_key: str) -> dict:
@@ -21,20 +19,22 @@ def shot_plan(scene: Scene, shot: Shot, timing_key: str) -> dict:
     shot's cast and has a photo, so a viewer should see them (a narrator is heard only)."""
     acts = []
     for index, action in enumerate(shot.actions):
-        verb = _JUDGED.get(type(action))
-        if verb is None:
+        verb = verb_of(action)
+        if not verb.judged:  # only what a viewer judges: a speaking face, a dancing body
             continue
-        text = None
-        if isinstance(action, Say):
-            text = action.text or action.transcript
-        elif isinstance(action, Sing):
-            text = action.lyrics
+        text = verb.words(action) if verb.words else None
         character = scene.characters.get(action.who)
         on_screen = (
             action.who in shot.cast and character is not None and character.photo is not None
         )
         acts.append(
-            {"index": index, "verb": verb, "who": action.who, "text": text, "on_screen": on_screen}
+            {
+                "index": index,
+                "verb": verb.name,
+                "who": action.who,
+                "text": text,
+                "on_screen": on_screen,
+            }
         )
     return {
         "what": f"shot {shot.index + 1}",

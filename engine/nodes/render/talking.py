@@ -49,8 +49,12 @@ def line_visemes(speech, fps: float) -> tuple[np.ndarray, list[str]]:
 def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> np.ndarray:
     """(n_frames, C) controls for one character over one shot.
 
-    spec: ``{"seed", "actions": [{"index", "kind", "speech"?, "expression"?,
-    "intensity"?, "toward"?, "mood"?, "strength"?}]}`` (this character's actions).
+    spec: ``{"seed", "actions": [{"index", "drives", "speech"?, "mood"?,
+    "expression"?, "intensity"?, "strength"?, "toward"?}]}`` (this character's
+    actions). ``drives`` names the face controls an action drives: "mouth" (lip-sync
+    from its ``speech``, the head following the voice, its ``mood`` shown softly),
+    "expression", "gaze" (``toward``), "rest" (breathing, blinks and glances, which
+    every face does anyway).
     layout: the shot's ``shot.timing`` value; speeches: Speech by input name.
     """
     timing = layout["timing"]
@@ -63,10 +67,10 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
     voice = np.zeros(max(1, round(timing.duration_s * 16000)), np.float32)
     expressions, looks = [], []
     strengths = {"head": 1.0, "mouth": 1.0, "eyes": 1.0}
-    idle = bool(spec["actions"]) and all(a["kind"] == "idle" for a in spec["actions"])
     for action in spec["actions"]:
         at = times[action["index"]]
-        if action.get("speech"):
+        drives = action["drives"]
+        if "mouth" in drives:
             speech = speeches[action["speech"]]
             controls, line_shapes = line_visemes(speech, fps)
             start = round(at.start_s * fps)
@@ -79,18 +83,18 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
             _mix_voice(voice, speech, at.start_s)
             if action.get("mood"):
                 expressions.append((at.start_s, at.end_s, action["mood"], MOOD_INTENSITY))
-        elif action["kind"] == "emote":
+        if "expression" in drives:
             expressions.append((at.start_s, at.end_s, action["expression"], action["intensity"]))
             for part, value in (action.get("strength") or {}).items():
                 if value is not None:
                     strengths[part] = value
-        elif action["kind"] == "look":
+        if "gaze" in drives:
             toward = action["toward"]
             looks.append(
                 (at.start_s, at.end_s, tuple(toward) if isinstance(toward, list) else toward)
             )
     seed = spec["seed"]
-    energy = motion.speech_energy(voice, 16000, fps, n) if voice.any() else None
+    energy = motion.speech_energy(voice, 16000, fps, n) if voice.any() else None  # None: at rest
     controls = motion.face_controls(
         n,
         fps,
@@ -98,7 +102,7 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
         viseme_shapes=shapes,
         blinks=motion.blink_track(n, fps, seed),
         gaze=motion.gaze_track(n, fps, seed + 1, looks=looks),
-        head=motion.head_track(n, fps, seed + 2, speech_energy=energy, idle=idle or energy is None),
+        head=motion.head_track(n, fps, seed + 2, speech_energy=energy, idle=energy is None),
         expressions=motion.expression_track(expressions, n, fps),
         talking=_eased(speaking, TALK_EASE_S * fps),
         head_strength=strengths["head"],
