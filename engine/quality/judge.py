@@ -82,6 +82,11 @@ def judge(
         who = ctx.speakers[0] if len(ctx.speakers) == 1 else "speaker"
         acts = list(context.voiced_acts(envelope, ENVELOPE_HZ, who))
     seen = _decode_pass(info, ctx, acts)
+    if not seen.times:
+        raise AssetError(
+            f"{info.path}: not one frame of the video could be decoded",
+            hint="the file is damaged; render it again",
+        )
     if ctx.source == "video only" and not any(seen.faces) and not seen.body_points:
         raise AssetError(
             f"{info.path}: no face or body in any frame, and no provenance to say why",
@@ -466,7 +471,7 @@ def _picture_checks(report, bounds, seen: Pass, acts, ctx: Context, info) -> lis
         )
     )
     flags += [(a / fps, b / fps, "label") for a, b in missing]
-    repeats = np.asarray(watch.repeat)
+    repeats = np.asarray(watch.repeat, dtype=bool)
     report.figures["picture"] = {
         "black_runs_s": [[round(a / fps, 2), round(b / fps, 2)] for a, b in black],
         "longest_still_while_performing_s": round(frozen, 3),

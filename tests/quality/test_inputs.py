@@ -153,3 +153,14 @@ def test_qc_never_imports_the_code_it_judges(tmp_path):
     )
     assert not [m for m in loaded if m.startswith(forbidden)], loaded
     assert "engine.quality.bodies" in loaded
+
+
+def test_a_video_whose_frames_all_fail_to_decode_is_one_line(tmp_path, monkeypatch):
+    """Found by the long fuzz run: damaged samples that decode to no frame at all made an
+    internal error (empty per-frame series); now a one-line refusal."""
+    from engine.quality import media
+
+    video = write_clip(tmp_path / "v.mp4", _grey_frames(25), 25, _noise(1.0))
+    write_timeline(video, [], 1.0)
+    monkeypatch.setattr(media, "frames", lambda info: iter(()))
+    _one_error_line(*_qc(video)[::2], "not one frame")
