@@ -17,6 +17,9 @@ from __future__ import annotations
 import ast
 import hashlib
 import inspect
+import json
+import os
+import sys
 import textwrap
 from functools import cache
 from pathlib import Path
@@ -55,6 +58,11 @@ def normalised(source: str) -> str:
 
 def _imported(tree: ast.AST, module: str, is_package: bool) -> set[str]:
     """Engine modules named by the imports in ``tree`` (of module ``module``)."""
+    return _engine_modules(_import_names(tree, module, is_package))
+
+
+def _import_names(tree: ast.AST, module: str, is_package: bool) -> set[str]:
+    """Every dotted name the imports in ``tree`` could refer to."""
     found = set()
     package = module if is_package else module.rpartition(".")[0]
     for node in ast.walk(tree):
@@ -68,17 +76,71 @@ def _imported(tree: ast.AST, module: str, is_package: bool) -> set[str]:
                 base = ".".join([*anchor, base] if base else anchor)
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}
-    return {name for name in found if module_file(name) is not None} - NOT_FOLLOWED
+    return found
+
+
+def _engine_modules(names) -> set[str]:
+    return {name for name in names if module_file(name) is not None} - NOT_FOLLOWED
+
+
+# Parsing ~100 modules took 1-2 s of every render's start (here, under load). A module's
+# (digest, import names) depends on its text only: remembered on disk by the text's
+# sha256, for this Python (ast.dump differs between versions).
+_MEMO_FORMAT = f"1/{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _memo_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "photoplay" / "fingerprints.json"
+
+
+@cache
+def _memo() -> dict:
+    """{name:sha256 of its text: [digest, import names]} from the disk, or empty."""
+    try:
+        doc = json.loads(_memo_path().read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and doc.get("format") == _MEMO_FORMAT:
+            return dict(doc["modules"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}
+
+
+_memo_added: dict = {}
+
+
+def _save_memo() -> None:
+    """Write what this process parsed (atomically; a failure only costs a re-parse)."""
+    if not _memo_added:
+        return
+    path = _memo_path()
+    body = {"format": _MEMO_FORMAT, "modules": _memo() | _memo_added}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(body, sort_keys=True), encoding="utf-8")
+        os.replace(temp, path)
+        _memo().update(_memo_added)
+        _memo_added.clear()
+    except OSError:
+        pass
 
 
 @cache
 def _module(name: str) -> tuple[str, frozenset[str]]:
     """(digest of the normalised module, engine modules it imports)."""
     path = module_file(name)
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    imports = _imported(tree, name, path.name == "__init__.py")
+    text = path.read_bytes()
+    key = f"{name}:{hashlib.sha256(text).hexdigest()}"
+    known = _memo().get(key) or _memo_added.get(key)
+    if known is not None:
+        return known[0], frozenset(_engine_modules(known[1]))
+    tree = ast.parse(text.decode("utf-8"))
+    names = _import_names(tree, name, path.name == "__init__.py")
     code = ast.dump(_strip_docstrings(tree), include_attributes=False)
-    return hashlib.sha256(code.encode()).hexdigest(), frozenset(imports)
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    _memo_added[key] = [digest, sorted(names)]
+    return digest, frozenset(_engine_modules(names))
 
 
 def closure(fn) -> list[str]:
@@ -101,6 +163,7 @@ def fingerprint(fn) -> str:
     digest = hashlib.sha256(normalised(inspect.getsource(fn)).encode())
     for name in closure(fn):
         digest.update(f"\n{name}:{_module(name)[0]}".encode())
+    _save_memo()
     return digest.hexdigest()
 
 
