@@ -649,7 +649,11 @@ class Checker:
         label = _get(ethics, "label", dict)
         opening_s = _num(label, "opening_card") or 0.0
         credits_s = _num(_get(ethics, "credits", dict), "duration") or DEFAULT_CREDITS_S
-        total_s = sum(self.found.shot_s.values()) + opening_s + credits_s
+        # The cards are laid out as shots with an explicit duration: on frame boundaries.
+        cards_s = sum(
+            lay_out([], s, self.fps()).duration_s for s in (opening_s, credits_s) if s > 0
+        )
+        total_s = sum(self.found.shot_s.values()) + cards_s
         self.found.total_s = total_s
         if total_s > self.max_duration_s:
             self.error(
