@@ -13,6 +13,10 @@ Photos (JPEG, long side <= 512 px):
 Motion: sway.mp4, a reference video made here: the astronaut photo swaying
 ±12 degrees about her waist at 0.5 Hz for 4 s (what a tracked dancer gives).
 Music: music-120bpm.wav, synthesised here (10 bars at 120 bpm, 16 kHz mono).
+Backdrops: stage.jpg, a concert stage (spotlight beams over a back wall, a
+floor); disco.jpg, a 1970s disco (mirror ball, lit floor tiles); both drawn here.
+Song: song-120bpm.wav, a short chant on the music's tempo sung by espeak-ng (each
+syllable spoken at the pitch of a melody note and placed on the beat), made here.
 Speech: arctic_a0007.wav, a real human recording (CMU ARCTIC, speaker awb,
 "And you always want to see it in the superlative degree."), copied from the
 pysptk 1.0.1 sdist with its licence (arctic_a0007.COPYING.txt); not generated.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import matplotlib.cbook
 import numpy as np
 import soundfile as sf
@@ -87,6 +92,137 @@ def sway_video(photo: np.ndarray, path: Path, seconds: float = 4.0, fps: int = 2
             video.write(np.ascontiguousarray(frame))
 
 
+def concert_stage(w=1024, h=576, seed=7):
+    """A concert stage: a dark back wall under coloured spotlight beams, a glossy floor."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    floor_y = 0.72 * h
+    top = np.array([12, 8, 30], np.float32)
+    bottom = np.array([40, 20, 70], np.float32)
+    t = np.clip(yy / floor_y, 0, 1)[..., None]
+    wall = (1 - t) * top + t * bottom
+    beams = [(0.18, (255, 80, 200)), (0.5, (120, 160, 255)), (0.82, (255, 190, 90))]
+    light = np.zeros((h, w, 3), np.float32)
+    for bx, colour in beams:
+        x0 = bx * w
+        spread = 0.05 * w + 0.22 * w * (yy / h)  # a cone widening downwards
+        d = np.abs(xx - x0) / spread
+        cone = np.clip(1 - d, 0, 1) ** 1.6 * (0.35 + 0.65 * (yy / h))
+        light += cone[..., None] * np.array(colour, np.float32) * 0.45
+        pool = np.exp(-(((xx - x0) / (0.16 * w)) ** 2 + ((yy - 0.86 * h) / (0.05 * h)) ** 2))
+        light += (pool * (yy > floor_y))[..., None] * np.array(colour, np.float32) * 0.5
+    img = wall + light
+    # floor: darker, with plank lines converging to the centre
+    floor = yy > floor_y
+    img[floor] *= 0.55
+    img[floor] += np.array([25, 18, 30], np.float32)
+    for k in range(-12, 13):
+        x_far, x_near = w / 2 + k * 0.04 * w, w / 2 + k * 0.12 * w
+        cv2.line(img, (int(x_far), int(floor_y)), (int(x_near), h), (10, 8, 14), 1, cv2.LINE_AA)
+    cv2.line(img, (0, int(floor_y)), (w, int(floor_y)), (70, 50, 90), 2, cv2.LINE_AA)
+    # stage lights: small bright lamps along the top truss
+    cv2.rectangle(img, (0, 0), (w, int(0.03 * h)), (30, 30, 36), -1)
+    for bx, colour in beams:
+        cv2.circle(
+            img,
+            (int(bx * w), int(0.03 * h)),
+            int(0.018 * h),
+            tuple(float(c) for c in colour),
+            -1,
+            cv2.LINE_AA,
+        )
+    img = cv2.GaussianBlur(img, (0, 0), 1.2)
+    img += rng.normal(0, 2.0, img.shape).astype(np.float32)  # grain hides banding
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _tile_x(y: float, k: int, horizon: float, w: int, h: int) -> float:
+    """x of the k-th tile edge at row y of a floor in perspective."""
+    return w / 2 + k * 0.1 * w * ((y - horizon) / (h - horizon) * 2.2 + 0.35)
+
+
+def disco_floor(w=1024, h=576, seed=1977):
+    """A 1970s disco: a dark room, a mirror ball throwing spots, a floor of lit tiles."""
+    rng = np.random.default_rng(seed)
+    img = np.zeros((h, w, 3), np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    horizon = 0.66 * h
+    img[:] = np.array([28, 14, 34], np.float32) * (0.6 + 0.4 * yy / h)[..., None]
+    # the floor: tiles in perspective, each lit in one of the era's colours
+    colours = np.array(
+        [(255, 60, 150), (255, 200, 40), (60, 200, 255), (140, 80, 255), (255, 110, 40)], np.float32
+    )
+    n_cols, n_rows = 10, 6
+    for r in range(n_rows):
+        ya = horizon + (h - horizon) * (r / n_rows) ** 1.5
+        yb = horizon + (h - horizon) * ((r + 1) / n_rows) ** 1.5
+        for c in range(-n_cols, n_cols):
+            pts = np.array(
+                [
+                    [_tile_x(y, k, horizon, w, h), y]
+                    for k, y in ((c, ya), (c + 1, ya), (c + 1, yb), (c, yb))
+                ]
+            )
+            col = colours[rng.integers(len(colours))] * rng.uniform(0.45, 0.85)
+            cv2.fillConvexPoly(
+                img, np.round(pts).astype(np.int32), tuple(float(v) for v in col), cv2.LINE_AA
+            )
+            cv2.polylines(img, [np.round(pts).astype(np.int32)], True, (20, 10, 20), 2, cv2.LINE_AA)
+    # the mirror ball, and the spots it throws on the walls
+    cx, cy, r = w / 2, 0.14 * h, 0.07 * h
+    cv2.line(img, (int(cx), 0), (int(cx), int(cy - r)), (90, 90, 90), 2, cv2.LINE_AA)
+    ball = ((xx - cx) ** 2 + (yy - cy) ** 2) < r * r
+    facets = (np.floor((xx - cx) / 5) + np.floor((yy - cy) / 5)) % 2
+    shade = 120 + 100 * facets + 30 * ((cx - xx) / r)
+    img[ball] = np.stack([shade, shade, shade * 1.05], -1)[ball]
+    for _ in range(140):
+        sx, sy = rng.uniform(0, w), rng.uniform(0, horizon)
+        col = colours[rng.integers(len(colours))] * 0.6 + 100
+        cv2.circle(
+            img,
+            (int(sx), int(sy)),
+            int(rng.uniform(1.5, 4)),
+            tuple(float(v) for v in col),
+            -1,
+            cv2.LINE_AA,
+        )
+    glow = np.exp(-(((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * (0.12 * h) ** 2)))
+    img += glow[..., None] * np.array([90, 80, 110], np.float32)
+    img = cv2.GaussianBlur(img, (0, 0), 1.0)
+    img += rng.normal(0, 2.0, img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+SONG_BEAT_S = 0.5  # 120 bpm, the tempo of music-120bpm.wav
+# (syllable, espeak pitch 0-99 as the melody's note, length in beats)
+SONG = (
+    ("Stars", 55, 1), ("a", 62, 0.5), ("bove", 70, 1.5), ("the", 62, 0.5), ("sil", 55, 0.5),
+    ("ver", 50, 1), ("sea", 45, 3), ("we", 50, 0.5), ("are", 55, 0.5), ("danc", 62, 1),
+    ("ing", 70, 1), ("wild", 75, 1), ("and", 62, 0.5), ("free", 55, 3.5),
+)  # fmt: skip
+
+
+def song(path: Path) -> None:
+    """A chant sung by espeak-ng: each syllable at its note's pitch, on its beat."""
+    from engine.nodes.speech.tts import synthesise
+
+    pieces, t_s, sr_hz = [], 0.0, 22050
+    for syllable, pitch, beats in SONG:
+        speech = synthesise(syllable, "en-us", "f2", rate_wpm=80, pitch=pitch)
+        sr_hz, audio = speech.sr_hz, speech.audio
+        loud = np.flatnonzero(np.abs(audio) > 0.01)
+        audio = audio[loud[0] : loud[-1] + 1][: int(0.92 * beats * SONG_BEAT_S * sr_hz)].copy()
+        fade = min(len(audio), int(0.03 * sr_hz))
+        audio[len(audio) - fade :] *= np.linspace(1, 0, fade, dtype=np.float32)
+        pieces.append((t_s, audio))
+        t_s += beats * SONG_BEAT_S
+    total = np.zeros(int(t_s * sr_hz) + sr_hz // 2, np.float32)
+    for start_s, audio in pieces:
+        i = int(start_s * sr_hz)
+        total[i : i + len(audio)] += audio
+    sf.write(path, 0.8 * total / np.abs(total).max(), sr_hz, subtype="PCM_16")
+
+
 def main() -> None:
     for name in ("astronaut", "camera", "coffee", "chelsea"):
         save_jpeg(getattr(data, name)(), HERE / f"{name}.jpg")
@@ -97,6 +233,9 @@ def main() -> None:
     astronaut = Image.fromarray(data.astronaut())
     sway_video(data.astronaut(), HERE / "sway.mp4")
     save_jpeg(side_by_side(hopper, astronaut), HERE / "two-portraits.jpg", long_side=800)
+    save_jpeg(concert_stage(), HERE / "stage.jpg", long_side=1024)
+    save_jpeg(disco_floor(), HERE / "disco.jpg", long_side=1024)
+    song(HERE / "song-120bpm.wav")
     music, _truth = synth_music(
         120.0, 10, sr_hz=16000, sections=("drums", "full"), bars_per_section=4
     )

@@ -35,6 +35,11 @@ EXAMPLES = {
     "campaign": {},
     # two people from two photos on one stage
     "two-photos": {},
+    # a singer and two dancers from three photos on one stage backdrop (issue 12). qc
+    # tracks the most prominent body: the singer's in the song, the front dancer's in
+    # the dance break, whose arms the camera keeps below the frame (only the shoulders
+    # are judged there)
+    "concert": {},
 }
 PRESETS = {"vertical-720": [720, 1280], "square-720": [720, 720], "hd-720": [1280, 720]}
 
