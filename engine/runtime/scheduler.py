@@ -11,6 +11,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import hashlib
+import heapq
+import itertools
 import multiprocessing
 import os
 import re
@@ -83,7 +85,11 @@ def split_node(node: Node, inputs: dict[str, Any]) -> list[Node]:
 class _Backend:
     """Where nodes run. ``submit`` returns a concurrent.futures-like future."""
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False): ...
+    slots: int | None = None  # CPU-bound tasks it runs at once; None: hand it everything
+
+    def submit(
+        self, node: Node, inputs: dict[str, Any], cache: Cache, join=False, priority=0.0
+    ): ...
 
     def wait_any(self, futures: set): ...
 
@@ -127,6 +133,7 @@ class LocalBackend(_Backend):
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
+        self.slots = self.workers
         context = multiprocessing.get_context("forkserver")
         self.processes = cf.ProcessPoolExecutor(
             self.workers,
@@ -137,7 +144,7 @@ class LocalBackend(_Backend):
         self.threads = cf.ThreadPoolExecutor(self.workers)
         self.aborted = False
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False):
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join=False, priority=0.0):
         pool = self.processes if registry.get(node.kind).cpu_bound else self.threads
         return pool.submit(run_node, *_task(node, inputs, cache, join))
 
@@ -179,9 +186,11 @@ class DaskBackend(_Backend):
                 "or leave out --scheduler to render on this machine",
             ) from None
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False):
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join=False, priority=0.0):
         name = f"{node.kind}-{'join-' if join else ''}{node.key[:16]}"
-        return self.client.submit(run_node, *_task(node, inputs, cache, join), key=name, pure=False)
+        return self.client.submit(
+            run_node, *_task(node, inputs, cache, join), key=name, pure=False, priority=priority
+        )
 
     def wait_any(self, futures: set):
         # distributed.wait() looks for a default client; poll our own futures instead.
@@ -246,11 +255,28 @@ class _DoneFuture:
 class InlineBackend(_Backend):
     """Runs each node in this process, one at a time: for debugging and tiny graphs."""
 
-    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False):
+    def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join=False, priority=0.0):
         return _DoneFuture(run_node, *_task(node, inputs, cache, join))
 
     def wait_any(self, futures: set):
         return set(futures)
+
+
+def critical_path(graph: Graph, keys: list[str]) -> dict[str, float]:
+    """Per node: its cost plus the longest chain of costs after it to a target, among
+    ``keys`` (the nodes to run): the work still to do once it starts, in core-seconds.
+    """
+    among = set(keys)
+    consumers: dict[str, list[str]] = {key: [] for key in keys}
+    for key in keys:
+        for dep in graph.nodes[key].inputs.values():
+            if dep in among:
+                consumers[dep].append(key)
+    rank: dict[str, float] = {}
+    for key in reversed(keys):  # plan order puts every input before its node
+        after = max((rank[c] for c in consumers[key]), default=0.0)
+        rank[key] = float(graph.nodes[key].cost) + after
+    return rank
 
 
 def run(
@@ -285,31 +311,57 @@ def run(
     own_backend = backend is None
     backend = backend or make_backend(None)
     waiting = set(to_run)
-    # future -> (node key, part index; None for the node itself or its join)
-    running: dict[Any, tuple[str, int | None]] = {}
+    rank = critical_path(graph, to_run)
+    # Tasks ready to hand over, best first: (-rank, plan order, part index, node, inputs,
+    # join). A backend with a fixed number of worker slots gets no more CPU-bound tasks
+    # than it has slots, so a task that becomes ready later but leads a longer chain
+    # (a photo's face rig, before the soundtrack) is not queued behind the others.
+    ready: list[tuple] = []
+    order = {key: n for n, key in enumerate(to_run)}
+    tie = itertools.count()  # tasks never compare beyond this
+    slots = getattr(backend, "slots", None)
+    busy = 0  # CPU-bound tasks handed over and not done
+    # future -> (node key, part index or None, whether it takes a slot)
+    running: dict[Any, tuple[str, int | None, bool]] = {}
     parts: dict[str, list] = {}  # node key -> its parts' values so far (None: not yet)
     part_seconds: dict[str, float] = {}
     try:
-        while waiting or running:
+        while waiting or running or ready:
             for key in [k for k in to_run if k in waiting]:
                 node = graph.nodes[key]
                 if all(dep in values for dep in node.inputs.values()):
                     inputs = {name: values[dep] for name, dep in node.inputs.items()}
                     on_event(node_event("started", node))
                     pieces = split_node(node, inputs)
-                    with deferred_interrupts():  # a hand-over cut in two upsets the forkserver
-                        if pieces:  # run side by side, joined when the last one is done
-                            parts[key], part_seconds[key] = [None] * len(pieces), 0.0
-                            for k, piece in enumerate(pieces):
-                                running[backend.submit(piece, inputs, cache)] = (key, k)
-                        else:
-                            running[backend.submit(node, inputs, cache)] = (key, None)
+                    if pieces:  # run side by side, joined when the last one is done
+                        parts[key], part_seconds[key] = [None] * len(pieces), 0.0
+                        for k, piece in enumerate(pieces):
+                            task = (-rank[key], order[key], next(tie), key, k, piece, inputs, False)
+                            heapq.heappush(ready, task)
+                    else:
+                        task = (-rank[key], order[key], next(tie), key, None, node, inputs, False)
+                        heapq.heappush(ready, task)
                     waiting.discard(key)
+            held = []
+            while ready:
+                task = heapq.heappop(ready)
+                priority, _, _, key, k, node, inputs, join = task
+                takes_slot = registry.get(node.kind).cpu_bound
+                if takes_slot and slots is not None and busy >= slots:
+                    held.append(task)
+                    continue
+                with deferred_interrupts():  # a hand-over cut in two upsets the forkserver
+                    future = backend.submit(node, inputs, cache, join, priority=-priority)
+                running[future] = (key, k, takes_slot)
+                busy += takes_slot
+            for task in held:
+                heapq.heappush(ready, task)
             if not running:
                 stuck = ", ".join(graph.nodes[k].kind for k in waiting)
                 raise RuntimeError(f"render graph stalled with nodes left: {stuck}")
             for future in backend.wait_any(set(running)):
-                key, k = running.pop(future)
+                key, k, took_slot = running.pop(future)
+                busy -= took_slot
                 value, hit, seconds = future.result()
                 if k is not None:
                     parts[key][k] = value
@@ -318,8 +370,8 @@ def run(
                         node = graph.nodes[key]
                         inputs = {name: values[dep] for name, dep in node.inputs.items()}
                         inputs["parts"] = parts.pop(key)
-                        with deferred_interrupts():
-                            running[backend.submit(node, inputs, cache, join=True)] = (key, None)
+                        task = (-rank[key], order[key], next(tie), key, None, node, inputs, True)
+                        heapq.heappush(ready, task)
                     continue
                 values[key] = value
                 seconds += part_seconds.pop(key, 0.0)

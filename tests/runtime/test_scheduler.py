@@ -130,3 +130,18 @@ def test_pool_workers_run_numeric_code_on_one_thread_each(tmp_path):
         backend.close()
     for key in keys:
         assert (values[key]["cv2"], values[key]["numba"]) == (1, 1)
+
+
+def test_critical_path_ranks_a_node_by_the_work_left_after_it():
+    from engine.graph import Graph
+    from engine.runtime.scheduler import critical_path
+
+    g = Graph()
+    photo = g.add("k.photo", 1, {}, cost=0.2)
+    rig = g.add("k.rig", 1, {}, {"photo": photo}, cost=0.3)
+    shot = g.add("k.shot", 1, {}, {"rig": rig}, cost=3.0)
+    mix = g.add("k.mix", 1, {}, cost=1.0)
+    out = g.add("k.mux", 1, {}, {"shot": shot, "mix": mix}, cost=0.5)
+    rank = critical_path(g, [photo, rig, shot, mix, out])
+    assert rank[out] == 0.5 and rank[mix] == 1.5 and rank[shot] == 3.5
+    assert rank[photo] == 0.2 + 0.3 + 3.0 + 0.5 > rank[mix]
