@@ -169,7 +169,7 @@ def disco_floor(w=1024, h=576, seed=1977):
             )
             cv2.polylines(img, [np.round(pts).astype(np.int32)], True, (20, 10, 20), 2, cv2.LINE_AA)
     # the mirror ball, and the spots it throws on the walls
-    cx, cy, r = w / 2, 0.14 * h, 0.07 * h
+    cx, cy, r = 0.78 * w, 0.14 * h, 0.07 * h  # off-centre: the dancer stands in the middle
     cv2.line(img, (int(cx), 0), (int(cx), int(cy - r)), (90, 90, 90), 2, cv2.LINE_AA)
     ball = ((xx - cx) ** 2 + (yy - cy) ** 2) < r * r
     facets = (np.floor((xx - cx) / 5) + np.floor((yy - cy) / 5)) % 2

@@ -40,6 +40,8 @@ EXAMPLES = {
     # the dance break, whose arms the camera keeps below the frame (only the shoulders
     # are judged there)
     "concert": {},
+    # a historical figure tells her story, then dances disco on a 1970s floor
+    "history-lesson": {},
 }
 PRESETS = {"vertical-720": [720, 1280], "square-720": [720, 720], "hd-720": [1280, 720]}
 
