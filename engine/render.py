@@ -89,6 +89,9 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
             bas = _segment_value(compiled, values, entry, "bas_motion")
             if bas:  # the dance's beat alignment as danced (qc measures it on the video)
                 laid["bas_motion"] = bas
+            overlays = _segment_value(compiled, values, entry, "overlays")
+            if overlays:  # where label, title and captions went; the faces they cleared
+                laid["overlays"] = overlays
         record = compiled.manifest | {"timeline": timeline}
         staged["provenance"] = staging / "provenance.json"
         staged["provenance"].write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

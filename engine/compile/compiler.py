@@ -454,7 +454,8 @@ class _Compiler:
                 "size": label.size,
                 "colour": label.colour,
             },
-            "captions": {"burn": captions.burn, "size": captions.size},
+            "captions": {"burn": captions.burn, "size": captions.size}
+            | ({"style": captions.style} if captions.style != "lines" else {}),
             "watermark": {"payload": lineage_id(self.scene), "key": WATERMARK_KEY},
         }
 

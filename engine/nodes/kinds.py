@@ -58,7 +58,7 @@ def speech_neural(params: dict, inputs: dict, ctx: NodeContext):
     return synthesise_neural(params["text"], voice=params["voice"], rate_wpm=params["rate"])
 
 
-@node("speech.recording", version=5)
+@node("speech.recording", version=5, models=("visemes/visemes.pt",))
 def speech_recording(params: dict, inputs: dict, ctx: NodeContext):
     """A supplied recording, with phoneme and word times from forced alignment."""
     from engine.nodes.speech.recording import recorded_speech
@@ -86,7 +86,7 @@ def audio_decode(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return info | {"file": Artifact("music.npy")}
 
 
-@node("shot.timing", version=2, cpu_bound=False)
+@node("shot.timing", version=3, cpu_bound=False)
 def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     """When each action of a shot runs, how long the shot lasts, and its captions."""
     from engine.nodes.timeline.shot import shot_layout
@@ -94,11 +94,12 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=16, models=(*POSE_MODELS, "visemes/visemes.pt"))
+@node("render.segment", version=17, models=(*POSE_MODELS, "visemes/visemes.pt"))
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
-    triangle stretch of its dancing bodies (``stretch``, None without a dancer) and the
-    joints explicit moves asked past what the photo can show (``limits``)."""
+    triangle stretch of its dancing bodies (``stretch``, None without a dancer), the
+    joints explicit moves asked past what the photo can show (``limits``) and where its
+    texts went and the faces they keep clear of (``overlays``)."""
     from engine.nodes.render.shot import render_shot
 
     report: dict = {}
@@ -109,6 +110,7 @@ def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
         "stretch": report.get("stretch"),
         "limits": report.get("limits", []),
         "bas_motion": report.get("bas_motion"),
+        "overlays": report.get("overlays", []),
     }
 
 

@@ -111,6 +111,7 @@ class Captions:
     srt: bool = False
     vtt: bool = False
     size: float = 0.05  # fraction of the frame height
+    style: str = "lines"  # burned: "lines" as written, or "words", the spoken one highlighted
 
 
 @dataclass(frozen=True)

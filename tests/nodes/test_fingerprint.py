@@ -87,12 +87,12 @@ def test_every_model_a_kind_reads_is_declared(kind):
 
 
 def test_the_provenance_names_the_models_a_scene_runs(tmp_path):
-    import engine
-    from tests.render.scenes import base_doc, write_scene
-
     import shutil
 
     from matplotlib import cbook
+
+    import engine
+    from tests.render.scenes import base_doc, write_scene
 
     shutil.copy(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), tmp_path / "grace.jpg")
     doc = base_doc(

@@ -40,8 +40,11 @@ EXAMPLES = {
     # the dance break, whose arms the camera keeps below the frame (only the shoulders
     # are judged there)
     "concert": {},
-    # a historical figure tells her story, then dances disco on a 1970s floor
-    "history-lesson": {},
+    # a historical figure tells her story, then dances disco on a 1970s floor. Her
+    # portrait ends at the chest: her elbows stay below the frame, where the tracker
+    # guesses them, and her upper arms read 0.09-0.11 at 360 px (a bust that dances
+    # needs the arms the photo does not show: issue 14)
+    "history-lesson": {"fail_over": {"dance.bone_cv": "0.12"}},
 }
 PRESETS = {"vertical-720": [720, 1280], "square-720": [720, 720], "hd-720": [1280, 720]}
 
@@ -64,13 +67,40 @@ def _small_copy(name: str, folder: Path, source: Path = SCENES) -> Path:
     return path
 
 
+def overlay_faults(provenance: Path) -> list[str]:
+    """What the renderer's own record of a video's texts shows wrong: a label, title or
+    caption over a face it was shown with, or two texts over each other at one time."""
+    import json
+
+    def meet(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    faults = []
+    segments = json.loads(provenance.read_text())["timeline"]["segments"]
+    for k, segment in enumerate(segments):
+        placed = segment.get("overlays", [])
+        for i, a in enumerate(placed):
+            faults += [
+                f"segment {k}: {a['what']} {a['box']} over face {face}"
+                for face in a["faces"]
+                if meet(a["box"], face)
+            ]
+            for b in placed[i + 1 :]:
+                at_once = a["from_s"] < b["to_s"] and b["from_s"] < a["to_s"]
+                if at_once and meet(a["box"], b["box"]):
+                    faults.append(f"segment {k}: {a['what']} {a['box']} over {b['what']}")
+    return faults
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_example_passes_qc(name, tmp_path):
     scene = _small_copy(name, tmp_path)
-    video = engine.render(scene, tmp_path / f"{name}.mp4", cache_dir=tmp_path / "cache").video
-    report = engine.qc(video, sheet=tmp_path / f"{name}.qc.png", **EXAMPLES[name])
+    rendered = engine.render(scene, tmp_path / f"{name}.mp4", cache_dir=tmp_path / "cache")
+    report = engine.qc(rendered.video, sheet=tmp_path / f"{name}.qc.png", **EXAMPLES[name])
     assert report.passed, "\n".join(report.lines())
+    # no label, title or caption over a face or another text (issue 12, item 6)
+    assert not overlay_faults(rendered.provenance)
 
 
 @pytest.mark.slow

@@ -1,8 +1,11 @@
 """Everything drawn over the picture of a shot: title, burned captions, the label.
 
-The overlays of one moment are merged into a single straight-alpha RGBA layer
-(what the fused compose kernel takes), and the merged layers are cached by
-which caption is showing, since a shot shows only a handful of distinct ones.
+Where each goes is chosen once per shot (``engine.nodes.render.layout``): clear
+of the faces the camera shows, of each other, and of a vertical video's
+platform bands. The overlays of one moment are merged into a single
+straight-alpha RGBA layer (what the fused compose kernel takes), and the merged
+layers are cached by which caption (and, for word captions, which word) is
+showing, since a shot shows only a handful of distinct ones.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.nodes.text.render import Overlay, label_overlay, text_overlay
+from engine.nodes.render import layout
+from engine.nodes.text.render import Overlay, label_overlay, text_overlay, words_overlay
 
 WHITE = (255, 255, 255)
 FIT_ROOM = 0.86  # a fitted text block takes at most this share of the frame height...
@@ -57,12 +61,84 @@ def over(layers: list[Overlay], frame_w: int, frame_h: int) -> Overlay | None:
 
 @dataclass(frozen=True)
 class ShotText:
-    """The text of a shot: its title, its caption cues (shot-relative seconds), its label."""
+    """The text of a shot: its title, its caption cues (shot-relative seconds), its label.
+
+    caption_style: ``"lines"`` (each cue as written) or ``"words"`` (a few words at a
+    time, the one being spoken highlighted; ``words`` gives their times).
+    faces: (n_frames, K, 4) float32 frame px, each face's box on each frame (grown to
+    the head, ``layout.grow_face``), or None when the shot shows no face.
+    """
 
     title: dict | None  # {"text", "subtitle", "position", "size", "colour"}
     cues: tuple[tuple[float, float, str], ...]
     caption_size: float
     label: dict  # {"text", "position", "size", "colour"}
+    caption_style: str = "lines"
+    words: tuple[tuple[float, float, str], ...] = ()
+    faces: np.ndarray | None = None
+    fps: float = 25.0
+
+
+WORDS_PER_GROUP = 3  # word captions: at most this many words at a time...
+GROUP_MAX_CHARS = 22  # ...and this many characters
+WORD_HOLD_S = 0.3  # the last group stays this long after its last word
+CAPTION_SHRINK = (1.0, 0.85, 0.72)  # a caption with no free place is tried this much smaller
+
+
+def word_groups(words, max_words: int = WORDS_PER_GROUP, max_chars: int = GROUP_MAX_CHARS):
+    """Timed words -> [(start_s, end_s, ((word_start_s, word), ...))]: a few words at a time,
+    a new group after a sentence's end; each group shows until the next one starts."""
+    groups: list[list] = []
+    for start, end, word in words:
+        word = word.strip()
+        if not word:
+            continue
+        if groups:
+            last = groups[-1][2]
+            text = " ".join(w for _, w in last) + " " + word
+            ended = last[-1][1].endswith((".", "!", "?", ",", ";", ":"))
+            if len(last) < max_words and len(text) <= max_chars and not ended:
+                last.append((start, word))
+                groups[-1][1] = end
+                continue
+        groups.append([start, end, [(start, word)]])
+    out = []
+    for i, (start, end, items) in enumerate(groups):
+        following = groups[i + 1][0] if i + 1 < len(groups) else float("inf")
+        out.append((start, min(end + WORD_HOLD_S, following), tuple(items)))
+    return out
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An overlay placed for a time: what it is, its frame box (x0, y0, x1, y1) px,
+    from and to (shot seconds), and the face boxes it was kept clear of."""
+
+    what: str
+    box: tuple[int, int, int, int]
+    from_s: float
+    to_s: float
+    faces: tuple[tuple[int, int, int, int], ...]
+    clear: bool
+
+    def record(self) -> dict:
+        return {
+            "what": self.what,
+            "box": list(self.box),
+            "from_s": round(self.from_s, 3),
+            "to_s": round(self.to_s, 3),
+            "faces": [list(f) for f in self.faces],
+            "clear": self.clear,
+        }
+
+
+def _moved(overlay: Overlay, box) -> Overlay:
+    return Overlay(overlay.rgba, (int(box[0]), int(box[1])))
+
+
+def _box(overlay: Overlay) -> tuple[int, int, int, int]:
+    x, y, w, h = overlay.box
+    return x, y, x + w, y + h
 
 
 class OverlayTrack:
@@ -70,8 +146,11 @@ class OverlayTrack:
 
     def __init__(self, text: ShotText, frame_w: int, frame_h: int, backdrop_luma: float):
         self.text, self.w, self.h = text, frame_w, frame_h
+        n = 0 if text.faces is None else len(text.faces)
+        self.duration_s = n / text.fps if n else 0.0
+        all_faces = self._faces(0.0, float("inf"))
         label = text.label
-        self.label = label_overlay(
+        plate = label_overlay(
             label["text"],
             frame_w,
             frame_h,
@@ -82,10 +161,38 @@ class OverlayTrack:
             else "auto",
             backdrop_luma=backdrop_luma,
         )
-        self.title = self._title(text.title) if text.title else []
-        self._merged: dict[int, Overlay | None] = {}
+        self.label = plate  # where the scene put it, on every frame (``layout``)
+        self.placed = [self._record("label", self.label, 0.0, self.duration_s, all_faces)]
+        taken = [_box(self.label)]
+        self.title = []
+        if text.title:
+            self.title = self._title(text.title, all_faces, taken)
+            taken += [_box(o) for o in self.title]
+            self.placed += [
+                self._record("title", o, 0.0, self.duration_s, all_faces) for o in self.title
+            ]
+        self.captions = self._captions(taken)
+        self._merged: dict[tuple[int, int], Overlay | None] = {}
 
-    def _title(self, title: dict) -> list[Overlay]:
+    def _faces(self, from_s: float, to_s: float) -> np.ndarray:
+        """(K, 4) each face's box over the frames from ``from_s`` to ``to_s`` (their
+        union), or an empty array."""
+        faces = self.text.faces
+        if faces is None or not faces.size:
+            return np.zeros((0, 4), np.float32)
+        fps = self.text.fps
+        lo = max(0, min(len(faces) - 1, int(from_s * fps)))
+        hi = len(faces) if to_s * fps >= len(faces) else int(np.ceil(to_s * fps)) + 1
+        hi = max(lo + 1, hi)
+        part = faces[lo:hi]
+        return np.concatenate([part[..., :2].min(0), part[..., 2:].max(0)], axis=1)
+
+    def _record(self, what, overlay, from_s, to_s, faces) -> Placed:
+        box = _box(overlay)
+        flat = [tuple(int(round(v)) for v in f) for f in faces]
+        return Placed(what, box, from_s, to_s, tuple(flat), layout.hits(box, faces) == 0)
+
+    def _title(self, title: dict, faces: np.ndarray, taken: list) -> list[Overlay]:
         anchor = {"top": "top", "center": "center", "bottom": "bottom"}[title.get("position")]
         size = title.get("size", 0.08)
         colour = hex_rgb(title.get("colour"))
@@ -93,7 +200,8 @@ class OverlayTrack:
         overlay = text_overlay(body, self.w, self.h, anchor=anchor, size_frac=size, colour=colour)
         # A card's text (``fit``) shrinks until it fits between the frame's top margin and
         # the label: a vertical frame wraps the credits into many more lines.
-        room = FIT_ROOM * self.h
+        top_m, bottom_m = layout.margins((self.w, self.h))
+        room = min(FIT_ROOM, 1 - top_m - bottom_m) * self.h
         if anchor == "center":  # centred: half the block on each side of the middle
             pad = 0.02 * self.h
             ly0 = self.label.xy[1]
@@ -107,34 +215,79 @@ class OverlayTrack:
             overlay = text_overlay(
                 body, self.w, self.h, anchor=anchor, size_frac=size, colour=colour
             )
-        return [overlay]
+        if title.get("fit"):
+            return [overlay]
+        others = [p for p in ("top", "bottom", "center") if p != anchor]
+        box, _ = layout.block_place(
+            (overlay.rgba.shape[1], overlay.rgba.shape[0]),
+            (self.w, self.h),
+            faces,
+            taken,
+            prefer=[anchor, *others],
+        )
+        return [_moved(overlay, box)]
 
-    def _caption_index(self, t_s: float) -> int:
-        for index, (start, end, _text) in enumerate(self.text.cues):
+    def _captions(self, taken: list) -> list[tuple[float, float, list[Overlay], tuple]]:
+        """Each caption: (start_s, end_s, its overlays (one per active word for word
+        captions, else one), the start times of its words)."""
+        text = self.text
+        size = text.caption_size
+        if text.caption_style == "words" and text.words:
+            groups = [(s, e, items) for s, e, items in word_groups(text.words)]
+        else:
+            groups = [(s, e, ((s, t),)) for s, e, t in text.cues]
+        # one caption at a time: a cue still showing when the next starts gives way to it
+        groups = sorted(groups, key=lambda g: g[0])
+        following = [g[0] for g in groups[1:]] + [float("inf")] * bool(groups)
+        groups = [
+            (s, min(e, nxt) if nxt > s else e, items)
+            for (s, e, items), nxt in zip(groups, following, strict=True)
+        ]
+        out = []
+        for start, end, items in groups:
+            faces = self._faces(start, end)
+            for shrink in CAPTION_SHRINK:  # smaller when no place at full size is free
+                if text.caption_style == "words" and text.words:
+                    words = tuple(w for _, w in items)
+                    states = [
+                        words_overlay(words, k, self.w, self.h, size_frac=size * shrink)
+                        for k in range(len(words))
+                    ]
+                else:
+                    first = text_overlay(
+                        items[0][1], self.w, self.h, anchor="bottom", size_frac=size * shrink
+                    )
+                    states = [first]
+                box, free = layout.block_place(
+                    (states[0].rgba.shape[1], states[0].rgba.shape[0]),
+                    (self.w, self.h),
+                    faces,
+                    taken,
+                )
+                if free:
+                    break
+            states = [_moved(o, box) for o in states]
+            self.placed.append(self._record("caption", states[0], start, end, faces))
+            out.append((start, end, states, tuple(t for t, _ in items)))
+        return out
+
+    def _caption_at(self, t_s: float) -> tuple[int, int]:
+        for index, (start, end, _states, starts) in enumerate(self.captions):
             if start <= t_s < end:
-                return index
-        return -1
+                word = max(0, sum(1 for s in starts if s <= t_s) - 1)
+                return index, word
+        return -1, 0
 
     def at(self, t_s: float) -> Overlay | None:
-        index = self._caption_index(t_s)
-        if index not in self._merged:
+        key = self._caption_at(t_s)
+        if key not in self._merged:
             layers = list(self.title)
-            if index >= 0:
-                words = self.text.cues[index][2]
-                size = self.text.caption_size
-                # Captions sit above the bottom label, or at the top when a title
-                # holds the bottom, so no two texts collide.
-                title_below = self.text.title and self.text.title.get("position") == "bottom"
-                label_below = self.text.label.get("position", "bottom-right").startswith("bottom")
-                anchor = "top" if title_below else "bottom"
-                margin = 0.05
-                if not title_below and label_below:  # clear the label's plate
-                    margin = (self.h - self.label.xy[1]) / self.h + 0.015
-                layers.append(
-                    text_overlay(
-                        words, self.w, self.h, anchor=anchor, size_frac=size, margin_frac=margin
-                    )
-                )
+            if key[0] >= 0:
+                layers.append(self.captions[key[0]][2][key[1]])
             layers.append(self.label)  # last: the disclosure is never covered
-            self._merged[index] = over(layers, self.w, self.h)
-        return self._merged[index]
+            self._merged[key] = over(layers, self.w, self.h)
+        return self._merged[key]
+
+    def records(self) -> list[dict]:
+        """Every overlay of the shot where it was placed (``Placed.record``)."""
+        return [p.record() for p in self.placed]

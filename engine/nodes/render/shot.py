@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.nodes.render.overlays import ShotText
+from engine.nodes.render.overlays import OverlayTrack, ShotText
 from engine.nodes.render.parts import shot_frames
 from engine.nodes.render.segment import (
     Camera,
@@ -31,7 +31,9 @@ def _picture(spec: dict, inputs: dict, size: tuple[int, int]) -> np.ndarray:
 
 
 def _title_share(params: dict) -> float:
-    """The share of the frame's height a title at the top takes (0 for none)."""
+    """The share of the frame's height a title at the top takes (0 for none): its block
+    below the top margin (``layout.margins``: below a vertical video's platform band)."""
+    from engine.nodes.render.layout import margins
     from engine.nodes.text.render import text_overlay
 
     title = params.get("title")
@@ -40,7 +42,7 @@ def _title_share(params: dict) -> float:
     w, h = params["size"]
     body = title["text"] + (f"\n{title['subtitle']}" if title.get("subtitle") else "")
     block = text_overlay(body, w, h, anchor="top", size_frac=title.get("size", 0.08))
-    return (block.xy[1] + block.rgba.shape[0]) / h
+    return margins((w, h))[0] + block.rgba.shape[0] / h
 
 
 def face_talker(layer: dict, rig, controls: np.ndarray):
@@ -152,6 +154,34 @@ def _reach_box(rig) -> tuple[float, float, float, float]:
     )
 
 
+def _all_faces(picture_spec: dict, picture, inputs: dict) -> tuple[list, tuple[int, int]]:
+    """Every face the picture shows, its forehead-to-chin box at rest in picture px, and
+    the picture's (w, h): the animated faces of a photo, or every performer on a stage."""
+    kind = picture_spec["kind"]
+    if kind == "character":
+        h, w = inputs[picture_spec["input"]].shape[:2]
+        return [_face_box(inputs[face["rig"]]) for face in picture_spec["faces"]], (w, h)
+    if kind == "stage":
+        w, h = picture_spec["size"]
+        return list(picture.face_boxes()), (w, h)
+    return [], (1, 1)
+
+
+def frame_faces(picture_spec, picture, inputs, camera, n_frames: int, out_size) -> np.ndarray:
+    """(n_frames, K, 4) float32: each face the shot shows, grown to the head
+    (``layout.grow_face``), on each frame through the camera, frame px."""
+    from engine.nodes.render.layout import frame_faces as through_camera
+    from engine.nodes.render.layout import grow_face
+
+    boxes, (w, h) = _all_faces(picture_spec, picture, inputs)
+    if not boxes:
+        return np.zeros((n_frames, 0, 4), np.float32)
+    shape = np.broadcast_to(np.zeros(1, np.uint8), (h, w))  # the camera reads its size only
+    last = max(1, n_frames - 1)
+    maps = [camera.affine(i / last, shape, out_size) for i in range(n_frames)]
+    return through_camera([grow_face(b) for b in boxes], maps)
+
+
 def _lines(face_specs: list[dict], layout: dict) -> list[tuple[float, float, int]]:
     """(start_s, end_s, face index) of every line the faces speak or sing."""
     times = {a.index: a for a in layout["timing"].actions}
@@ -237,11 +267,17 @@ def render_shot(
         still = _picture(picture_spec, inputs, tuple(params["size"]))
         picture = lambda _i: still  # noqa: E731
     captions = params["captions"]
+    camera = _camera(params, picture_spec, picture, inputs, layout)
+    out_size = tuple(params["size"])
     text = ShotText(
         title=params.get("title"),
         cues=tuple(layout["cues"]) if captions["burn"] else (),
         caption_size=captions["size"],
         label=params["label"],
+        caption_style=captions.get("style", "lines"),
+        words=tuple(layout.get("words", ())) if captions["burn"] else (),
+        faces=frame_faces(picture_spec, picture, inputs, camera, timing.n_frames, out_size),
+        fps=fps,
     )
     transition = Transition()
     spec = params.get("transition") or {"type": "cut"}
@@ -262,7 +298,7 @@ def render_shot(
         n_frames=timing.n_frames,
         out_size=tuple(params["size"]),
         fps=fps,
-        camera=_camera(params, picture_spec, picture, inputs, layout),
+        camera=camera,
         text=text,
         watermark=Watermark(**params["watermark"]),
         transition=transition,
@@ -277,4 +313,7 @@ def render_shot(
         report["stretch"] = merged_summary(picture_meters(picture))
         report["limits"] = list(getattr(picture, "limits", []))
         report["bas_motion"] = getattr(picture, "bas_motion", None)
+        # where the texts went, and the faces they keep clear of (the label's colour,
+        # which reads the first frame, does not move anything)
+        report["overlays"] = OverlayTrack(text, *out_size, backdrop_luma=0.0).records()
     return poster

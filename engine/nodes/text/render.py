@@ -197,6 +197,73 @@ def label_box(
     ).box
 
 
+def words_overlay(
+    words: tuple[str, ...],
+    active: int,
+    frame_w: int,
+    frame_h: int,
+    *,
+    size_frac: float = 0.06,
+    colour: tuple[int, int, int] = (255, 255, 255),
+    highlight: tuple[int, int, int] = (255, 214, 10),
+    max_width_frac: float = 0.86,
+) -> Overlay:
+    """A caption of a few ``words`` with word ``active`` (-1: none) drawn in ``highlight``:
+    bold, outlined, centred on the frame's bottom (move it with ``Overlay(o.rgba, xy)``).
+
+    Every word keeps its place whichever is active (the same wrap and advance), so a
+    caption does not jump as the highlight moves along it.
+    """
+    _check_frame(frame_w, frame_h)
+    if size_frac <= 0:
+        raise NodeError(f"text size must be > 0, got {size_frac}", kind="text.render")
+    return _words_cached(
+        tuple(str(w) for w in words),
+        int(active),
+        int(frame_w),
+        int(frame_h),
+        float(size_frac),
+        _rgb(colour),
+        _rgb(highlight),
+        float(max_width_frac),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _words_cached(words, active, frame_w, frame_h, size_frac, colour, highlight, max_width_frac):
+    size_px = max(1, round(size_frac * frame_h))
+    font = _font(True, size_px)
+    stroke_px = max(1, round(0.09 * size_px))
+    shadow_px = round(0.04 * size_px)
+    pad = stroke_px + shadow_px + 2 * max(1, shadow_px // 2)
+    lines = wrap_text(" ".join(words), font, max(1, round(max_width_frac * frame_w)))
+    ascent, descent = font.getmetrics()
+    advance, space = round(1.2 * font.size), font.getlength(" ")
+    widths = [font.getlength(t) for t in lines]
+    w = int(np.ceil(max(widths, default=0))) + 2 * stroke_px + 2 * pad
+    h = advance * (len(lines) - 1) + ascent + descent + 2 * stroke_px + 2 * pad
+    ink = Image.new("RGBA", (max(1, w), max(1, h)), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(ink)
+    k = 0  # word by word, so each stands in the same place whichever is lit
+    for i, (line, lw) in enumerate(zip(lines, widths, strict=True)):
+        x = (w - lw) / 2
+        for word in line.split(" "):
+            draw.text(
+                (round(x), pad + stroke_px + i * advance),
+                word,
+                font=font,
+                fill=(*(highlight if k == active else colour), 255),
+                stroke_width=stroke_px,
+                stroke_fill=(0, 0, 0, 255),
+            )
+            x += font.getlength(word) + space
+            k += 1
+    if shadow_px > 0:
+        ink = _with_shadow(ink, shadow_px, 0.6)
+    xy = _place(ink.size, frame_w, frame_h, "bottom", round(0.05 * frame_h), pad)
+    return Overlay(_frozen(ink), xy)
+
+
 # --------------------------------------------------------------------------- cached renderers
 
 

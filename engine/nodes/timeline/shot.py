@@ -170,7 +170,8 @@ def shot_layout(params: dict, inputs: dict) -> dict:
     inputs: the Speech of each line, by name; ``music_analysis``; motion tracks.
 
     Returns ``{"timing": ShotTiming, "cues": [(start_s, end_s, text)] from the
-    shot's start, "voices": [(start_s, speech input name)]}``.
+    shot's start, "voices": [(start_s, speech input name)], "words": [(start_s, end_s,
+    word)] from the shot's start, each word of every line as written (word captions)}``.
     """
     actions = []
     for action in params["actions"]:
@@ -190,7 +191,7 @@ def shot_layout(params: dict, inputs: dict) -> dict:
     timing = shot_timing(
         actions, params.get("explicit_s"), params["fps"], transition_s=params.get("transition_s", 0)
     )
-    cues, voices = [], []
+    cues, voices, timed = [], [], []
     for action, laid in zip(params["actions"], timing.actions, strict=True):
         name = action.get("speech")
         if not name:
@@ -198,5 +199,8 @@ def shot_layout(params: dict, inputs: dict) -> dict:
         voices.append((laid.start_s, name))
         words = written_words(inputs[name].words, action.get("text"))
         cues += caption_cues(words, laid.start_s)
-    cues = [(s, min(e, timing.duration_s), t) for s, e, t in cues if s < timing.duration_s]
-    return {"timing": timing, "cues": cues, "voices": voices}
+        timed += [(laid.start_s + s, laid.start_s + e, w) for s, e, w in words if w.strip()]
+    end_s = timing.duration_s
+    cues = [(s, min(e, end_s), t) for s, e, t in cues if s < end_s]
+    timed = [(s, min(e, end_s), w) for s, e, w in timed if s < end_s]
+    return {"timing": timing, "cues": cues, "voices": voices, "words": timed}
