@@ -11,6 +11,12 @@
     POST /interrupt   stop the line playing, drop the queue → {stopped, dropped}
     POST /end         end the show: the recording is published → {video, provenance}
 
+Diagnostics, only when the server is made with ``diagnostics=True`` (tests and benches;
+the product's routes never include them, a plain server answers 404):
+
+    POST /test/flash  {count?, every?}: the flash-and-click test line (``Show.flash``)
+                      → {frames, t_s, patch}; a ``flash`` event as each one goes out
+
 Safe by default: bound to 127.0.0.1, where only requests naming this server as
 their Host are served (no DNS rebinding). Bound to any other address, every
 request needs the random token printed in the page's URL (``?token=``, or the
@@ -80,9 +86,12 @@ class RateLimit:
 class LiveServer:
     """Serve one session (one presenter) on ``host:port``; ``run`` until the show ends."""
 
-    def __init__(self, session: Session, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, session: Session, host: str = "127.0.0.1", port: int = 0, *, diagnostics: bool = False
+    ):
         self.session, self.show = session, session.show
         self.host, self.port = host, port
+        self.diagnostics = diagnostics
         self.token = None if is_loopback(host) else secrets.token_urlsafe(18)
         self.limit = RateLimit()
         self.pcs: set = set()
@@ -107,6 +116,8 @@ class LiveServer:
         app.router.add_post("/emote", self.emote)
         app.router.add_post("/interrupt", self.interrupt)
         app.router.add_post("/end", self.end)
+        if self.diagnostics:
+            app.router.add_post("/test/flash", self.flash)
         return app
 
     @property
@@ -400,6 +411,27 @@ class LiveServer:
         await self._body(request)
         self._check_running()
         return web.json_response(self.show.interrupt())
+
+    async def flash(self, request: web.Request) -> web.Response:
+        """Diagnostic: the flash-and-click test line (``Show.flash``)."""
+        from engine.live.show import FLASH_PATCH
+
+        self.limit.take()
+        body = await self._body(request)
+        self._check_running()
+        unknown = sorted(set(body) - {"count", "every"})
+        if unknown:
+            raise LiveError(f"unknown field(s) {unknown}", code="bad-field",
+                            hint="send {count, every}")  # fmt: skip
+        frames = self.show.flash(body.get("count", 5), body.get("every", 1.0))
+        fps = self.show.fps
+        return web.json_response(
+            {
+                "frames": frames,
+                "t_s": [round(k / fps, 4) for k in frames],
+                "patch": [0, 0, FLASH_PATCH, FLASH_PATCH],
+            }
+        )
 
     async def end(self, request: web.Request) -> web.Response:
         await self._body(request)

@@ -53,6 +53,13 @@ MAX_LINE_CHARS = 5000
 MAX_QUEUED_LINES = 20
 EMOTE_INTENSITY, EMOTE_S = 0.7, 1.5  # as the scene language's emote
 MAX_EMOTE_S = 60.0
+# the flash-and-click test line (a diagnostic, see ``Show.flash``)
+FLASH_PATCH = 64  # px: the square, at the frame's top-left corner, that flashes white
+FLASH_FRAMES = 2  # frames the patch stays white (the onset is what is measured)
+FLASH_LEAD_S = 0.5  # the first flash comes this long after the request (the patch turns dark)
+FLASH_TAIL_S = 0.5  # the patch stays dark this long after the last flash
+CLICK_S = 0.004  # the click: a full-scale 1 kHz square burst from the flash frame's first sample
+MAX_FLASHES, FLASH_EVERY_S = 20, (0.2, 5.0)
 _MOUTH = [SLOT[name] for name in MOUTH_SLOTS]
 _HEAD = [SLOT[name] for name in HEAD_SLOTS]
 _EXPR = [SLOT[name] for name in EXPRESSIONS]
@@ -145,6 +152,11 @@ class Show:
         self._running = False
         self._threads: list[threading.Thread] = []
         self.t0 = 0.0
+        self._flash: tuple[int, int, frozenset[int]] | None = None  # (first, last, onsets)
+        n_click = round(CLICK_S * self.sr_hz)
+        half_period = max(1, round(self.sr_hz / 2000))  # a 1 kHz square wave
+        square = np.where(np.arange(n_click) // half_period % 2 == 0, 1.0, -1.0)
+        self._click = np.repeat(square.astype(np.float32)[:, None], 2, axis=1)
 
     # -- requests ---------------------------------------------------------------------
 
@@ -252,6 +264,51 @@ class Show:
         return {"stopped": None if stopped is None else stopped.id,
                 "dropped": [line.id for line in dropped]}  # fmt: skip
 
+    def flash(self, count: object = 5, every_s: object = 1.0) -> list[int]:
+        """Diagnostic, the flash-and-click test line: ``count`` flashes ``every_s`` apart,
+        the first ``FLASH_LEAD_S`` from now. On each, the ``FLASH_PATCH`` square at the
+        top-left corner turns white for ``FLASH_FRAMES`` frames (dark around them, from
+        the request to ``FLASH_TAIL_S`` after the last) and the audio under the flash's
+        first frame starts with a full-scale click, so both mark the same media time and
+        go out through the show's real tracks (and into the recording). A viewer that
+        times both measures its audio-video offset. Returns the flashes' show frames."""
+        for name, number, lo, hi in (("count", count, 1, MAX_FLASHES),
+                                     ("every", every_s, *FLASH_EVERY_S)):  # fmt: skip
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, int | float)
+                or not lo <= number <= hi
+                or (name == "count" and not isinstance(number, int))
+            ):
+                raise LiveError(
+                    f"{name} must be a number from {lo:g} to {hi:g}, got {number!r}",
+                    code=f"bad-{name}",
+                )
+        fps = self.fps
+        with self._lock:
+            if not self._running:
+                raise LiveError("the show has ended", status=409, code="ended")
+            if self._flash is not None and self._flash[1] >= self._next_frame:
+                raise LiveError("a flash test is under way", status=409, code="flashing",
+                                hint="wait for its last flash event")  # fmt: skip
+            k0 = self._next_frame + round(FLASH_LEAD_S * fps)
+            onsets = [k0 + round(i * every_s * fps) for i in range(count)]
+            last = onsets[-1] + FLASH_FRAMES + round(FLASH_TAIL_S * fps)
+            self._flash = (self._next_frame, last, frozenset(onsets))
+        return onsets
+
+    def _flash_at(self, k: int) -> int | None:
+        """Frame k's part in a flash test: None (none), 0 (dark), 1 (onset), 2 (white)."""
+        flash = self._flash
+        if flash is None or not flash[0] <= k <= flash[1]:
+            return None
+        first, _, onsets = flash
+        if k in onsets:
+            return 1
+        if any(k - j in onsets for j in range(1, FLASH_FRAMES)):
+            return 2
+        return 0
+
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber(k, frame, audio, drawn)`` (see ``Subscriber``) for every frame
         from the next one on, from the producer thread: it must not block for long."""
@@ -354,12 +411,18 @@ class Show:
             if not self._running:
                 return
             controls, audio, events = self._step(k)
+            mark = self._flash_at(k)
+            if mark == 1:
+                audio[: self._click.shape[0]] = self._click
+                events.append({"event": "flash", "frame": k, "t_s": round(k / fps, 4)})
             late_s = time.monotonic() - due
             self.stats.worst_late_ms = max(self.stats.worst_late_ms, 1000 * late_s)
-            drawn = last is None or late_s < MAX_LATE_FRAMES / fps
+            drawn = last is None or late_s < MAX_LATE_FRAMES / fps or mark == 1
             if drawn:
                 started = time.perf_counter()
                 last = self.performer.draw(controls, k)
+                if mark is not None:  # a new array: painting it touches no other frame
+                    last[:FLASH_PATCH, :FLASH_PATCH] = 255 if mark else 0
                 draw_total += time.perf_counter() - started
                 self.stats.drawn += 1
                 self.stats.draw_ms = 1000 * draw_total / self.stats.drawn

@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import LiveError
 from engine.live.session import open_session
-from engine.live.show import FADE_OUT_S, MAX_LINE_CHARS
+from engine.live.show import CLICK_S, FADE_OUT_S, FLASH_FRAMES, FLASH_PATCH, MAX_LINE_CHARS
 from engine.nodes.animate.controls import SLOT
 
 from .conftest import SIZE
@@ -136,6 +136,40 @@ def test_bad_requests_are_refused_with_a_status(tape, call, status, code):
         call(tape.show)
     assert (info.value.status, info.value.code) == (status, code)
     assert tape.show.running
+
+
+def test_a_flash_test_line_marks_picture_and_sound_on_one_frame(tape):
+    """The flash-and-click diagnostic: the patch is white from each onset frame for
+    FLASH_FRAMES frames (dark around), and the click starts on the onset frame's first
+    audio sample; the rest of the audio is untouched (silent in idle)."""
+    seen: dict[int, tuple[float, np.ndarray, bool]] = {}
+
+    def watch(k, frame, audio, drawn):
+        seen[k] = (float(frame[:FLASH_PATCH, :FLASH_PATCH].mean()), audio.copy(), drawn)
+
+    tape.show.subscribe(watch)
+    try:
+        onsets = tape.show.flash(3, 0.4)
+        assert np.diff(onsets).tolist() == [10, 10]
+        with pytest.raises(LiveError) as info:
+            tape.show.flash()  # one test at a time
+        assert info.value.code == "flashing"
+        tape.wait("flash", frame=onsets[-1])
+        time.sleep(0.2)
+    finally:
+        tape.show.unsubscribe(watch)
+    n_click = round(CLICK_S * tape.show.sr_hz)
+    for k0 in onsets:
+        assert seen[k0 - 1][0] == 0 and seen[k0][2]  # dark before; the onset is drawn
+        for k in range(k0, k0 + FLASH_FRAMES):
+            assert seen[k][0] == 255
+        assert seen[k0 + FLASH_FRAMES][0] in (0, 255)  # dark again (or a repeated picture)
+        audio = seen[k0][1]
+        assert np.abs(audio[:n_click]).min() == 1.0 and np.abs(audio[n_click:]).max() == 0
+        assert np.abs(seen[k0 - 1][1]).max() == 0
+    for bad in ((0, 1.0), (21, 1.0), (2.5, 1.0), (5, 0.01), (5, "1")):
+        with pytest.raises(LiveError):
+            tape.show.flash(*bad)
 
 
 def test_the_show_keeps_time(tape):
