@@ -4,6 +4,7 @@
     promo.v1.provenance.json    its provenance
     promo.v1.srt, .vtt          captions
     promo.v1.png                poster
+    promo.v1.credits.txt        the credits as plain text (whether a card shows them or not)
 
 Before any work, ``check_outputs`` refuses a set that would overwrite an input
 of the scene, write into a device, FIFO or folder, or use a name the file
@@ -36,7 +37,7 @@ from engine.errors import PhotoplayError
 from engine.nodes.output.atomic import temp_stem
 from engine.runtime.lifeline import deferred_interrupts
 
-SIDE_FILES = ("provenance", "srt", "vtt", "poster")
+SIDE_FILES = ("provenance", "credits", "srt", "vtt", "poster")
 STAGING_PREFIX = ".photoplay-publish-"
 NAME_MAX_BYTES = 255  # when the file system does not say (os.pathconf)
 CLOCK_SLACK_S = 2.0  # process start times are known to about a second
@@ -46,7 +47,7 @@ def output_paths(video: Path) -> dict[str, Path]:
     """The files of one render, named from the video's full stem.
 
     ``promo.v1.mp4`` → ``promo.v1.provenance.json``, ``promo.v1.srt``,
-    ``promo.v1.vtt``, ``promo.v1.png``: only a final ``.mp4`` is dropped, so
+    ``promo.v1.vtt``, ``promo.v1.png``, ``promo.v1.credits.txt``: only a final ``.mp4`` is dropped, so
     ``promo.v1`` and ``promo.v2`` never share a poster.
     """
     name = video.name
@@ -57,6 +58,7 @@ def output_paths(video: Path) -> dict[str, Path]:
         "srt": video.with_name(f"{stem}.srt"),
         "vtt": video.with_name(f"{stem}.vtt"),
         "poster": video.with_name(f"{stem}.png"),
+        "credits": video.with_name(f"{stem}.credits.txt"),
     }
 
 

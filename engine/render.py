@@ -1,7 +1,7 @@
 """Render scenes: compile, run the graph, publish the results beside the target.
 
 Everything a render writes at the target path appears whole or not at all: the
-video, its ``.provenance.json``, captions and poster are checked before any
+video, its ``.provenance.json``, ``.credits.txt``, captions and poster are checked before any
 work (never an input of the scene, never a device or folder), written into a
 staging folder, and renamed into place as one set (``engine.publish``).
 """
@@ -41,6 +41,7 @@ class Rendered:
     captions: list[Path] = field(default_factory=list)
     poster: Path | None = None
     duration_s: float = 0.0
+    credits: Path | None = None  # the credits as plain text
 
 
 def _check_writable(folder: Path) -> None:
@@ -95,6 +96,8 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
         record = compiled.manifest | {"timeline": timeline}
         staged["provenance"] = staging / "provenance.json"
         staged["provenance"].write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        staged["credits"] = staging / "credits.txt"  # the credits, card or no card
+        staged["credits"].write_text(compiled.manifest["credits"]["text"] + "\n", encoding="utf-8")
         for kind, text in _captions_text(scene, values[compiled.captions]).items():
             staged[kind] = staging / f"captions.{kind}"
             staged[kind].write_bytes(text)
@@ -108,7 +111,8 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
     info = probe(video)
     captions = [paths[kind] for kind in ("srt", "vtt") if kind in staged]
     poster = paths["poster"] if "poster" in staged else None
-    return Rendered(video, paths["provenance"], captions, poster, info["duration_s"] or 0.0)
+    duration_s = info["duration_s"] or 0.0
+    return Rendered(video, paths["provenance"], captions, poster, duration_s, paths["credits"])
 
 
 def _segment_nodes(compiled: Compiled, entry: dict) -> list[str]:

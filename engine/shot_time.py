@@ -104,3 +104,27 @@ def counted_s(
     ``default_bars``) of ``beats_per_bar`` beats, at ``tempo_bpm`` beats per minute."""
     n_beats = beats or (bars or default_bars) * beats_per_bar
     return n_beats * 60.0 / tempo_bpm  # beats x s/min / (beats/min) = s
+
+
+CREDITS_MAX_S = 2.0  # the credits card lasts at most this long...
+CREDITS_MAX_SHARE = 0.15  # ...and at most this share of the whole video
+CREDITS_MIN_S = 0.5
+CREDITS_CARDS = ("end", "start", "none")  # where the credits card goes (none: no card)
+
+
+def credits_card_s(body_s: float, fps: int, explicit_s: float | None = None) -> float:
+    """How long the credits card lasts, in seconds: ``explicit_s`` when the scene gives
+    it, else 2 s or 15 % of the video, whichever is shorter, on whole frames.
+
+    ``body_s``: the rest of the video (shots and opening card), as the validator
+    estimates it; 10 % is kept in hand for the estimate's error. A card of c seconds
+    beside b seconds of video is c / (b + c) of it, so c <= 0.15 b / 0.85. The card is
+    laid out like a shot of that duration (``lay_out``), wherever it is placed.
+    """
+    if explicit_s is not None:
+        return float(explicit_s)
+    share_s = 0.9 * CREDITS_MAX_SHARE / (1 - CREDITS_MAX_SHARE) * max(0.0, body_s)
+    seconds = max(CREDITS_MIN_S, min(CREDITS_MAX_S, share_s))
+    return max(1, math.floor(seconds * fps)) / fps
+
+STAGE_MOVE_S = 0.6  # a performer's entrance or exit on a stage lasts this long by default

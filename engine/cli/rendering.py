@@ -192,7 +192,8 @@ def render(
     for warning in progress.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for result in results:
-        extra = ", ".join(str(p) for p in [result.provenance, *result.captions, result.poster] if p)
+        beside = [result.provenance, result.credits, *result.captions, result.poster]
+        extra = ", ".join(str(p) for p in beside if p)
         typer.echo(f"wrote {result.video} ({result.duration_s:.2f} s) and {extra}")
     if qc:
         _judge(results, None)

@@ -16,7 +16,6 @@ keys of that shot's nodes, the mix and the final mux only.
 from __future__ import annotations
 
 import json
-import math
 import zlib
 from dataclasses import asdict, dataclass, field
 
@@ -29,7 +28,7 @@ from engine.graph import Graph
 from engine.nodes import registry
 from engine.nodes.motion.span import motion_seconds_needed
 from engine.nodes.render.overlays import hex_rgb
-from engine.spec.checks import DEFAULT_CREDITS_S
+from engine.shot_time import credits_card_s, lay_out
 from engine.spec.model import Asset, Character, Dance, Gradient, Say, Scene, Shot, Sing, TtsVoice
 from engine.spec.verbs import BEATS, SPEECH, verb_of
 
@@ -408,7 +407,9 @@ class _Compiler:
             dancing = dancing or bool(dances)
             place = next((p for p in shot.place if p.who == name), None)
             if place is not None:
-                place = {k: v for k, v in asdict(place).items() if k != "who"}
+                # no entrance or exit: left out, so a shot's key is as before they existed
+                skip = {"who"} | {k for k in ("enter", "exit") if getattr(place, k) is None}
+                place = {k: v for k, v in asdict(place).items() if k not in skip}
             performers.append(
                 {
                     "name": name,
@@ -486,12 +487,19 @@ class _Compiler:
 
     def card(self, text: str, duration_s: float, colours: tuple, label: str) -> tuple[str, str]:
         """A full-frame text card (opening disclosure, credits): its timing and segment."""
-        timing = self.add(
+        timing = self.card_timing(duration_s, label)
+        return timing, self.card_segment(timing, text, colours, label)
+
+    def card_timing(self, duration_s: float, label: str) -> str:
+        """A card's ``shot.timing`` node: it needs the card's length, not its text."""
+        return self.add(
             "shot.timing",
             {"fps": self.out.fps, "explicit_s": duration_s, "transition_s": 0.0, "actions": []},
             label=label,
             cost=0.01,
         )
+
+    def card_segment(self, timing: str, text: str, colours: tuple, label: str) -> str:
         background, colour = colours
         params = self.common() | {
             "picture": {"kind": "colour", "rgb": list(hex_rgb(background, CARD_BACKGROUND))},
@@ -507,8 +515,7 @@ class _Compiler:
             "previous": None,
             "poster": False,
         }
-        segment = self.add("render.segment", params, {"timing": timing}, label=label, cost=1.0)
-        return timing, segment
+        return self.add("render.segment", params, {"timing": timing}, label=label, cost=1.0)
 
     # -- the whole scene ---------------------------------------------------
 
@@ -518,12 +525,20 @@ class _Compiler:
         segments: list[str] = []
         plan: list[dict] = []
         label = scene.ethics.label
+        credits = scene.ethics.credits
         if label.opening_card > 0:
             t, s = self.card(label.text, label.opening_card, (None, None), "opening card")
             timings.append(t)
             self.timings.append(t)
             segments.append(s)
             plan.append(card_plan("opening card", t))
+        start_card = None  # (its timing, its place): its text is known after the shots
+        if credits.card == "start":  # after the disclosure, before the first shot
+            start_card = self.card_timing(credits_seconds(scene), "credits"), len(segments)
+            timings.append(start_card[0])
+            self.timings.append(start_card[0])  # a dance counts it in the music's time
+            plan.append(card_plan("credits", start_card[0]))
+        first_shot = len(plan)
         previous = None
         for shot in scene.shots:
             timing = self.timing(shot)
@@ -532,17 +547,18 @@ class _Compiler:
             segments.append(self.segment(shot, timing, previous, poster=not previous))
             plan.append(shot_plan(scene, shot, timing))
             previous = shot
-        credits = scene.ethics.credits
+        # the credits name the voices and dance styles the shots used
         styles = dance_credits(sorted(self.styles))
-        t, s = self.card(
-            credits_text(scene, self.voices, styles),
-            credits_seconds(scene),
-            (credits.background, credits.colour),
-            "credits",
-        )
-        timings.append(t)
-        segments.append(s)
-        plan.append(card_plan("credits", t))
+        text = credits_text(scene, self.voices, styles)
+        colours = (credits.background, credits.colour)
+        if start_card is not None:
+            t, where = start_card
+            segments.insert(where, self.card_segment(t, text, colours, "credits"))
+        elif credits.card == "end":
+            t, s = self.card(text, credits_seconds(scene), colours, "credits")
+            timings.append(t)
+            segments.append(s)
+            plan.append(card_plan("credits", t))
 
         names = {f"t{i}": key for i, key in enumerate(timings)}
         captions = self.add(
@@ -580,6 +596,9 @@ class _Compiler:
         record = manifest(
             scene, models=self.models(), styles=styles, voices=list(self.voices.values())
         )
+        # the full credits, whatever the card: in the provenance, the C2PA manifest and
+        # the video's .credits.txt (engine.render), even when no card shows them
+        record["credits"] = {"card": credits.card, "text": text}
         seg_names = {f"s{i}": key for i, key in enumerate(segments)}
         video = self.add(
             "output.mux",
@@ -593,31 +612,24 @@ class _Compiler:
             label="final mux",
             cost=0.5,
         )
-        poster = segments[1] if label.opening_card > 0 else segments[0]
+        poster = segments[first_shot] if first_shot < len(segments) else segments[0]
         tag = f"{scene.file.stem}#{lineage_id(scene):012x}"
         self.graph.outputs |= {f"{tag}:video": video, f"{tag}:captions": captions}
         self.graph.outputs[f"{tag}:poster"] = poster
         return Compiled(self.graph, video, captions, poster, record, plan)
 
 
-CREDITS_MAX_S = 2.0  # the end card lasts at most this long...
-CREDITS_MAX_SHARE = 0.15  # ...and at most this share of the whole video
-CREDITS_MIN_S = 0.5
-
-
 def credits_seconds(scene: Scene) -> float:
-    """How long the end card lasts: as the scene says, else 2 s or 15 % of the video,
-    whichever is shorter. The video's length is the validator's estimate (speech from
-    its text, dances from the tempo); 10 % is kept in hand for the estimate's error.
-    A card of c seconds after s seconds of video is c / (s + c) of it, so c <= 0.15 s / 0.85.
-    """
-    if scene.ethics.credits.duration is not None:
-        return scene.ethics.credits.duration
-    body_s = max(0.0, scene.est_duration_s - DEFAULT_CREDITS_S)
-    share_s = 0.9 * CREDITS_MAX_SHARE / (1 - CREDITS_MAX_SHARE) * body_s
-    seconds = max(CREDITS_MIN_S, min(CREDITS_MAX_S, share_s))
+    """How long the credits card lasts (``engine.shot_time.credits_card_s``): as the
+    scene says, else 2 s or 15 % of the video, whichever is shorter. The rest of the
+    video is the validator's estimate of the shots and the opening card, so the
+    estimate and the render lay the card out alike."""
     fps = scene.output.fps
-    return max(1, math.floor(seconds * fps)) / fps
+    opening = scene.ethics.label.opening_card
+    body_s = sum(shot.est_duration_s for shot in scene.shots)
+    if opening > 0:
+        body_s += lay_out([], opening, fps).duration_s
+    return credits_card_s(body_s, fps, scene.ethics.credits.duration)
 
 
 def _even(px: float) -> int:

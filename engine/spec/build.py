@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.errors import Diagnostic
+from engine.shot_time import STAGE_MOVE_S
 from engine.spec import model as m
 from engine.spec.checks import Findings
 from engine.spec.document import Document
@@ -146,6 +147,7 @@ class _Builder:
                 _f(credits.get("duration")),
                 credits.get("background"),
                 credits.get("colour"),
+                credits.get("card", "end"),
             ),
             cultural_review=m.CulturalReview(cr["by"], cr["date"], cr.get("note")) if cr else None,
             signing=m.Signing(
@@ -185,6 +187,8 @@ class _Builder:
                 _f(p.get("scale")),
                 p.get("depth"),
                 bool(p.get("mirror", False)),
+                _stage_move(p.get("enter"), "from"),
+                _stage_move(p.get("exit"), "to"),
             )
             for name, p in d.get("place", {}).items()
         )
@@ -246,6 +250,17 @@ class _ActionReader:
 
 def _f(value) -> float | None:
     return None if value is None else float(value)
+
+
+def _stage_move(value, side_key: str) -> m.StageMove | None:
+    """An ``enter`` (side under ``from``) or ``exit`` (under ``to``): a side alone, or
+    the full form."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return m.StageMove(value)
+    duration = float(value.get("duration", STAGE_MOVE_S))
+    return m.StageMove(value[side_key], _f(value.get("at")), duration)
 
 
 def _pair_points(value) -> tuple[m.Point, m.Point]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import Diagnostic
-from engine.shot_time import Timed, counted_s, lay_out
+from engine.shot_time import STAGE_MOVE_S, Timed, counted_s, credits_card_s, lay_out
 from engine.spec.document import Document
 from engine.spec.media import Probe, probe
 from engine.spec.model import Output, Transition
@@ -39,7 +39,6 @@ DEFAULT_BPM = 120.0  # the tempo assumed without a bpm hint, until the music is 
 BEATS_PER_BAR = 4  # the schema's bars are 4 beats
 MAX_FPS = 120
 RESTRICTED_CONTEXTS = ("ceremonial", "sacred")
-DEFAULT_CREDITS_S = 2.0  # the longest the end card lasts unless a scene says otherwise
 RECORDED_VOICE_USE, LIVE_USE = -1, -2  # consent uses outside any shot
 
 
@@ -338,6 +337,7 @@ class Checker:
                 verb, body = next(iter(action.items()))
                 self.check_action(i, (*base, "do", j, verb), verb, body, uses)
             self.found.shot_s[i] = self.shot_length(i, shot, actions)
+            self.check_entrances(base, shot, self.found.shot_s[i])
         return uses
 
     def check_place(self, base: DocPath, shot: dict) -> None:
@@ -355,7 +355,8 @@ class Checker:
                     hint = f"add {name} to this shot's cast, or remove it from place:"
                 elif not hint:
                     hint = "the cast: " + ", ".join(cast) if cast else "give the shot a cast:"
-                self.error(path, "place.not-in-cast", f"{name!r} is placed but not in this shot's cast", hint, key=True)  # fmt: skip
+                does = "enters but is" if isinstance(spec, dict) and "enter" in spec else "is placed but"
+                self.error(path, "place.not-in-cast", f"{name!r} {does} not in this shot's cast", hint, key=True)  # fmt: skip
                 continue
             for axis, sides in (("x", ("left", "right")), ("y", ("top", "bottom"))):
                 value = _num(spec, axis)
@@ -368,6 +369,60 @@ class Checker:
                         f"{axis} is where the face's centre is, from 0 to 1 across the frame "
                         "(0.5 = the middle)",
                     )
+
+    def check_entrances(self, base: DocPath, shot: dict, length_s: float) -> None:
+        """An entrance starts before the shot ends; an exit starts within the shot and
+        after the entrance has ended. ``length_s``: the shot's length (as written, else
+        the estimate the render lays out alike, ``engine.shot_time``)."""
+        place = _get(shot, "place", dict) or {}
+        cast = [n for n in (_get(shot, "cast", list) or []) if isinstance(n, str)]
+        explicit = _num(shot, "duration") is not None
+        lasts = f"{'lasts' if explicit else 'lasts about'} {length_s:.3g} s"
+        for name, spec in place.items():
+            if name not in cast or not isinstance(spec, dict):
+                continue  # check_place said so
+            path = (*base, "place", name)
+            moves = {}
+            for key, side_key in (("enter", "from"), ("exit", "to")):
+                move = spec.get(key)
+                if isinstance(move, str):
+                    move = {side_key: move}
+                if isinstance(move, dict):
+                    at = _num(move, "at")
+                    where = (*path, key, "at") if at is not None else (*path, key)
+                    duration = _num(move, "duration") or STAGE_MOVE_S
+                    moves[key] = (at, duration, where)
+            if "enter" in moves:
+                at, duration, where = moves["enter"]
+                if (at or 0.0) >= length_s:
+                    self.error(
+                        where,
+                        "place.enter-late",
+                        f"{name!r} enters at {at:g} s, after the shot ends (it {lasts})",
+                        f"enter before {length_s:.3g} s, or give the shot a longer duration:",
+                    )
+                    continue
+            if "exit" in moves:
+                at, duration, where = moves["exit"]
+                start = at if at is not None else length_s - duration
+                if at is not None and at >= length_s:
+                    self.error(
+                        where,
+                        "place.exit-late",
+                        f"{name!r} exits at {at:g} s, after the shot ends (it {lasts})",
+                        f"exit before {length_s:.3g} s, or leave out at: to be gone at its end",
+                    )
+                elif "enter" in moves:
+                    e_at, e_duration, _ = moves["enter"]
+                    entered = (e_at or 0.0) + e_duration
+                    if start < entered - 1e-9:
+                        self.error(
+                            where,
+                            "place.exit-before-enter",
+                            f"{name!r} exits at {start:.3g} s, before their entrance ends "
+                            f"({entered:.3g} s)",
+                            f"exit at {entered:.3g} s or later, or enter earlier",
+                        )
 
     def check_action(self, i: int, path: DocPath, name: str, body: object, uses: list) -> None:
         if not isinstance(body, dict):
@@ -648,12 +703,18 @@ class Checker:
         ethics = _get(self.data, "ethics", dict)
         label = _get(ethics, "label", dict)
         opening_s = _num(label, "opening_card") or 0.0
-        credits_s = _num(_get(ethics, "credits", dict), "duration") or DEFAULT_CREDITS_S
-        # The cards are laid out as shots with an explicit duration: on frame boundaries.
-        cards_s = sum(
-            lay_out([], s, self.fps()).duration_s for s in (opening_s, credits_s) if s > 0
-        )
-        total_s = sum(self.found.shot_s.values()) + cards_s
+        credits = _get(ethics, "credits", dict) or {}
+        # The cards are laid out as shots with an explicit duration: on frame boundaries;
+        # the credits card's length follows from the rest (engine.shot_time.credits_card_s).
+        fps = self.fps()
+        body_s = sum(self.found.shot_s.values())
+        if opening_s > 0:
+            body_s += lay_out([], opening_s, fps).duration_s
+        credits_s = 0.0
+        if credits.get("card", "end") != "none":
+            card_s = credits_card_s(body_s, fps, _num(credits, "duration"))
+            credits_s = lay_out([], card_s, fps).duration_s
+        total_s = body_s + credits_s
         self.found.total_s = total_s
         if total_s > self.max_duration_s:
             self.error(

@@ -128,12 +128,15 @@ class Label:
 
 @dataclass(frozen=True)
 class Credits:
-    """The end card. ``duration`` in seconds as written; None = the engine's: 2 s or 15 %
-    of the video, whichever is shorter."""
+    """The credits card. ``duration`` in seconds as written; None = the engine's: 2 s or
+    15 % of the video, whichever is shorter. ``card``: where it shows, ``end`` (after the
+    last shot), ``start`` (before the first shot, after any opening card) or ``none``
+    (no card; the credits stay in the provenance, the manifest and ``.credits.txt``)."""
 
     duration: float | None = None
     background: str | None = None
     colour: str | None = None
+    card: str = "end"
 
 
 @dataclass(frozen=True)
@@ -293,11 +296,23 @@ class Gradient:
 
 
 @dataclass(frozen=True)
+class StageMove:
+    """A performer's entrance or exit in a shot. ``side``: ``left`` or ``right`` (they
+    slide in from, or out beyond, that edge of the frame) or ``fade``; ``at``: when it
+    starts, seconds into the shot (None: an entrance at 0, an exit timed to end with the
+    shot); ``duration``: seconds, eased."""
+
+    side: str
+    at: float | None = None
+    duration: float = 0.6
+
+
+@dataclass(frozen=True)
 class Place:
     """Where performer ``who`` stands on the stage. ``x``, ``y``: their face's centre,
     fractions of the frame; ``height``: hair to lowest point, fraction of the frame height;
     ``scale``: factor on the automatic size; ``depth``: larger stands in front. None =
-    automatic."""
+    automatic. ``enter``, ``exit``: how they come on and leave the stage in the shot."""
 
     who: str
     x: float | None = None
@@ -306,6 +321,8 @@ class Place:
     scale: float | None = None
     depth: int | None = None
     mirror: bool = False
+    enter: StageMove | None = None  # None: on stage from the shot's first frame
+    exit: StageMove | None = None  # None: on stage to its last
 
 
 @dataclass(frozen=True)

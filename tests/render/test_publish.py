@@ -55,6 +55,7 @@ def test_side_files_are_named_from_the_full_stem():
         "srt": "promo.v1.srt",
         "vtt": "promo.v1.vtt",
         "poster": "promo.v1.png",
+        "credits": "promo.v1.credits.txt",
     }
     assert output_paths(Path("promo.v2"))["poster"].name == "promo.v2.png"
 
@@ -68,7 +69,7 @@ def test_two_versions_in_one_folder_keep_their_own_posters(tmp_path):
     assert names == sorted(
         f"promo.{v}.{ext}"
         for v in ("v1", "v2")
-        for ext in ("mp4", "png", "provenance.json", "srt", "vtt")
+        for ext in ("mp4", "png", "provenance.json", "srt", "vtt", "credits.txt")
     )
 
 
@@ -193,7 +194,7 @@ KILL_AT_STEP = textwrap.dedent(
     render(scene, target, cache_dir=cache)
     """
 )
-N_STEPS = 6  # old video out, four side files, new video in
+N_STEPS = 7  # old video out, five side files, new video in
 
 
 def render_files(folder: Path) -> dict[str, bytes]:
@@ -213,7 +214,7 @@ def test_a_render_killed_at_any_publish_step_never_shows_a_mismatched_set(tmp_pa
     for name, scene in (("old", old_scene), ("new", new_scene)):
         render(scene, tmp_path / f"ref-{name}" / "v.mp4", cache_dir=cache)
         sets[name] = render_files(tmp_path / f"ref-{name}")
-        assert set(sets[name]) == {"video", "provenance", "srt", "vtt", "poster"}
+        assert set(sets[name]) == {"video", "provenance", "credits", "srt", "vtt", "poster"}
     assert all(sets["old"][k] != sets["new"][k] for k in ("video", "provenance", "poster"))
 
     for step in range(1, N_STEPS + 1):
@@ -240,7 +241,11 @@ def test_side_files_of_the_replaced_render_go_with_it(tmp_path):
     assert (out / "v.png").exists() and (out / "v.srt").exists()
     plain = photo_scene(tmp_path / "b", [])  # no poster, no captions
     render(plain, out / "v.mp4", cache_dir=tmp_path / "cache")
-    assert sorted(p.name for p in out.iterdir()) == ["v.mp4", "v.provenance.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "v.credits.txt",
+        "v.mp4",
+        "v.provenance.json",
+    ]
 
 
 def test_a_users_own_file_beside_a_first_render_is_kept(tmp_path):
@@ -290,5 +295,9 @@ def test_a_render_cleans_what_a_killed_run_left(tmp_path):
     stale.mkdir()
     (out / f".v.mp4.{_dead_pid()}.signed.mp4").write_bytes(b"half")
     render(photo_scene(tmp_path / "b", []), out / "v.mp4", cache_dir=tmp_path / "cache")
-    assert sorted(p.name for p in out.iterdir()) == ["v.mp4", "v.provenance.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "v.credits.txt",
+        "v.mp4",
+        "v.provenance.json",
+    ]
     assert json.loads((out / "v.provenance.json").read_text())["scene"]
