@@ -14,7 +14,7 @@
 Diagnostics, only when the server is made with ``diagnostics=True`` (tests and benches;
 the product's routes never include them, a plain server answers 404):
 
-    POST /test/flash  {count?, every?}: the flash-and-click test line (``Show.flash``)
+    POST /test/flash  {count?, every?, skew?}: the flash-and-click test line (``Show.flash``)
                       → {frames, t_s, patch}; a ``flash`` event as each one goes out
 
 Safe by default: bound to 127.0.0.1, where only requests naming this server as
@@ -419,11 +419,11 @@ class LiveServer:
         self.limit.take()
         body = await self._body(request)
         self._check_running()
-        unknown = sorted(set(body) - {"count", "every"})
+        unknown = sorted(set(body) - {"count", "every", "skew"})
         if unknown:
             raise LiveError(f"unknown field(s) {unknown}", code="bad-field",
-                            hint="send {count, every}")  # fmt: skip
-        frames = self.show.flash(body.get("count", 5), body.get("every", 1.0))
+                            hint="send {count, every, skew}")  # fmt: skip
+        frames = self.show.flash(body.get("count", 5), body.get("every", 1.0), body.get("skew", 0))
         fps = self.show.fps
         return web.json_response(
             {

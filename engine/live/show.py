@@ -59,7 +59,7 @@ FLASH_FRAMES = 2  # frames the patch stays white (the onset is what is measured)
 FLASH_LEAD_S = 0.5  # the first flash comes this long after the request (the patch turns dark)
 FLASH_TAIL_S = 0.5  # the patch stays dark this long after the last flash
 CLICK_S = 0.004  # the click: a full-scale 1 kHz square burst from the flash frame's first sample
-MAX_FLASHES, FLASH_EVERY_S = 20, (0.2, 5.0)
+MAX_FLASHES, FLASH_EVERY_S, MAX_SKEW = 20, (0.2, 5.0), 25
 _MOUTH = [SLOT[name] for name in MOUTH_SLOTS]
 _HEAD = [SLOT[name] for name in HEAD_SLOTS]
 _EXPR = [SLOT[name] for name in EXPRESSIONS]
@@ -152,7 +152,8 @@ class Show:
         self._running = False
         self._threads: list[threading.Thread] = []
         self.t0 = 0.0
-        self._flash: tuple[int, int, frozenset[int]] | None = None  # (first, last, onsets)
+        # a flash test: (first frame, last frame, flash onsets, click frames)
+        self._flash: tuple[int, int, frozenset[int], frozenset[int]] | None = None
         n_click = round(CLICK_S * self.sr_hz)
         half_period = max(1, round(self.sr_hz / 2000))  # a 1 kHz square wave
         square = np.where(np.arange(n_click) // half_period % 2 == 0, 1.0, -1.0)
@@ -264,21 +265,24 @@ class Show:
         return {"stopped": None if stopped is None else stopped.id,
                 "dropped": [line.id for line in dropped]}  # fmt: skip
 
-    def flash(self, count: object = 5, every_s: object = 1.0) -> list[int]:
+    def flash(self, count: object = 5, every_s: object = 1.0, skew: object = 0) -> list[int]:
         """Diagnostic, the flash-and-click test line: ``count`` flashes ``every_s`` apart,
         the first ``FLASH_LEAD_S`` from now. On each, the ``FLASH_PATCH`` square at the
         top-left corner turns white for ``FLASH_FRAMES`` frames (dark around them, from
         the request to ``FLASH_TAIL_S`` after the last) and the audio under the flash's
         first frame starts with a full-scale click, so both mark the same media time and
         go out through the show's real tracks (and into the recording). A viewer that
-        times both measures its audio-video offset. Returns the flashes' show frames."""
+        times both measures its audio-video offset. ``skew`` (frames, 0 to ``MAX_SKEW``)
+        puts each click that many frames after its flash: a desync made on purpose, to
+        check that a measurement sees one. Returns the flashes' show frames."""
         for name, number, lo, hi in (("count", count, 1, MAX_FLASHES),
-                                     ("every", every_s, *FLASH_EVERY_S)):  # fmt: skip
+                                     ("every", every_s, *FLASH_EVERY_S),
+                                     ("skew", skew, 0, MAX_SKEW)):  # fmt: skip
             if (
                 isinstance(number, bool)
                 or not isinstance(number, int | float)
                 or not lo <= number <= hi
-                or (name == "count" and not isinstance(number, int))
+                or (name != "every" and not isinstance(number, int))
             ):
                 raise LiveError(
                     f"{name} must be a number from {lo:g} to {hi:g}, got {number!r}",
@@ -293,21 +297,23 @@ class Show:
                                 hint="wait for its last flash event")  # fmt: skip
             k0 = self._next_frame + round(FLASH_LEAD_S * fps)
             onsets = [k0 + round(i * every_s * fps) for i in range(count)]
-            last = onsets[-1] + FLASH_FRAMES + round(FLASH_TAIL_S * fps)
-            self._flash = (self._next_frame, last, frozenset(onsets))
+            last = onsets[-1] + max(FLASH_FRAMES, skew + 1) + round(FLASH_TAIL_S * fps)
+            clicks = frozenset(k + skew for k in onsets)
+            self._flash = (self._next_frame, last, frozenset(onsets), clicks)
         return onsets
 
-    def _flash_at(self, k: int) -> int | None:
-        """Frame k's part in a flash test: None (none), 0 (dark), 1 (onset), 2 (white)."""
+    def _flash_at(self, k: int) -> tuple[int | None, bool]:
+        """Frame k's part in a flash test: its patch, None (no test), 0 (dark), 1 (a
+        flash's first frame), 2 (white); and whether its audio starts with a click."""
         flash = self._flash
         if flash is None or not flash[0] <= k <= flash[1]:
-            return None
-        first, _, onsets = flash
+            return None, False
+        _, _, onsets, clicks = flash
         if k in onsets:
-            return 1
+            return 1, k in clicks
         if any(k - j in onsets for j in range(1, FLASH_FRAMES)):
-            return 2
-        return 0
+            return 2, k in clicks
+        return 0, k in clicks
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber(k, frame, audio, drawn)`` (see ``Subscriber``) for every frame
@@ -411,9 +417,10 @@ class Show:
             if not self._running:
                 return
             controls, audio, events = self._step(k)
-            mark = self._flash_at(k)
-            if mark == 1:
+            mark, click = self._flash_at(k)
+            if click:
                 audio[: self._click.shape[0]] = self._click
+            if mark == 1:
                 events.append({"event": "flash", "frame": k, "t_s": round(k / fps, 4)})
             late_s = time.monotonic() - due
             self.stats.worst_late_ms = max(self.stats.worst_late_ms, 1000 * late_s)

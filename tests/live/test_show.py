@@ -167,9 +167,24 @@ def test_a_flash_test_line_marks_picture_and_sound_on_one_frame(tape):
         audio = seen[k0][1]
         assert np.abs(audio[:n_click]).min() == 1.0 and np.abs(audio[n_click:]).max() == 0
         assert np.abs(seen[k0 - 1][1]).max() == 0
-    for bad in ((0, 1.0), (21, 1.0), (2.5, 1.0), (5, 0.01), (5, "1")):
-        with pytest.raises(LiveError):
+    for bad in ((0, 1.0), (21, 1.0), (2.5, 1.0), (5, 0.01), (5, "1"), (5, 1.0, -1), (5, 1, 26)):
+        with pytest.raises(LiveError) as info:
             tape.show.flash(*bad)
+        assert info.value.code in ("bad-count", "bad-every", "bad-skew")
+
+
+def test_a_skewed_flash_test_puts_the_click_frames_after_the_flash(tape):
+    time.sleep(0.8)  # the last flash test's dark tail
+    clicks: dict[int, float] = {}
+    tape.show.subscribe(watch := lambda k, frame, audio, drawn: clicks.__setitem__(
+        k, float(np.abs(audio).max())))  # fmt: skip
+    try:
+        (k0,) = tape.show.flash(1, 1.0, skew=5)
+        tape.wait("flash", frame=k0)
+        time.sleep(0.5)
+    finally:
+        tape.show.unsubscribe(watch)
+    assert [k for k in range(k0 - 3, k0 + 10) if clicks.get(k, 0) == 1.0] == [k0 + 5]
 
 
 def test_the_show_keeps_time(tape):
