@@ -128,3 +128,32 @@ def credits_card_s(body_s: float, fps: int, explicit_s: float | None = None) -> 
     return max(1, math.floor(seconds * fps)) / fps
 
 STAGE_MOVE_S = 0.6  # a performer's entrance or exit on a stage lasts this long by default
+
+
+def stage_moves(
+    enter: dict | None, exit: dict | None, duration_s: float
+) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """(start_s, end_s) in the shot of a performer's entrance and exit (None: none).
+
+    ``enter``/``exit``: ``{"side", "at", "duration"}`` as the scene gives them (``at``
+    None: an entrance at the shot's start, an exit ending with the shot, whose length is
+    ``duration_s``). The renderer moves the performer by these spans and the timeline
+    marks them on screen only between the end of the first and the start of the second.
+    """
+    entrance = departure = None
+    if enter:
+        start = float(enter.get("at") or 0.0)
+        entrance = (start, start + float(enter.get("duration") or STAGE_MOVE_S))
+    if exit:
+        length = float(exit.get("duration") or STAGE_MOVE_S)
+        at = exit.get("at")
+        start = max(0.0, duration_s - length) if at is None else float(at)
+        departure = (start, start + length)
+    return entrance, departure
+
+
+def on_stage_s(enter: dict | None, exit: dict | None, duration_s: float) -> tuple[float, float]:
+    """(from_s, until_s): when a performer is wholly on stage in a shot of ``duration_s``
+    (after their entrance has ended, before their exit begins)."""
+    entrance, departure = stage_moves(enter, exit, duration_s)
+    return (entrance[1] if entrance else 0.0, departure[0] if departure else duration_s)

@@ -10,6 +10,9 @@ and measures the rest on the video.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from engine.shot_time import on_stage_s
 from engine.spec.model import Scene, Shot
 from engine.spec.verbs import verb_of
 
@@ -36,12 +39,18 @@ def shot_plan(scene: Scene, shot: Shot, timing_key: str) -> dict:
                 "on_screen": on_screen,
             }
         )
+    # who comes on or leaves the stage during the shot: off screen before and after
+    moves = {
+        p.who: {k: asdict(getattr(p, k)) for k in ("enter", "exit") if getattr(p, k)}
+        for p in shot.place
+        if p.enter is not None or p.exit is not None
+    }
     return {
         "what": f"shot {shot.index + 1}",
         "timing": timing_key,
         "cast": list(shot.cast),
         "acts": acts,
-    }
+    } | ({"moves": moves} if moves else {})
 
 
 def card_plan(what: str, timing_key: str) -> dict:
@@ -61,28 +70,37 @@ def timeline_record(scene: Scene, plan: list[dict], timings: dict) -> dict:
     start_s = 0.0
     for entry in plan:
         timing = timings[entry["timing"]]["timing"]
-        segments.append(
-            {
-                "what": entry["what"],
-                "start_s": round(start_s, 4),
-                "end_s": round(start_s + timing.duration_s, 4),
-                "cast": entry["cast"],
+        segment = {
+            "what": entry["what"],
+            "start_s": round(start_s, 4),
+            "end_s": round(start_s + timing.duration_s, 4),
+            "cast": entry["cast"],
+        }
+        on_stage = {  # seconds into the shot each mover is wholly on stage
+            who: on_stage_s(m.get("enter"), m.get("exit"), timing.duration_s)
+            for who, m in entry.get("moves", {}).items()
+        }
+        if on_stage:
+            segment["on_stage"] = {
+                who: [round(start_s + a, 4), round(start_s + b, 4)]
+                for who, (a, b) in on_stage.items()
             }
-        )
+        segments.append(segment)
         for act in entry["acts"]:
             laid = timing.actions[act["index"]]
             end_s = min(laid.end_s, timing.duration_s)
-            acts.append(
-                {
-                    "verb": act["verb"],
-                    "who": act["who"],
-                    "segment": entry["what"],
-                    "start_s": round(start_s + laid.start_s, 4),
-                    "end_s": round(start_s + end_s, 4),
-                    "text": act["text"],
-                    "on_screen": act["on_screen"],
-                }
-            )
+            for a, b, seen in _pieces(laid.start_s, end_s, on_stage.get(act["who"])):
+                acts.append(
+                    {
+                        "verb": act["verb"],
+                        "who": act["who"],
+                        "segment": entry["what"],
+                        "start_s": round(start_s + a, 4),
+                        "end_s": round(start_s + b, 4),
+                        "text": act["text"],
+                        "on_screen": act["on_screen"] and seen,
+                    }
+                )
         start_s += timing.duration_s
     return {
         "size": [out.width, out.height],
@@ -92,3 +110,15 @@ def timeline_record(scene: Scene, plan: list[dict], timings: dict) -> dict:
         "segments": segments,
         "acts": acts,
     }
+
+
+def _pieces(start_s: float, end_s: float, on_stage: tuple[float, float] | None) -> list:
+    """An act from ``start_s`` to ``end_s`` cut where its performer comes on or leaves
+    the stage: [(start_s, end_s, on stage)], one piece when they stay throughout."""
+    if on_stage is None:
+        return [(start_s, end_s, True)]
+    a, b = on_stage
+    cuts = sorted({start_s, end_s, *(t for t in (a, b) if start_s < t < end_s)})
+    return [(t0, t1, a <= t0 and t1 <= b) for t0, t1 in zip(cuts, cuts[1:], strict=False)] or [
+        (start_s, end_s, a <= start_s and end_s <= b)
+    ]

@@ -61,3 +61,36 @@ def test_acts_are_placed_in_video_seconds(project):  # noqa: F811
     assert all(a["on_screen"] for a in record["acts"])
     assert record["label"] == {"text": "AI-animated", "position": "top-left", "size": 0.035}
     assert record["size"] == [320, 240] and record["fps"] == 25
+
+
+STAGE = """\
+photoplay: 1
+output: {size: [320, 240], fps: 25}
+characters:
+  rosa:
+    photo: {file: assets/photo.jpg, licence: CC0}
+    voice: {tts: en-us}
+    consent: {basis: fictional, scope: [speech]}
+ethics: {label: "AI-animated", credits: {card: none}}
+shots:
+  - cast: [rosa]
+    background: "#203040"
+    duration: 5
+    place:
+      rosa: {enter: {from: left, at: 0.5, duration: 1}, exit: fade}
+    do:
+      - say: {who: rosa, text: "Hello there, I am coming in.", at: 0}
+"""
+
+
+def test_a_performer_is_off_screen_before_their_entrance_and_after_their_exit(project):  # noqa: F811
+    scene = engine.validate(project("scene.yaml", STAGE))
+    compiled = compile_scene(scene)
+    (entry,) = compiled.segments
+    timings = {entry["timing"]: _timing(5.0, ("say", 0.0, 4.8))}
+    record = timeline_record(scene, compiled.segments, timings)
+    # wholly on stage from the entrance's end (0.5 + 1) to the exit's start (5 - 0.6)
+    assert record["segments"][0]["on_stage"] == {"rosa": [1.5, 4.4]}
+    pieces = [(a["start_s"], a["end_s"], a["on_screen"]) for a in record["acts"]]
+    assert pieces == [(0.0, 1.5, False), (1.5, 4.4, True), (4.4, 4.8, False)]
+    assert {a["text"] for a in record["acts"]} == {"Hello there, I am coming in."}

@@ -94,7 +94,10 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -
         places.append(performer.get("place"))
         dancers.append(dance)
     back = backdrop(spec["backdrop"], inputs, size)
-    return StagePicture(size, back, layers, talking, places, dancers, top_reserved=top)
+    duration_s = layout["timing"].duration_s  # an exit without `at` ends with the shot
+    return StagePicture(
+        size, back, layers, talking, places, dancers, top, fps=fps, duration_s=duration_s
+    )
 
 
 def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:

@@ -16,16 +16,25 @@ stage's bottom edge, a figure with feet stands on the floor line. What a scene
 gives in ``place:`` (face position, height or scale, depth, mirror) replaces
 the automatic choice for that performer.
 
+Entrances and exits (``place``'s ``enter``/``exit``): a performer slides in from
+beyond the stage's left or right edge (their whole figure outside it), or fades
+in, over the entrance's span, eased; an exit is the same backwards. Before the
+entrance and after the exit they are not drawn, nor is their shadow. Frames
+without anyone moving are drawn as the others (the still stage of who is there,
+changing regions redrawn); a frame where someone moves redraws every performer.
+
 Coordinates: stage px, pixel (0, 0) spans [0, 1); layer px likewise.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
+
+from engine.shot_time import stage_moves
 
 EYE_LINE = 0.37  # face centres on this line, fraction of the stage height from the top
 FACE_FRAC = 0.28  # face height (forehead to chin) aimed at, share of the stage's short side
@@ -313,6 +322,15 @@ class _Performer:
     dancer: object | None = None  # a StageDancer (frames of the whole photo), or None
     window: Window | None = None
     dirty: Window | None = None
+    # an entrance and an exit: (start_s, end_s) in the shot and the side, or None
+    entrance: tuple[float, float] | None = None
+    departure: tuple[float, float] | None = None
+    enter_side: str = "fade"
+    exit_side: str = "fade"
+
+    @property
+    def moves(self) -> bool:
+        return self.entrance is not None or self.departure is not None
 
     def __post_init__(self):
         self.full_alpha = _scaled(self.layer["alpha"], self.placement)  # at rest, for shadows
@@ -377,13 +395,19 @@ class _Performer:
                 self._fg = _scaled(self.talking(i), self.frame)
         return self._fg, self._fg_weight
 
-    def blend(self, canvas: np.ndarray, where: Window, i: int | None) -> None:
+    def blend(
+        self, canvas: np.ndarray, where: Window, i: int | None, dx: int = 0, opacity: float = 1.0
+    ) -> None:
         """Draw this performer over ``canvas`` within ``where`` (stage px): frame i, or
-        at rest when i is None."""
-        part = _intersect(where, self.window)
+        at rest when i is None; moved ``dx`` px to the right and at ``opacity`` (an
+        entrance or exit under way)."""
+        f, pl, window = self.frame, self.placement, self.window
+        if dx:
+            f, pl = replace(f, x=f.x + dx), replace(pl, x=pl.x + dx)
+            window = _window(f.box, canvas.shape[1::-1])
+        part = _intersect(where, window) if window is not None else None
         if part is None:
             return
-        f = self.frame
         inner = (
             slice(part[0].start - f.y, part[0].stop - f.y),
             slice(part[1].start - f.x, part[1].stop - f.x),
@@ -392,22 +416,52 @@ class _Performer:
         if self.dancer is not None:
             # under the dancer, the body where their arms were (the rig's underlay:
             # the photo with the arms painted out), so a raised arm leaves no hole
-            under_part = _intersect(part, _window(self.placement.box, canvas.shape[1::-1]))
+            under_part = _intersect(part, _window(pl.box, canvas.shape[1::-1]))
             if under_part is not None:
-                pl = self.placement
                 u = (
                     slice(under_part[0].start - pl.y, under_part[0].stop - pl.y),
                     slice(under_part[1].start - pl.x, under_part[1].stop - pl.x),
                 )
                 weight = self.under_weight[u].astype(np.float32)[..., None] / 255.0
-                _over(canvas[under_part], self.under[u], weight)
+                _over(canvas[under_part], self.under[u], weight * opacity)
         if i is None and self.dancer is None:
             fg, weight = self.still, self.weight
         elif i is None:
             return  # a dancer at rest is their underlay and the first frame drawn over it
         else:
             fg, weight = self._current(i)
-        _over(region, fg[inner], weight[inner])
+        weight = weight[inner]
+        _over(region, fg[inner], weight * opacity if opacity < 1.0 else weight)
+
+    def pose(self, t_s: float, stage_w: int) -> tuple[int, float] | None:
+        """Where this performer is at ``t_s`` seconds into the shot: (dx px, opacity), or
+        None when off stage (before their entrance, after their exit)."""
+        if self.entrance is None and self.departure is None:
+            return 0, 1.0
+        x0, _, x1, _ = self.frame.box
+        off = {"left": -x1, "right": stage_w - x0, "fade": 0}  # px: the whole figure beyond
+        for span, side, coming in (
+            (self.entrance, self.enter_side, True),
+            (self.departure, self.exit_side, False),
+        ):
+            if span is None:
+                continue
+            start, end = span
+            if coming and t_s < start or not coming and t_s >= end:
+                return None
+            if start <= t_s < end:
+                u = _ease((t_s - start) / max(end - start, 1e-9))
+                away = 1.0 - u if coming else u  # 1: wholly off, 0: at their place
+                if side == "fade":
+                    return (0, 1.0 - away) if away < 1.0 else None
+                return round(away * off[side]), 1.0
+        return 0, 1.0
+
+
+def _ease(u: float) -> float:
+    """Smooth start and stop over u in [0, 1] (smoothstep)."""
+    u = min(1.0, max(0.0, u))
+    return u * u * (3.0 - 2.0 * u)
 
 
 def _over(region: np.ndarray, fg: np.ndarray, weight: np.ndarray) -> None:
@@ -464,11 +518,11 @@ def _contact_shadow(shade: np.ndarray, alpha: np.ndarray, box, feet_y: float) ->
     np.maximum(shade, cv2.GaussianBlur(ellipse, (0, 0), 0.25 * rx), out=shade)
 
 
-def shadows(canvas: np.ndarray, performers: list[_Performer]) -> None:
-    """Darken the backdrop under each figure: a soft drop shadow of a still figure (a
-    dancer's arms move, so theirs is left out), and for figures standing on the floor an
-    ellipse of contact shadow at their feet."""
-    h, w = canvas.shape[:2]
+def shade_map(performers: list[_Performer], hw: tuple[int, int]) -> np.ndarray:
+    """(h, w) float32 in [0, 1): how much the figures darken the backdrop under them: a
+    soft drop shadow of a still figure (a dancer's arms move, so theirs is left out), and
+    for figures standing on the floor an ellipse of contact shadow at their feet."""
+    h, w = hw
     long_side = max(w, h)
     shade = np.zeros((h, w), np.float32)
     for p in performers:
@@ -480,10 +534,30 @@ def shadows(canvas: np.ndarray, performers: list[_Performer]) -> None:
             _drop_shadow(shade, alpha, box, long_side)
         if p.figure.standing:
             _contact_shadow(shade, alpha, box, p.placement.y + p.placement.scale * p.figure.bottom)
-    shade = cv2.GaussianBlur(shade, (0, 0), max(1.0, SHADOW_BLUR_FRAC * long_side))
+    return cv2.GaussianBlur(shade, (0, 0), max(1.0, SHADOW_BLUR_FRAC * long_side))
+
+
+def _darken(canvas: np.ndarray, shade: np.ndarray) -> None:
     canvas[...] = np.clip(
         canvas.astype(np.float32) * (1.0 - shade[..., None]) + 0.5, 0, 255
     ).astype(np.uint8)
+
+
+def shadows(canvas: np.ndarray, performers: list[_Performer]) -> None:
+    """Darken the backdrop under each figure (``shade_map``)."""
+    _darken(canvas, shade_map(performers, canvas.shape[:2]))
+
+
+def _shifted(shade: np.ndarray, dx: int) -> np.ndarray:
+    """``shade`` moved ``dx`` px to the right, zero where nothing moved in."""
+    out = np.zeros_like(shade)
+    w = shade.shape[1]
+    if abs(dx) < w:
+        if dx >= 0:
+            out[:, dx:] = shade[:, : w - dx]
+        else:
+            out[:, :dx] = shade[:, -dx:]
+    return out
 
 
 class StagePicture:
@@ -491,9 +565,10 @@ class StagePicture:
 
     layers: each performer's ``body.cutout`` value; talking: per performer None or a
     ``talker(size)`` giving their TalkingPicture at that size (None = the layer's);
-    places: each ``place`` spec or None;
+    places: each ``place`` spec or None (its ``enter``/``exit`` move them in and out);
     dancers: a ``StageDancer`` per performer who dances, else None; top_reserved: the
-    share of the stage height a title takes at the top (no head goes there).
+    share of the stage height a title takes at the top (no head goes there); fps and
+    duration_s: the shot's frame rate and length, for entrances and exits.
     """
 
     def __init__(
@@ -505,33 +580,54 @@ class StagePicture:
         places: list[dict | None],
         dancers: list | None = None,
         top_reserved: float = 0.0,
+        fps: float = 25.0,
+        duration_s: float = 0.0,
     ):
         self.size = size
+        self.fps = fps
         figures = [Figure.of(layer) for layer in layers]
         self.placements = layout(figures, places, size, top_reserved)
         dancers = dancers or [None] * len(layers)
         performers = []
-        for layer, fig, pl, talker, dancer in zip(
-            layers, figures, self.placements, talking, dancers, strict=True
+        for layer, fig, pl, talker, dancer, place in zip(
+            layers, figures, self.placements, talking, dancers, places, strict=True
         ):
             talk = None
             if talker is not None and dancer is None:
                 # drawn at the placed size when it is smaller: no pixel drawn twice
                 talk = talker((pl.width, pl.height) if pl.scale < SHRINK_BELOW else None)
-            performers.append(_Performer(layer, fig, pl, talk, dancer))
+            performer = _Performer(layer, fig, pl, talk, dancer)
+            enter, leave = (place or {}).get("enter"), (place or {}).get("exit")
+            performer.entrance, performer.departure = stage_moves(enter, leave, duration_s)
+            performer.enter_side = (enter or {}).get("side", "fade")
+            performer.exit_side = (leave or {}).get("side", "fade")
+            performers.append(performer)
         self.performers = sorted(
             (p for p in performers if p.clip(size)), key=lambda p: p.placement.depth
         )
-        self.rest = np.ascontiguousarray(back.copy())
-        shadows(self.rest, self.performers)
+        self.back = back
         self.figures = figures
-        # everyone at rest over the backdrop: each frame starts from it and redraws only
-        # what changes (a face, a dancer), from the backdrop up, everyone there in order
-        self.still = self.rest.copy()
-        for p in self.performers:
-            p.blend(self.still, p.window, None)
-        self.dirty = [p.dirty for p in self.performers if p.dirty is not None]
-        self.out = np.empty_like(self.rest)
+        self.out = np.empty_like(back)
+        self._stills: dict[tuple, tuple[np.ndarray, np.ndarray, list]] = {}
+        self._shades: dict[int, np.ndarray] = {}
+        present = tuple(True for _ in self.performers)
+        self.rest, self.still, self.dirty = self._still(present)
+
+    def _still(self, present: tuple[bool, ...]) -> tuple[np.ndarray, np.ndarray, list]:
+        """(backdrop with the shadows of those present, everyone present at rest over it,
+        the regions that change) for one set of performers on stage; made once each."""
+        if present not in self._stills:
+            there = [p for p, on in zip(self.performers, present, strict=True) if on]
+            rest = np.ascontiguousarray(self.back.copy())
+            shadows(rest, there)
+            # everyone at rest over the backdrop: each frame starts from it and redraws
+            # only what changes (a face, a dancer), from the backdrop up, in order
+            still = rest.copy()
+            for p in there:
+                p.blend(still, p.window, None)
+            dirty = [p.dirty for p in there if p.dirty is not None]
+            self._stills[present] = rest, still, dirty
+        return self._stills[present]
 
     def face_boxes(self) -> list[tuple[float, float, float, float]]:
         """Each performer's face box in stage px (the order they were given in)."""
@@ -549,9 +645,34 @@ class StagePicture:
         return out
 
     def __call__(self, i: int) -> np.ndarray:
-        self.out[...] = self.still
-        for where in self.dirty:
-            self.out[where] = self.rest[where]
-            for p in self.performers:
-                p.blend(self.out, where, i)
+        t_s = i / self.fps
+        poses = [p.pose(t_s, self.size[0]) if p.moves else (0, 1.0) for p in self.performers]
+        if any(pose is not None and pose != (0, 1.0) for pose in poses):
+            return self._moving(i, poses)
+        rest, still, dirty = self._still(tuple(pose is not None for pose in poses))
+        self.out[...] = still
+        for where in dirty:
+            self.out[where] = rest[where]
+            for p, pose in zip(self.performers, poses, strict=True):
+                if pose is not None:
+                    p.blend(self.out, where, i)
+        return self.out
+
+    def _moving(self, i: int, poses: list) -> np.ndarray:
+        """A frame where someone enters or exits: the backdrop with the shadows of those
+        at their places, the movers' shadows moved with them, then everyone in order."""
+        resting = tuple(pose == (0, 1.0) for pose in poses)
+        rest, _, _ = self._still(resting)
+        self.out[...] = rest
+        for k, (p, pose) in enumerate(zip(self.performers, poses, strict=True)):
+            if pose is None or pose == (0, 1.0):
+                continue
+            if k not in self._shades:
+                self._shades[k] = shade_map([p], self.out.shape[:2])
+            dx, opacity = pose
+            _darken(self.out, _shifted(self._shades[k], dx) * opacity)
+        whole = (slice(0, self.size[1]), slice(0, self.size[0]))
+        for p, pose in zip(self.performers, poses, strict=True):
+            if pose is not None:
+                p.blend(self.out, whole, i, *pose)
         return self.out
