@@ -36,6 +36,12 @@ from engine.errors import NodeError
 
 _FIX_BITS = 11  # fractional bits per axis of the interior's bilinear weights
 _BAND_ROWS = 8  # rows per parallel work item: small enough to balance, big enough to amortise
+# Below this many frame px (the drawn triangles' box, cut to the frame) ``parallel=None``
+# draws on one thread: a face is 0.05-0.3 Mpx, ~1-4 ms serial, and splitting it gains
+# under a millisecond on two cores while numba's OpenMP threads spin after each
+# parallel kernel, taking that core from the encoder thread beside the drawing
+# (bench/stage.py: a two-face stage ran at 0.4x a one-face shot that way).
+PARALLEL_MIN_PX = 400_000
 
 
 def rasterise(
@@ -46,7 +52,7 @@ def rasterise(
     out: np.ndarray,
     order: np.ndarray | None = None,
     antialias: bool = True,
-    parallel: bool = True,
+    parallel: bool | None = None,
     aa_edges: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw a textured mesh into ``out`` in place.
@@ -67,8 +73,9 @@ def rasterise(
         Draw key per triangle (lower first, ties by index); default index order.
     antialias : bool
         Soft coverage along the mesh outline (see module docstring).
-    parallel : bool
-        Split output rows over threads (identical result to serial).
+    parallel : bool or None
+        Split output rows over threads (identical result to serial); None: only
+        when the drawn triangles span ``PARALLEL_MIN_PX`` frame px or more.
     aa_edges : (T, 3) bool, optional
         Which edges (k: vertex k -> k+1) of each triangle get soft coverage,
         overriding ``antialias``; default: the mesh outline (``outline_edges``).
@@ -82,9 +89,19 @@ def rasterise(
     tex, src, dst, tris, seq = _prepare(texture, src_pts, dst_pts, triangles, out, order)
     aa = _edge_flags(tris, antialias, aa_edges)
     if len(seq):
+        if parallel is None:
+            parallel = _drawn_px(dst, tris, out.shape) >= PARALLEL_MIN_PX
         kernel = _raster_parallel if parallel else _raster_serial
         kernel(tex, src, dst, tris, seq, aa, out)
     return out
+
+
+def _drawn_px(dst: np.ndarray, tris: np.ndarray, out_shape) -> float:
+    """Area of the box around the triangles' frame points, cut to the frame."""
+    pts = dst[tris.reshape(-1)]
+    (x0, y0), (x1, y1) = pts.min(0), pts.max(0)
+    h, w = out_shape[:2]
+    return max(0.0, min(x1, w) - max(x0, 0.0)) * max(0.0, min(y1, h) - max(y0, 0.0))
 
 
 def _edge_flags(tris: np.ndarray, antialias: bool, aa_edges) -> np.ndarray:
