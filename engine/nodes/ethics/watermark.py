@@ -65,6 +65,24 @@ layer alone, each needing CRC + score. Measured on the same clips:
   from 3.1 to 4.0 ms/frame, detection up 15%.
 
 So the mark stays one layer at full power.
+
+Small frames (issue 11, item 16; ``bench/watermark.py --sizes``, the three
+clips written as the renderer writes them, CRF 20 veryfast, then attacked):
+the mark is limited there by the picture, not by the codec. A default
+re-encode at the same size (libx264 CRF 23, preset medium) is read in 3/3 clips
+from 256x144 (2.25-px cells) up, at pilot-B z 4.6-6.1 at 256x144 and 7.9-8.5 at
+720p; at 192x128 in 2/3 (astronaut z 3.0). A floor on the cell size was tried
+(cells >= 3, 3.5, 4 or 4.5 px, so a 256x144 frame gets 32-48 cells on its short
+side, the detector searching the wider period range): at 256x144 it lowered the
+score as written (z 7.1 / 8.1 / 7.6 with 2.25-px cells; 5.0 / 6.2 / 5.4 with 4-px
+cells) and after CRF 23 (4.6 / 5.7 / 6.1 against -0.5 / 5.2 / 4.8, 1/3 found), and
+CRF 28 stayed at 0/3 whatever the floor. With the PSNR budget fixed, the mark's
+energy per tile cell does not depend on the cell size, but larger cells give the
+picture fewer independent samples to average out, and a small frame barely moves
+under the pattern; the floor was not kept. What does not hold on small frames:
+CRF 28 below 456x256 (0/3 at 256x144, 0-1/3 at 320x320 between runs), and a 0.5x downscale of a
+render whose short side is under 360 px (cells under 2.8 px after it): 0/3 at
+256x144 -> 128x72, 1/3 at 320x320 -> 160x160, 2/3 at 456x256 -> 228x128.
 """
 
 from __future__ import annotations
