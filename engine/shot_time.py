@@ -127,6 +127,7 @@ def credits_card_s(body_s: float, fps: int, explicit_s: float | None = None) -> 
     seconds = max(CREDITS_MIN_S, min(CREDITS_MAX_S, share_s))
     return max(1, math.floor(seconds * fps)) / fps
 
+
 STAGE_MOVE_S = 0.6  # a performer's entrance or exit on a stage lasts this long by default
 
 

@@ -355,7 +355,11 @@ class Checker:
                     hint = f"add {name} to this shot's cast, or remove it from place:"
                 elif not hint:
                     hint = "the cast: " + ", ".join(cast) if cast else "give the shot a cast:"
-                does = "enters but is" if isinstance(spec, dict) and "enter" in spec else "is placed but"
+                does = (
+                    "enters but is"
+                    if isinstance(spec, dict) and "enter" in spec
+                    else "is placed but"
+                )
                 self.error(path, "place.not-in-cast", f"{name!r} {does} not in this shot's cast", hint, key=True)  # fmt: skip
                 continue
             for axis, sides in (("x", ("left", "right")), ("y", ("top", "bottom"))):
