@@ -29,6 +29,10 @@ first few px of extra opening, so a mouth as open as in the photo is the photo.
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 
@@ -252,10 +256,56 @@ def _split_fraction(photo: np.ndarray, up: np.ndarray, lo: np.ndarray) -> np.nda
 def _draw_own_teeth(out: np.ndarray, org, rig: FaceRig, dst: np.ndarray, photo) -> None:
     """The photo's mouth interior in two parts that part with the lips (see module doc),
     drawn into ``out``, a patch of the frame whose corner is at ``org`` frame px."""
+    k = _own_teeth(rig, photo)
+    v = rig.axis_v.astype(np.float64)
+    dst_up, dst_lo = _halves(dst[rig.inner_lips].astype(np.float64))
+    d_lo = (1 - k.t) * dst_lo[k.i0] + k.t * dst_lo[k.i0 + 1]
+    lin = skull_map(rig, dst)[:, :2]
+    mid_up = dst_up + (k.r_mid - k.rest_up) @ lin.T  # the upper teeth's edge, on the upper lip
+    mid_lo = d_lo + (k.r_mid - k.r_lo) @ lin.T  # the lower part's top, on the lower lip
+
+    # texture: the photo's mouth with alpha fading across the split as the lips part
+    extra = inner_gap_px(rig, dst) - rig.rest_gap_px
+    scale = k.scale
+    fade_px = min(0.35 * extra / scale, 0.25 * rig.rest_gap_px / scale)
+    keep = _smoothstep(k.dist / fade_px) if fade_px > 0.05 else np.ones_like(k.dist)
+    k.tex[..., 3] = np.round(255 * keep).astype(np.uint8)
+
+    # each part reaches a pixel past its lip edge, under the lip's soft edge: no dark seam
+    dv = lin @ v
+    parts = ((k.s_lo + v / scale, d_lo + dv, mid_lo), (k.src_up - v / scale, dst_up - dv, mid_up))
+    for s_edge, d_edge, d_split in parts:
+        src = np.vstack([s_edge, k.s_mid]) - k.off  # lower part first: the upper teeth overlap it
+        dstp = np.vstack([d_edge, d_split]) - org
+        rasterise(k.tex, src, dstp, k.strip, out, antialias=False)
+
+
+@dataclass
+class _OwnTeeth:
+    """What ``_draw_own_teeth`` needs of a rig and its photo that no frame changes."""
+
+    i0: np.ndarray  # lower-lip points across from each upper one: i0, i0 + 1 and weight t
+    t: np.ndarray
+    src_up: np.ndarray  # upper inner lip in the photo
+    s_lo: np.ndarray  # the lower lip across from it, in the photo
+    s_mid: np.ndarray  # the split between the upper teeth and the rest, photo px
+    rest_up: np.ndarray  # the same three at rest, frame px
+    r_lo: np.ndarray
+    r_mid: np.ndarray
+    scale: float  # frame px per photo px
+    dist: np.ndarray  # photo px from the split, over the crop around the mouth
+    tex: np.ndarray  # (h, w, 4) that crop; alpha set each frame
+    off: np.ndarray  # the crop's corner, photo px
+    strip: np.ndarray  # the strip of triangles between a lip's edge and the split
+
+
+def _own_teeth(rig: FaceRig, photo: np.ndarray) -> _OwnTeeth:
+    k = _OWN.get(rig)
+    if k is not None and k.photo is photo:
+        return k.value
     u = rig.axis_u.astype(np.float64)
     src_up, src_lo = _halves(rig.src_pts[rig.inner_lips].astype(np.float64))
     rest_up, rest_lo = _halves(rig.rest_pts[rig.inner_lips].astype(np.float64))
-    dst_up, dst_lo = _halves(dst[rig.inner_lips].astype(np.float64))
     # lower-lip points across from each upper one, by position along the eye line
     s = np.interp(rest_up @ u, rest_lo @ u, np.arange(len(rest_lo), dtype=np.float64))
     i0 = np.minimum(np.floor(s).astype(int), len(rest_lo) - 2)
@@ -264,16 +314,11 @@ def _draw_own_teeth(out: np.ndarray, org, rig: FaceRig, dst: np.ndarray, photo) 
     def across(p):
         return (1 - t) * p[i0] + t * p[i0 + 1]
 
-    s_lo, r_lo, d_lo = across(src_lo), across(rest_lo), across(dst_lo)
+    s_lo, r_lo = across(src_lo), across(rest_lo)
     frac = _split_fraction(photo, src_up, s_lo)[:, None]
     s_mid = src_up + frac * (s_lo - src_up)
     r_mid = rest_up + frac * (r_lo - rest_up)
-    lin = skull_map(rig, dst)[:, :2]
-    mid_up = dst_up + (r_mid - rest_up) @ lin.T  # the upper teeth's edge, on the upper lip
-    mid_lo = d_lo + (r_mid - r_lo) @ lin.T  # the lower part's top, on the lower lip
 
-    # texture: the photo's mouth with alpha fading across the split as the lips part
-    extra = inner_gap_px(rig, dst) - rig.rest_gap_px
     lo_xy = np.floor(np.vstack([src_up, src_lo]).min(0)).astype(int) - 2
     hi_xy = np.ceil(np.vstack([src_up, src_lo]).max(0)).astype(int) + 3
     lo_xy = np.maximum(lo_xy, 0)
@@ -286,18 +331,15 @@ def _draw_own_teeth(out: np.ndarray, org, rig: FaceRig, dst: np.ndarray, photo) 
     split_b = _profile(np.stack([s_mid @ u, s_mid @ v], 1), pa)
     scale = rig.iod_px / max(float(np.linalg.norm(rig.src_pts[rig.vertex(263)] -
                                                   rig.src_pts[rig.vertex(33)])), 1e-6)  # fmt: skip
-    fade_px = min(0.35 * extra / scale, 0.25 * rig.rest_gap_px / scale)
-    keep = _smoothstep(np.abs(pb - split_b) / fade_px) if fade_px > 0.05 else np.ones_like(pb)
-    tex = np.dstack([crop, np.round(255 * keep).astype(np.uint8)])
-    off = lo_xy.astype(np.float64)
+    n = len(src_up)
+    strip = np.array([[i, i + 1, n + i + 1] for i in range(n - 1)]
+                     + [[i, n + i + 1, n + i] for i in range(n - 1)])  # fmt: skip
+    value = _OwnTeeth(
+        i0, t, src_up, s_lo, s_mid, rest_up, r_lo, r_mid, scale, np.abs(pb - split_b),
+        np.dstack([crop, np.zeros(crop.shape[:2], np.uint8)]), lo_xy.astype(np.float64), strip,
+    )  # fmt: skip
+    _OWN[rig] = SimpleNamespace(photo=photo, value=value)
+    return value
 
-    k = len(src_up)
-    strip = np.array([[i, i + 1, k + i + 1] for i in range(k - 1)]
-                     + [[i, k + i + 1, k + i] for i in range(k - 1)])  # fmt: skip
-    # each part reaches a pixel past its lip edge, under the lip's soft edge: no dark seam
-    dv = lin @ v
-    parts = ((s_lo + v / scale, d_lo + dv, mid_lo), (src_up - v / scale, dst_up - dv, mid_up))
-    for s_edge, d_edge, d_split in parts:
-        src = np.vstack([s_edge, s_mid]) - off  # lower part first: the upper teeth overlap it
-        dstp = np.vstack([d_edge, d_split]) - org
-        rasterise(tex, src, dstp, strip, out, antialias=False)
+
+_OWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
