@@ -14,7 +14,7 @@ from engine.live.session import open_session
 
 SCENES = Path(__file__).resolve().parents[2] / "scenes"
 SIZE = (512, 512)
-END_TO_END = ("test_server.py", "test_record.py", "test_browser.py")
+END_TO_END = ("test_server.py", "test_record.py", "test_browser.py", "test_av_sync.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -38,8 +38,9 @@ def live_scene(tmp_path_factory) -> Path:
 class ServerThread:
     """A LiveServer on its own event loop in a thread; ``url`` once started."""
 
-    def __init__(self, session, host: str = "127.0.0.1"):
+    def __init__(self, session, host: str = "127.0.0.1", *, diagnostics: bool = False):
         self.session = session
+        self.diagnostics = diagnostics
         self.loop = asyncio.new_event_loop()
         self.server: LiveServer | None = None
         self.host = host
@@ -50,7 +51,7 @@ class ServerThread:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            self.server = LiveServer(self.session, self.host, 0)
+            self.server = LiveServer(self.session, self.host, 0, diagnostics=self.diagnostics)
             self.loop.run_until_complete(self.server.start())
         except BaseException as exc:
             self._error = exc
