@@ -29,11 +29,13 @@ first few px of extra opening, so a mouth as open as in the photo is the photo.
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import cv2
+import numba as nb
 import numpy as np
 
 from engine.nodes.animate.controls import SLOT
@@ -125,7 +127,7 @@ def draw_mouth_interior(
         lip_loop_mask(shape, lips - org), np.ones((3, 3), np.uint8)
     )  # under the lip AA
     own = photo is not None and photo_mouth_open(rig)
-    col = _interior_colour(rig, dst, controls, shape, org, synthetic=not own)
+    col = _interior_colour(rig, dst, controls, shape, org, synthetic=not own, where=cavity)
     a = (cavity * alpha)[..., None]
     patch = out[y0:y1, x0:x1].astype(np.float32)
     out[y0:y1, x0:x1] = np.clip(patch + a * (col - patch) + 0.5, 0, 255).astype(np.uint8)
@@ -138,9 +140,165 @@ def draw_mouth_interior(
     return out
 
 
-def _interior_colour(rig: FaceRig, dst, controls, shape, org, synthetic=True) -> np.ndarray:
+def _interior_colour(
+    rig: FaceRig, dst, controls, shape, org, synthetic=True, where=None
+) -> np.ndarray:
     """(h, w, 3) float32 colour of the interior over the patch at ``org`` (frame px):
-    the cavity, and with ``synthetic`` the teeth and tongue too."""
+    the cavity, and with ``synthetic`` the teeth and tongue too; with ``where`` (h, w),
+    only where it is above 0 (0 elsewhere: what a zero weight blends in).
+
+    The frame's geometry (lip contours, teeth line, sizes) here; the pixels in
+    ``_interior_kernel``, the same float64 sums as ``_interior_colour_reference``
+    (a pixel's colour may differ from it in the last bit, never by a grey level).
+    """
+    u, v = rig.axis_u.astype(np.float64), rig.axis_v.astype(np.float64)
+    iod = rig.iod_px
+    pal = rig.palette
+    upper, lower = _halves(dst[rig.inner_lips].astype(np.float64))
+    centre = 0.5 * (upper[0] + upper[-1])
+    half_w = max(0.5 * float(np.linalg.norm(upper[-1] - upper[0])), 1.0)
+
+    def to_ab(p):
+        rel = p - centre
+        return np.stack([rel @ u, rel @ v], -1)
+
+    up_ab, lo_ab = _sorted(to_ab(upper)), _sorted(to_ab(lower))
+    gap = max(float(np.max(to_ab(lower)[:, 1] - to_ab(upper)[:, 1])), 1.0)
+    floor_px = 0.5 * rig.rest_gap_px if not synthetic else 0.0
+    open_px = max(gap - 2.0 * floor_px, 0.0)
+    tongue = float(np.clip(controls[SLOT["tongue"]], 0.0, 1.0))
+    slit = float(_smoothstep((open_px / iod - 0.02) / 0.05))  # a narrow slit shows no tongue
+    seam_ab, tw, scale, low_vis = np.zeros((1, 2)), 1.0, 1.0, 0.0
+    if synthetic:  # upper teeth: fixed to the skull, edges just below the photo's lip seam
+        skull = skull_map(rig, dst)
+        rest_upper, rest_lower = _halves(rig.rest_pts[rig.inner_lips].astype(np.float64))
+        seam = 0.5 * (rest_upper + rest_lower)
+        seam = seam @ skull[:, :2].T + skull[:, 2]
+        scale = float(np.sqrt(abs(np.linalg.det(skull[:, :2]))))
+        rest_half_w = 0.5 * float(np.linalg.norm(rest_upper[-1] - rest_upper[0])) * scale
+        tw = 0.8 * rest_half_w  # canine to canine
+        seam_ab = _sorted(to_ab(seam))
+        low_vis = float(_smoothstep((gap / iod - 0.14) / 0.12))
+    col = np.zeros((*shape, 3), np.float32)
+    where = np.ones(shape, np.float32) if where is None else np.ascontiguousarray(where)
+    _interior_kernel(
+        col, where, float(org[0]), float(org[1]), centre, u, v, up_ab, lo_ab, seam_ab,
+        float(half_w), float(iod), float(gap), float(floor_px), float(open_px), tongue, slit,
+        synthetic, float(tw), float(scale), low_vis, pal["lip"].astype(np.float64),
+        pal["tongue"].astype(np.float64), pal["teeth"].astype(np.float64),
+    )  # fmt: skip
+    return col
+
+
+def _sorted(ab: np.ndarray) -> np.ndarray:
+    """(K, 2) contour points (a, b) in increasing a (stable): what ``_profile`` interpolates."""
+    return np.ascontiguousarray(ab[np.argsort(ab[:, 0], kind="stable")])
+
+
+@nb.njit(cache=True, inline="always")
+def _ss(t):
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+@nb.njit(cache=True, inline="always")
+def _gap_shade(a, tw):
+    shade = 1.0
+    for k in (0.0, 0.3, -0.3, 0.56, -0.56):
+        x = (a - k * tw) / 0.6
+        shade -= 0.07 * math.exp(-(x * x))
+    return shade
+
+
+@nb.njit(cache=True)
+def _interior_kernel(col, where, ox, oy, centre, u, v, up_ab, lo_ab, seam_ab, half_w, iod, gap,
+                     floor_px, open_px, tongue, slit, synthetic, tw, scale, low_vis, lip,
+                     tongue_rgb, teeth_rgb):  # fmt: skip
+    """``_interior_colour_reference`` pixel by pixel, into ``col`` (h, w, 3) float32 where
+    ``where`` > 0. A layer whose weight is 0 at a pixel is skipped there (adding
+    0 * anything finite leaves the colour as it is)."""
+    h, w = col.shape[0], col.shape[1]
+    n = h * w
+    a = np.empty(n)
+    b = np.empty(n)
+    for y in range(h):
+        ry = (y + oy) - centre[1]
+        for x in range(w):
+            rx = (x + ox) - centre[0]
+            a[y * w + x] = rx * u[0] + ry * u[1]
+            b[y * w + x] = rx * v[0] + ry * v[1]
+    b_up = np.interp(a, up_ab[:, 0], up_ab[:, 1])
+    b_lo = np.interp(a, lo_ab[:, 0], lo_ab[:, 1])
+    seam = np.interp(a, seam_ab[:, 0], seam_ab[:, 1])
+    rim_px = max(1.5, 0.05 * iod)
+    back_px = max(0.6 * gap, 1.0)
+    tongue_h = 0.4 + 0.4 * tongue
+    lit_px = 0.35 * open_px + 1.0
+    reach_w = 0.75 * half_w
+    ltw = 0.65 * tw
+    c = np.empty(3)
+    for i in range(n):
+        y, x = i // w, i % w
+        if not where[y, x] > 0.0:
+            continue
+        ai, bi = a[i], b[i]
+        d_up = bi - b_up[i]
+        d_lo = b_lo[i] - bi
+        # cavity: warm and dark, lighter in the lips' shade, darkest at corners and back
+        depth = _ss(min(d_up, d_lo) / rim_px)
+        q = min(max(abs(ai) / half_w, 0.0), 1.0)
+        corner = 1.0 - 0.45 * math.pow(q, 3.0)
+        back = 0.8 + 0.2 * _ss(d_up / back_px)
+        for k in range(3):
+            rim = 0.45 * lip[k]
+            deep = 0.24 * lip[k] + 5.0
+            c[k] = (rim + depth * (deep - rim)) * (corner * back)
+        if open_px > 1.0:  # tongue on the floor, raised for L and TH
+            r = ai / reach_w
+            reach = math.sqrt(min(max(1.0 - r * r, 0.0), 1.0))
+            top = (b_lo[i] - floor_px) - reach * tongue_h * open_px
+            t_mask = _ss((bi - top) / 1.2) * _ss(reach * 3.0)
+            t_mask *= slit
+            lit = 0.55 + 0.45 * _ss((bi - top) / lit_px) * reach
+            for k in range(3):
+                c[k] += t_mask * (tongue_rgb[k] * lit - c[k])
+        if synthetic:  # upper teeth
+            r = ai / tw
+            across = min(max(1.0 - r * r, 0.0), 1.0)
+            edge = seam[i] + (0.02 + 0.025 * math.sqrt(across)) * iod * scale
+            teeth = _ss((edge - bi) / 0.9 + 0.5) * _ss(across * 6.0)
+            if teeth != 0.0:  # (0 adds nothing: skip the shading)
+                light = 0.55 + 0.4 * across
+                light *= 0.72 + 0.28 * _ss(d_up / (0.03 * iod + 1.0))
+                light *= 1.0 - 0.1 * _ss((bi - edge) / 2.0 + 1.0)
+                light *= _gap_shade(ai, tw)
+                for k in range(3):
+                    c[k] += teeth * (light * teeth_rgb[k] - c[k])
+            if low_vis > 0:  # lower teeth's edges, in shadow, once the jaw is well open
+                r = ai / ltw
+                l_across = min(max(1.0 - r * r, 0.0), 1.0)
+                l_top = b_lo[i] - 0.035 * iod * math.sqrt(l_across) * low_vis
+                lteeth = _ss((bi - l_top) / 0.9 + 0.5) * _ss(l_across * 6.0) * 0.85
+                if lteeth != 0.0:
+                    l_light = (0.4 + 0.3 * l_across) * _gap_shade(ai, ltw)
+                    for k in range(3):
+                        c[k] += lteeth * (l_light * teeth_rgb[k] - c[k])
+        for k in range(3):
+            col[y, x, k] = c[k]
+
+
+def _gaps(a: np.ndarray, tw: float) -> np.ndarray:
+    """Faint shade between teeth: centre, and about a tooth either side of it."""
+    shade = np.ones_like(a)
+    for k in (0.0, 0.3, -0.3, 0.56, -0.56):
+        shade -= 0.07 * np.exp(-(((a - k * tw) / 0.6) ** 2))
+    return shade
+
+
+def _interior_colour_reference(
+    rig: FaceRig, dst, controls, shape, org, synthetic=True
+) -> np.ndarray:
+    """Plain NumPy version of ``_interior_colour`` (whole-patch arrays)."""
     u, v = rig.axis_u.astype(np.float64), rig.axis_v.astype(np.float64)
     iod = rig.iod_px
     pal = rig.palette
@@ -216,14 +374,6 @@ def _interior_colour(rig: FaceRig, dst, controls, shape, org, synthetic=True) ->
         l_light = (0.4 + 0.3 * l_across) * _gaps(a, ltw)
         col += lteeth[..., None] * (l_light[..., None] * pal["teeth"] - col)
     return col.astype(np.float32)
-
-
-def _gaps(a: np.ndarray, tw: float) -> np.ndarray:
-    """Faint shade between teeth: centre, and about a tooth either side of it."""
-    shade = np.ones_like(a)
-    for k in (0.0, 0.3, -0.3, 0.56, -0.56):
-        shade -= 0.07 * np.exp(-(((a - k * tw) / 0.6) ** 2))
-    return shade
 
 
 # --------------------------------------------------------------------------- own teeth

@@ -134,3 +134,19 @@ def test_a_wide_open_mouth_shows_a_tongue_not_a_flat_hole(grace):
     red, green = img[..., 0].astype(float)[inside], img[..., 1].astype(float)[inside]
     assert np.percentile(red, 90) - np.percentile(red, 10) > 40  # shaded, not flat
     assert np.mean((red > 70) & (red > 1.3 * green)) > 0.1  # a reddish tongue shows
+
+
+def test_the_interior_kernel_gives_the_numpy_reference_bit_for_bit(subject):
+    from engine.nodes.animate.mouth import _interior_colour, _interior_colour_reference
+
+    rig = subject.rig
+    for values in ({"jaw_open": 1.0, "tongue": 1.0}, {"jaw_open": 0.5, "yaw": 9.0, "roll": -5.0},
+                   {"jaw_open": 0.3, "lip_width": 0.6, "happy": 1.0}):  # fmt: skip
+        c = controls(**values)
+        dst = deform(rig, c)
+        lips = dst[rig.inner_lips]
+        (x0, y0), (x1, y1) = np.floor(lips.min(0)) - 2, np.ceil(lips.max(0)) + 3
+        shape, org = (int(y1 - y0), int(x1 - x0)), np.array([x0, y0])
+        for synthetic in (True, False):
+            ref = _interior_colour_reference(rig, dst, c, shape, org, synthetic)
+            assert np.array_equal(_interior_colour(rig, dst, c, shape, org, synthetic), ref)
