@@ -7,7 +7,12 @@ Prints, measured in this one process:
     frames/s of a one-character shot on its own photo (talking, blinking)
     frames/s of a two-performer stage shot (both talking, cut-outs on a colour)
     their ratio (issue 12's goal: >= 0.8)
+    the drawing alone (the picture, no camera or encode), CPU ms per frame
     the one-off cost of the cut-outs (body.cutout) and the stage set-up
+
+The two shots are timed in turn, ``RUNS`` times each, and the medians are
+compared (one run of each swings by 2x on a loaded machine); the range of the
+per-round ratios is printed too.
 
 Run: .venv/bin/python bench/stage.py
 """
@@ -34,6 +39,7 @@ from engine.nodes.render.stage import StagePicture, backdrop
 from engine.nodes.render.talking import TalkingPicture
 
 SIZE, FPS, N = (640, 360), 25, 100
+RUNS = 3
 TEXT = ShotText(None, (), 0.05, {"text": "AI-animated", "position": "bottom-right"})
 
 
@@ -60,6 +66,17 @@ def fps_of(picture, path: Path) -> float:
     return N / (time.perf_counter() - t0)
 
 
+def draw_ms(picture) -> float:
+    """CPU ms per frame of the picture alone, this thread (least of three passes)."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.thread_time()
+        for i in range(N):
+            picture(i)
+        best = min(best, (time.thread_time() - t0) * 1e3 / N)
+    return best
+
+
 def main() -> None:
     with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as im:
         grace = np.asarray(im.convert("RGB"))
@@ -83,12 +100,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         fps_of(one, Path(tmp) / "warm.mp4")  # JIT and encoder warm-up
-        one_fps = fps_of(one, Path(tmp) / "one.mp4")
-        two_fps = fps_of(two, Path(tmp) / "two.mp4")
-    print(f"{SIZE[0]}x{SIZE[1]}, {N} frames at {FPS} fps")
+        rounds = [(fps_of(one, Path(tmp) / "one.mp4"), fps_of(two, Path(tmp) / "two.mp4"))
+                  for _ in range(RUNS)]  # fmt: skip
+    one_fps, two_fps = (float(np.median(r)) for r in zip(*rounds, strict=True))
+    ratios = [b / a for a, b in rounds]
+    print(f"{SIZE[0]}x{SIZE[1]}, {N} frames at {FPS} fps, median of {RUNS} runs each")
     print(f"one talking photo:      {one_fps:6.1f} frames/s")
     print(f"two performers, stage:  {two_fps:6.1f} frames/s")
-    print(f"ratio stage / one:      {two_fps / one_fps:6.2f}  (goal >= 0.8)")
+    print(f"ratio stage / one:      {two_fps / one_fps:6.2f}  (goal >= 0.8; rounds "
+          f"{min(ratios):.2f}-{max(ratios):.2f})")  # fmt: skip
+    print(f"drawing only, one:      {draw_ms(one):6.2f} CPU ms/frame")
+    print(f"drawing only, stage:    {draw_ms(two):6.2f} CPU ms/frame")
     print(f"cut-out per performer:  {cutout_ms:6.0f} ms (once, cached)")
     print(f"stage set-up:           {setup_ms:6.0f} ms (rigs, backdrop, shadows; once per shot)")
 

@@ -79,7 +79,7 @@ def render_face_frame(
     if photo_mouth_open(rig) and inner_gap_px(rig, dst) < rig.rest_gap_px - CLOSING_PX:
         # parted lips closing: the photo's teeth stay with the head, the lips slide over
         _teeth_at_rest(rig, photo, dst, out)
-        around = np.isin(rig.triangles, rig.inner_lips).any(1) & rig.moving_tris
+        around = _around_lips(rig)
         which = (moving | around) & ~rig.mouth_tris
         if which.any():
             src = _lips_without_teeth(rig)
@@ -93,7 +93,7 @@ def render_face_frame(
         _draw(rig, photo, dst, mouth, whole, out)  # the photo's lip seam, fading out
     draw_mouth_interior(out, rig, dst, c, alpha, photo)
     # the interior reaches a pixel under the lips' edge: redraw the lips even if they stayed
-    around = np.isin(rig.triangles, rig.inner_lips).any(1) & rig.moving_tris
+    around = _around_lips(rig)
     _draw(rig, photo, dst, (moving | around) & ~mouth, lips, out)
     return out
 
@@ -154,6 +154,19 @@ def moved_tris(rig: FaceRig, dst: np.ndarray) -> np.ndarray:
     d = dst - rig.rest_pts
     moved = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] > MOVED_PX * MOVED_PX
     return moved[rig.triangles].any(1) & rig.moving_tris
+
+
+def _around_lips(rig: FaceRig) -> np.ndarray:
+    """(T,) bool: the moving triangles with a vertex on the inner lips (read-only)."""
+    around = _AROUND.get(rig)
+    if around is None:
+        around = np.isin(rig.triangles, rig.inner_lips).any(1) & rig.moving_tris
+        around.flags.writeable = False
+        _AROUND[rig] = around
+    return around
+
+
+_AROUND: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _edge_flags(rig: FaceRig) -> tuple[np.ndarray, np.ndarray]:

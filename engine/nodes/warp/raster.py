@@ -90,7 +90,8 @@ def rasterise(
     aa = _edge_flags(tris, antialias, aa_edges)
     if len(seq):
         if parallel is None:
-            parallel = _drawn_px(dst, tris, out.shape) >= PARALLEL_MIN_PX
+            big = out.shape[0] * out.shape[1] >= PARALLEL_MIN_PX
+            parallel = big and _drawn_px(dst, tris, out.shape) >= PARALLEL_MIN_PX
         kernel = _raster_parallel if parallel else _raster_serial
         kernel(tex, src, dst, tris, seq, aa, out)
     return out
