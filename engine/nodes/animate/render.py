@@ -60,7 +60,8 @@ def render_face_frame(
     controls: (C,) float32 or {slot: value} (see ``controls.SLOTS``).
     out: (H, W, 3) uint8 C-contiguous, H, W = ``rig.out_size`` reversed.
     background: ``rest_frame(rig, photo)``, computed once per clip and passed in
-        to save a full-frame rasterise per frame; computed here when None.
+        to save a full-frame rasterise per frame; computed here when None; ``out``
+        itself when it holds the background already (another face drawn in it).
 
     All-zero controls give ``rest_frame`` exactly (the photo, for equal sizes).
     """
@@ -71,7 +72,10 @@ def render_face_frame(
         )
     c = as_controls(controls)
     dst = deform(rig, c)
-    out[...] = rest_frame(rig, photo) if background is None else background
+    if background is None:
+        out[...] = rest_frame(rig, photo)
+    elif background is not out:  # ``out`` may hold the background already
+        out[...] = background
     alpha = mouth_alpha(rig, dst)
     moving = moved_tris(rig, dst)
     mouth = rig.mouth_tris & moving

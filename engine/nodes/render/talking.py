@@ -162,5 +162,5 @@ class TalkingPicture:
         background = self.rest[0]
         for rig, controls in zip(self.rigs, self.controls, strict=True):
             render_face_frame(rig, self.photo, controls[i], self.out, background=background)
-            background = self.out.copy() if len(self.rigs) > 1 else self.out
+            background = self.out  # the next face is drawn over this one, in place
         return self.out
