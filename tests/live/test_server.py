@@ -122,6 +122,7 @@ def test_bad_input_gets_json_errors_and_the_server_keeps_serving(served):
             (await _post(url, "/emote", {"expression": "smirk"}), 400, "unknown-expression"),
             (await _post(url, "/offer", {"sdp": "garbage", "type": "offer"}), 400, "bad-offer"),
             (await _post(url, "/nowhere", {}), 404, "not-found"),
+            (await _post(url, "/test/flash", {}), 404, "not-found"),  # diagnostics are off
         ]
         for (status, body, _headers), want_status, want_code in cases:
             assert (status, body["error"]["code"]) == (want_status, want_code), body
