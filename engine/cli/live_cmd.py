@@ -18,9 +18,10 @@ def _size(text: str | None) -> tuple[int, int] | None:
         size = (int(w), int(h))
     except ValueError:
         size = None
-    if not sep or size is None or not all(64 <= v <= 1920 and v % 2 == 0 for v in size):
+    # 144: the smallest side on which the watermark survives a re-encode (as in scenes)
+    if not sep or size is None or not all(144 <= v <= 1920 and v % 2 == 0 for v in size):
         raise PhotoplayError(
-            f"--size {text!r} is not WIDTHxHEIGHT with even sides from 64 to 1920",
+            f"--size {text!r} is not WIDTHxHEIGHT with even sides from 144 to 1920",
             hint="e.g. --size 512x512",
         )
     return size

@@ -10,7 +10,7 @@ import yaml
 
 SR_HZ = 48000
 FPS = 25
-SIZE = [192, 128]
+SIZE = [256, 144]  # the smallest size the schema allows (the watermark must survive a re-encode)
 
 
 def click_track(path: Path, clicks_s: list[float], total_s: float) -> None:

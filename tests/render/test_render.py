@@ -9,7 +9,7 @@ import engine
 from engine.nodes.ethics.c2pa_sign import unsigned_view
 from engine.nodes.output.probe import probe, read_audio, read_frames
 from engine.render import render
-from tests.render.scenes import FPS, SR_HZ, flash_scene, photo_scene
+from tests.render.scenes import FPS, SIZE, SR_HZ, flash_scene, photo_scene
 
 FLASHES_S = [1.0, 2.0, 2.6]
 
@@ -52,7 +52,7 @@ def test_photo_story_renders_what_it_should(tmp_path):
     out = render(scene, tmp_path / "out" / "story.mp4", cache_dir=tmp_path / "cache")
     info = probe(out.video)
     assert info["codecs"] == ["h264", "aac"]
-    assert (info["video"]["width"], info["video"]["height"]) == (192, 128)
+    assert (info["video"]["width"], info["video"]["height"]) == tuple(SIZE)
     assert abs(info["duration_s"] - (1.0 + 0.6 + 1.0)) <= 1 / FPS
     assert out.provenance.exists()
     frames = read_frames(out.video)
