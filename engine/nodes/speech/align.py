@@ -7,6 +7,15 @@ finds its path; a transcript that does not fit the audio then shows up as a
 failed search or as speech the alignment had to call silence, which we report
 as an error rather than return a wrong timing.
 
+A recording longer than ``LONG_RECORDING_S`` is aligned in chunks (issue 13):
+one utterance of many minutes holds a search lattice that grows with it, and its
+search drifts from what each stretch alone finds. A cheap search with the
+transcript as a grammar that may stop after any word reads ``WINDOW_S`` ahead and
+cuts at the widest pause between two words ``CHUNK_MIN_S`` to ``CHUNK_MAX_S`` into
+the window; that chunk is aligned with its own words exactly as a short recording
+is (same passes, same checks, refusals in the whole recording's time), and the
+chunks' phonemes and words are joined. Memory holds one chunk's search at a time.
+
 Times come in 10 ms frames; phones come back as ARPAbet and are converted to IPA
 so that ``visemes.py`` reads TTS and aligned phonemes alike.
 """
@@ -35,7 +44,18 @@ PAUSE_EDGE_S = 0.06  # a pause's edges are uncertain: only its inside counts
 # Mean acoustic log-score per frame below which the fit is too poor to trust:
 # matching transcripts of espeak lines scored -15 to -48, wrong ones -49 to -87.
 MIN_SCORE_PER_FRAME = -50.0
-LONGEST_PHONE_S = 0.6  # a phone held longer than this is absorbing missing words
+# A phone held longer than LONGEST_PHONE_S is absorbing missing words, unless it
+# is a vowel held no longer than LONGEST_PHONE_HARD_S that scores at least
+# HELD_PHONE_SCORE_MIN per frame, in a recording none of whose stretches of words
+# scores below LOCAL_SCORE_MIN. Measured on the five English test recordings
+# with one to three words dropped from their transcripts: the phones stretched
+# over the missing words scored -56 to -93 per frame; vowels really held that
+# long (a hesitant "and", "slow", "how", "you") -7 to -23. The MFA corpus
+# speaker's "and" lasts 0.56-0.66 s depending on the silence around the take.
+# Another recording's transcript on JFK's words held a /ð/ 0.7 s at -16.
+LONGEST_PHONE_S = 0.6
+HELD_PHONE_SCORE_MIN = -40.0
+LONGEST_PHONE_HARD_S = 1.5
 # pocketsphinx puts a phone's start at the first 10 ms frame whose 25.6 ms
 # analysis window it wins, and that window is centred 12.8 ms after the frame's
 # time: its phone starts come out early. Against espeak-ng's sample-exact
@@ -52,6 +72,28 @@ ARPABET_IPA = {
     "S": "s", "SH": "ʃ", "T": "t", "TH": "θ", "UH": "ʊ", "UW": "u", "V": "v",
     "W": "w", "Y": "j", "Z": "z", "ZH": "ʒ", "SIL": PAUSE,
 }  # fmt: skip
+
+
+_VOWELS = {
+    ARPABET_IPA[a]
+    for a in (
+        "AA",
+        "AE",
+        "AH",
+        "AO",
+        "AW",
+        "AY",
+        "EH",
+        "ER",
+        "EY",
+        "IH",
+        "IY",
+        "OW",
+        "OY",
+        "UH",
+        "UW",
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -128,6 +170,21 @@ LOCAL_SCORE_MIN = -55.0
 LOCAL_SCORE_RATIO = 2.5
 LOCAL_WINDOW_S = 0.5
 
+# Long recordings (issue 13): up to LONG_RECORDING_S, one utterance as always;
+# longer, chunks cut at pauses that a search WINDOW_S ahead finds between words.
+LONG_RECORDING_S = 30.0
+WINDOW_S = 30.0
+# A cut is made at the widest pause between words this far into the window (the
+# latest of equals). Chunks hold different speech, so each chunk's cepstral mean
+# differs from the whole's: the widest pause is the likeliest change of speaker,
+# take or room, and a cut there keeps each chunk's mean its own. Cutting at the
+# latest pause over 0.3 s instead put 6% of a test recording's words 50 ms to
+# 1.2 s from where each take alone put them (joined recordings, cut mid-take).
+CHUNK_MIN_S = 6.0
+CHUNK_MAX_S = 22.0
+WORDS_PER_S_MAX = 8  # the window's grammar holds this many words a second
+STRAY_SPEECH_S = 0.3  # loud audio in a stretch with no words beyond this: refused
+
 
 @cache
 def _decoder(topn: int, beam: float = 1e-80):
@@ -182,11 +239,28 @@ class _Path:
     phonemes: [(start_s, end_s, ipa)], pauses merged
     words: [(start_s, end_s, k, score, n_frames)] for the k-th spoken word
     score_per_frame: mean acoustic log-score per frame over the recording
+    held: [(start_s, end_s, ipa, score per frame)] for the phones (not pauses)
+        held longer than LONGEST_PHONE_S
+    n_frames: the 10 ms frames searched
     """
 
     phonemes: list[tuple[float, float, str]]
     words: list[tuple[float, float, int, int, int]]
     score_per_frame: float
+    held: list[tuple[float, float, str, float]]
+    n_frames: int
+
+    def shifted(self, dt_s: float, dk: int) -> _Path:
+        """The same path ``dt_s`` later in a longer recording, its words ``dk`` later."""
+        if dt_s == 0.0 and dk == 0:
+            return self
+        return _Path(
+            [(s + dt_s, e + dt_s, p) for s, e, p in self.phonemes],
+            [(s + dt_s, e + dt_s, k + dk, sc, n) for s, e, k, sc, n in self.words],
+            self.score_per_frame,
+            [(s + dt_s, e + dt_s, p, sc) for s, e, p, sc in self.held],
+            self.n_frames,
+        )
 
 
 class _NoPath(Exception):
@@ -238,44 +312,226 @@ def align(audio: np.ndarray, sr_hz: int, transcript: str) -> Alignment:
     if not script.spoken:
         raise SpeechError("the transcript is empty", hint="give the words the recording says")
     pcm = _to_pcm16k(x, sr_hz)
-    path = None
-    with _decoder_lock:
-        for topn in TOPNS:
-            decoder = _decoder(topn)
-            _learn(decoder, script.spoken)
-            try:
-                path = _run(decoder, pcm, script.spoken)
-                break
-            except _NoPath:
-                continue
-        if path is None:
-            decoder = _decoder(TOPNS[0], LOCATE_BEAM)
-            _learn(decoder, script.spoken)
-            try:
-                where = _worst_stretch(_run(decoder, pcm, script.spoken), script, LOCAL_SCORE_MIN)
-            except _NoPath:
-                where = None
-            raise _mismatch("forced alignment found no path", where, len(x) / sr_hz, script)
     duration_s = len(x) / sr_hz
+    with _decoder_lock:
+        if duration_s <= LONG_RECORDING_S:
+            path = _fit(pcm, x, sr_hz, script, 0, len(script.spoken), 0.0, duration_s)
+        else:
+            path = _fit_long(pcm, x, sr_hz, script)
+    return Alignment(path.phonemes, script.timed_words(path), path.score_per_frame)
+
+
+def _fit(
+    pcm: bytes,
+    x: np.ndarray,
+    sr_hz: int,
+    script: _Transcript,
+    first: int,
+    end: int,
+    offset_s: float,
+    duration_s: float,
+    loudest_db: float | None = None,
+) -> _Path:
+    """Align spoken words ``first`` to ``end`` (exclusive) to one stretch of audio and
+    check the fit; raises SpeechError where it does not fit.
+
+    pcm, x: the stretch (16 kHz int16 bytes; float32 at ``sr_hz``), which starts
+        ``offset_s`` into a recording of ``duration_s`` whose loudest 10 ms is
+        ``loudest_db`` (None: the stretch is the recording); the path and any
+        refusal are in the recording's time and the transcript's word numbers.
+    """
+    words = script.spoken[first:end]
+    span = (offset_s, offset_s + len(x) / sr_hz)
+    path = None
+    for topn in TOPNS:
+        decoder = _decoder(topn)
+        _learn(decoder, words)
+        try:
+            path = _run(decoder, pcm, words).shifted(offset_s, first)
+            break
+        except _NoPath:
+            continue
+    if path is None:
+        decoder = _decoder(TOPNS[0], LOCATE_BEAM)
+        _learn(decoder, words)
+        try:
+            located = _run(decoder, pcm, words).shifted(offset_s, first)
+            where = _worst_stretch(located, script, LOCAL_SCORE_MIN)
+        except _NoPath:
+            where = None
+        raise _mismatch("forced alignment found no path", where, span, duration_s, script)
     if path.score_per_frame < MIN_SCORE_PER_FRAME:
         why = (
             f"alignment score {path.score_per_frame:.0f} per frame, below {MIN_SCORE_PER_FRAME:.0f}"
         )
         where = _worst_stretch(path, script, LOCAL_SCORE_MIN)
-        raise _mismatch(why, where, duration_s, script)
-    _check_fit(path, x, sr_hz, script, _worst_stretch(path, script, LOCAL_SCORE_MIN))
+        raise _mismatch(why, where, span, duration_s, script)
+    worst = _worst_stretch(path, script, LOCAL_SCORE_MIN)
+    _check_fit(path, x, sr_hz, script, worst, offset_s, duration_s, loudest_db)
     bar = min(LOCAL_SCORE_MIN, LOCAL_SCORE_RATIO * path.score_per_frame)
     worst = _worst_stretch(path, script, bar)
     if worst is not None and worst[2] < bar:
         why = f"alignment score {worst[2]:.0f} per frame there, below {bar:.0f}"
-        raise _mismatch(why, worst, duration_s, script)
-    return Alignment(path.phonemes, script.timed_words(path), path.score_per_frame)
+        raise _mismatch(why, worst, span, duration_s, script)
+    return path
 
 
-def _mismatch(why: str, where, duration_s: float, script: _Transcript) -> SpeechError:
-    """ "does not match" with the time and the transcript's words where they part."""
-    if where is None:
+def _fit_long(pcm: bytes, x: np.ndarray, sr_hz: int, script: _Transcript) -> _Path:
+    """A long recording aligned chunk by chunk (see the module's docstring)."""
+    per_frame = int(ALIGN_SR_HZ * FRAME_S)  # samples of pcm in a frame
+    total = len(pcm) // 2 // per_frame  # whole frames; a shorter tail joins the last chunk
+    duration_s = len(x) / sr_hz
+    loudest_db = float(_frame_db(x, sr_hz).max())
+    n = len(script.spoken)
+    parts: list[_Path] = []
+    t0 = k0 = 0  # the frame and the spoken word the next chunk starts at
+    while t0 < total:
+        if total - t0 <= round(LONG_RECORDING_S / FRAME_S):
+            cut, k1 = total, n
+        else:
+            cut, k1 = _next_cut(pcm, t0, k0, script, duration_s)
+        a, b = t0 * per_frame * 2, (cut * per_frame * 2 if cut < total else len(pcm))
+        xa = int(round(t0 * FRAME_S * sr_hz))
+        xb = int(round(cut * FRAME_S * sr_hz)) if cut < total else len(x)
+        if k1 > k0:
+            part = _fit(
+                pcm[a:b], x[xa:xb], sr_hz, script, k0, k1, t0 * FRAME_S, duration_s, loudest_db
+            )
+        else:
+            part = _no_words(x[xa:xb], sr_hz, t0 * FRAME_S, k0, loudest_db, duration_s, script)
+        parts.append(part)
+        t0, k0 = cut, k1
+    return _joined(parts)
+
+
+def _next_cut(pcm: bytes, t0: int, k0: int, script: _Transcript, duration_s: float):
+    """Where the chunk that starts at frame ``t0`` with spoken word ``k0`` ends.
+
+    Returns (cut frame, first spoken word after the cut): the middle of the widest
+    pause (the latest of equals) between two words that a search
+    of the next WINDOW_S, with the transcript as a grammar that may stop after any
+    word, puts CHUNK_MIN_S to CHUNK_MAX_S after ``t0``; failing that, the latest
+    pause before CHUNK_MAX_S.
+    """
+    per_frame = int(ALIGN_SR_HZ * FRAME_S)
+    n_window = int(round(WINDOW_S / FRAME_S))
+    window = pcm[t0 * per_frame * 2 : (t0 + n_window) * per_frame * 2]
+    words = script.spoken[k0 : k0 + int(WINDOW_S * WORDS_PER_S_MAX)]
+    found = None
+    for topn in TOPNS:
+        try:
+            found = _prefix(_decoder(topn), window, words)
+            break
+        except _NoPath:
+            continue
+    if found is None:
+        span = (t0 * FRAME_S, min((t0 + n_window) * FRAME_S, duration_s))
+        raise _mismatch("the words found no path", None, span, duration_s, script)
+    edges = [0] + [f for s, e in found for f in (s, e)] + [n_window]
+    pauses = [(edges[2 * i], edges[2 * i + 1], i) for i in range(len(found) + 1)]
+    lo, hi = round(CHUNK_MIN_S / FRAME_S), round(CHUNK_MAX_S / FRAME_S)
+    inside = [(e - s, (s + e) // 2, i) for s, e, i in pauses if lo <= (s + e) // 2 <= hi]
+    before = [((s + e) // 2, i) for s, e, i in pauses if 0 < (s + e) // 2 <= hi]
+    if inside:
+        _, middle, i = max(inside)
+    elif before:
+        middle, i = max(before)
+    else:
+        span = (t0 * FRAME_S, (t0 + n_window) * FRAME_S)
+        raise _mismatch("no pause between the words", None, span, duration_s, script)
+    return t0 + middle, k0 + i
+
+
+def _prefix(decoder, pcm: bytes, words: list[str]) -> list[tuple[int, int]]:
+    """[(start frame, end frame)] of the first words of ``words`` said in ``pcm``: a
+    search whose grammar is the words in order, free to stop after any of them.
+
+    Raises _NoPath when the search finds none.
+    """
+    _learn(decoder, words)
+    final = len(words) + 1
+    grammar = [(i, i + 1, 1.0, w) for i, w in enumerate(words)]
+    grammar += [(i, final, 1.0) for i in range(len(words) + 1)]
+    try:
+        decoder.add_fsg("prefix", decoder.create_fsg("prefix", 0, final, grammar))
+        decoder.activate_search("prefix")
+        decoder.start_utt()
+        decoder.process_raw(pcm, no_search=False, full_utt=True)
+        decoder.end_utt()
+        if decoder.hyp() is None:
+            raise _NoPath
+        found = [
+            (seg.start_frame, seg.end_frame + 1)
+            for seg in decoder.seg()
+            if not _not_a_word(re.sub(r"\(\d+\)$", "", seg.word))
+        ]
+    except RuntimeError as exc:
+        raise _NoPath from exc
+    finally:
+        decoder.remove_search("prefix")
+    return found
+
+
+def _not_a_word(name: str) -> bool:
+    """Silence, sentence ends and fillers (noise, breath) as pocketsphinx names them."""
+    return name in ("<s>", "</s>", "<sil>", "(NULL)") or name.startswith(("[", "+"))
+
+
+def _no_words(
+    x: np.ndarray,
+    sr_hz: int,
+    offset_s: float,
+    k: int,
+    loudest_db: float,
+    duration_s: float,
+    script: _Transcript,
+) -> _Path:
+    """A stretch that the transcript has no words for: a pause, unless it is loud."""
+    loud = np.flatnonzero(_frame_db(x, sr_hz) > loudest_db - 25.0)
+    end_s = offset_s + len(x) / sr_hz
+    if len(loud) * FRAME_S > STRAY_SPEECH_S:
+        near = min(max(k - 1, 0), len(script.spoken) - 1)
+        where = (offset_s + loud[0] * FRAME_S, offset_s + (loud[-1] + 1) * FRAME_S, 0.0, near, near)
+        why = f"{len(loud) * FRAME_S:.1f} s of speech there has no words in the transcript"
+        raise _mismatch(why, where, (offset_s, end_s), duration_s, script)
+    return _Path([(offset_s, end_s, PAUSE)], [], 0.0, [], int(round(len(x) / sr_hz / FRAME_S)))
+
+
+def _joined(parts: list[_Path]) -> _Path:
+    """Consecutive chunks' paths as one: the pauses either side of a cut merged, and
+    the last phoneme before a cut held to it."""
+    phonemes: list[tuple[float, float, str]] = []
+    for part in parts:
+        for start_s, end_s, ipa in part.phonemes:
+            if phonemes and phonemes[-1][1] < start_s:  # the chunk's last frames
+                phonemes[-1] = (phonemes[-1][0], start_s, phonemes[-1][2])
+            if phonemes and ipa == PAUSE and phonemes[-1][2] == PAUSE:
+                phonemes[-1] = (phonemes[-1][0], end_s, PAUSE)
+            else:
+                phonemes.append((start_s, end_s, ipa))
+    n_frames = sum(p.n_frames for p in parts)
+    score = sum(p.score_per_frame * p.n_frames for p in parts) / max(n_frames, 1)
+    return _Path(
+        phonemes,
+        [w for p in parts for w in p.words],
+        score,
+        [h for p in parts for h in p.held],
+        n_frames,
+    )
+
+
+def _mismatch(
+    why: str, where, span: tuple[float, float], duration_s: float, script: _Transcript
+) -> SpeechError:
+    """ "does not match" with the time and the transcript's words where they part.
+
+    span: the stretch of the recording (of ``duration_s``) that was searched, named
+    when ``where`` is None.
+    """
+    if where is None and span == (0.0, duration_s):
         place = f" anywhere in its {duration_s:.1f} s"
+    elif where is None:
+        place = f" anywhere in {span[0]:.1f}-{span[1]:.1f} s of its {duration_s:.1f} s"
     else:
         (start_s, end_s, _, first, last) = where
         place = f" at {start_s:.1f}-{end_s:.1f} s, near {script.quote(first, last)!r}"
@@ -329,6 +585,7 @@ def _run(decoder, pcm: bytes, words: list[str]) -> _Path:
         raise _NoPath from exc
     n_frames = max(decoder.n_frames(), 1)
     phonemes: list[tuple[float, float, str]] = []
+    held: list[tuple[float, float, str, float]] = []
     aligned_words: list[tuple[float, float, int, int, int]] = []
     total_score = 0
     end_of_audio_s = decoder.n_frames() * FRAME_S
@@ -352,11 +609,13 @@ def _run(decoder, pcm: bytes, words: list[str]) -> _Path:
             p_end = at(phone.start + phone.duration)
             if p_end <= p_start:
                 continue
+            if ipa != PAUSE and p_end - p_start > LONGEST_PHONE_S:
+                held.append((p_start, p_end, ipa, phone.score / max(phone.duration, 1)))
             if phonemes and ipa == PAUSE and phonemes[-1][2] == PAUSE:
                 phonemes[-1] = (phonemes[-1][0], p_end, PAUSE)
             else:
                 phonemes.append((p_start, p_end, ipa))
-    return _Path(phonemes, aligned_words, total_score / n_frames)
+    return _Path(phonemes, aligned_words, total_score / n_frames, held, n_frames)
 
 
 def _word_at(path: _Path, t_s: float, after: bool) -> int | None:
@@ -366,56 +625,76 @@ def _word_at(path: _Path, t_s: float, after: bool) -> int | None:
     return next((k for s, _, k, _, _ in reversed(path.words) if s <= t_s), None)
 
 
-def _check_fit(path: _Path, x: np.ndarray, sr_hz: int, script: _Transcript, worst) -> None:
+def _check_fit(
+    path: _Path,
+    x: np.ndarray,
+    sr_hz: int,
+    script: _Transcript,
+    worst,
+    offset_s: float,
+    duration_s: float,
+    loudest_db: float | None,
+) -> None:
     """Raise when the alignment had to call much of the speech silence.
 
     A transcript missing words still aligns: the model parks the extra speech in
     pauses or stretches a phone over it. Count loud 10 ms frames (within 25 dB
     of the loudest) inside pauses longer than 150 ms (less 60 ms at each edge),
     as a share of all loud frames, and look for phones held far longer than
-    speech holds them. Measured on espeak lines: a matching transcript leaves
-    0-10% of speech in pauses, one missing 3-4 words 7-39%; a missing word or
-    two may pass unnoticed. The message names the place found here, or the first
-    stretch of words that scores badly (``worst``) when that comes earlier.
+    speech holds them and scoring badly (``LONGEST_PHONE_S``). Measured on espeak
+    lines: a matching transcript leaves 0-10% of speech in pauses, one missing
+    3-4 words 7-39%; a missing word or two may pass unnoticed. The message names
+    the place found here, or the first stretch of words that scores badly
+    (``worst``) when that comes earlier.
+
+    x: the audio the path was searched in, which starts ``offset_s`` into a
+    recording of ``duration_s`` (the path's times are the recording's) whose
+    loudest 10 ms is ``loudest_db`` (None: the loudest in ``x``).
     """
-    duration_s = len(x) / sr_hz
+    span = (offset_s, offset_s + len(x) / sr_hz)
 
     def refuse(why: str, where) -> SpeechError:
         bad = worst is not None and worst[2] < LOCAL_SCORE_MIN
         if bad and (where is None or worst[0] < where[0]):
             why = f"alignment score {worst[2]:.0f} per frame there; later {why}"
             where = worst
-        return _mismatch(why, where, duration_s, script)
+        return _mismatch(why, where, span, duration_s, script)
 
     phonemes = path.phonemes
-    longest = max(
-        ((e - s, s, e, p) for s, e, p in phonemes if p != PAUSE), default=(0.0, 0.0, 0.0, PAUSE)
-    )
-    if longest[0] > LONGEST_PHONE_S:
-        _, start_s, end_s, ipa = longest
+    fits = worst is None or worst[2] >= LOCAL_SCORE_MIN
+    stretched = [
+        (e - s, s, e, p, score)
+        for s, e, p, score in path.held
+        if not (
+            fits
+            and p in _VOWELS
+            and score >= HELD_PHONE_SCORE_MIN
+            and e - s <= LONGEST_PHONE_HARD_S
+        )
+    ]
+    if stretched:
+        held_s, start_s, end_s, ipa, score = max(stretched)
         k = _word_at(path, start_s, after=False)
         where = None if k is None else (start_s, end_s, 0.0, k, k)
-        why = f"its /{ipa}/ would last {longest[0]:.1f} s"
+        why = f"its /{ipa}/ would last {held_s:.1f} s, scoring {score:.0f} per frame"
         raise refuse(why, where)
-    hop = int(round(sr_hz * FRAME_S))
-    n = len(x) // hop
-    if n == 0:
+    db = _frame_db(x, sr_hz)
+    if len(db) == 0:
         return
-    frames = x[: n * hop].reshape(n, hop).astype(np.float64)
-    db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
-    loud = db > db.max() - 25.0
-    in_pause = np.zeros(n, dtype=bool)
+    loud = db > (db.max() if loudest_db is None else loudest_db) - 25.0
+    in_pause = np.zeros(len(db), dtype=bool)
     for start_s, end_s, ipa in phonemes:
         if ipa == PAUSE and end_s - start_s > 0.15:
             edge = int(PAUSE_EDGE_S / FRAME_S)
-            in_pause[int(start_s / FRAME_S) + edge : max(int(end_s / FRAME_S) - edge, 0)] = True
+            a = _frame(start_s, offset_s) + edge
+            in_pause[a : max(_frame(end_s, offset_s) - edge, 0)] = True
     uncovered = loud & in_pause
     share = float(np.sum(uncovered)) / max(int(np.sum(loud)), 1)
     if share > UNCOVERED_SPEECH_MAX:
         # the pause that hides the most speech, and the words either side of it
         best = max(
             (
-                (int(np.sum(uncovered[int(s / FRAME_S) : int(e / FRAME_S)])), s, e)
+                (int(np.sum(uncovered[_frame(s, offset_s) : _frame(e, offset_s)])), s, e)
                 for s, e, p in phonemes
                 if p == PAUSE
             ),
@@ -432,6 +711,19 @@ def _check_fit(path: _Path, x: np.ndarray, sr_hz: int, script: _Transcript, wors
                 where = (start_s, end_s, 0.0, first, last)
         why = f"{100 * share:.0f}% of the speech falls outside the transcript's words"
         raise refuse(why, where)
+
+
+def _frame_db(x: np.ndarray, sr_hz: int) -> np.ndarray:
+    """The power of each whole 10 ms frame of ``x``, in dB."""
+    hop = int(round(sr_hz * FRAME_S))
+    n = len(x) // hop
+    frames = x[: n * hop].reshape(n, hop).astype(np.float64)
+    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+
+
+def _frame(t_s: float, offset_s: float) -> int:
+    """The 10 ms frame of the searched audio at ``t_s`` in the recording."""
+    return int((t_s - offset_s) / FRAME_S)
 
 
 def phone_start_errors_s(
