@@ -110,6 +110,14 @@ class Alignment:
     score_per_frame: float
 
 
+BLOCK = 1 << 20  # samples looked at at once: a long recording is read in blocks
+
+
+def _blocks(x: np.ndarray, size: int = BLOCK):
+    """``x`` in consecutive views of ``size`` samples (the last shorter)."""
+    return (x[i : i + size] for i in range(0, len(x), size))
+
+
 def check_audio(audio: np.ndarray, sr_hz: int) -> np.ndarray:
     """Validate a recording; returns it as (N,) float32 mono.
 
@@ -127,15 +135,16 @@ def check_audio(audio: np.ndarray, sr_hz: int) -> np.ndarray:
         )
     if not sr_hz or sr_hz < 8000:
         raise SpeechError(f"sample rate {sr_hz} Hz is too low for speech", hint="use >= 8000 Hz")
-    if not np.all(np.isfinite(x)):
+    if not all(np.all(np.isfinite(b)) for b in _blocks(x)):
         raise SpeechError("the audio holds NaN or infinite samples", hint="re-decode the file")
-    rms_dbfs = 20 * math.log10(float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) + 1e-12)
+    energy = sum(float(np.sum(b.astype(np.float64) ** 2)) for b in _blocks(x))
+    rms_dbfs = 20 * math.log10(math.sqrt(energy / x.size) + 1e-12)
     if rms_dbfs < SILENT_RMS_DBFS:
         raise SpeechError(
             f"the recording is silent (RMS {rms_dbfs:.0f} dBFS)",
             hint="check the file and its gain: speech is usually -30 to -15 dBFS",
         )
-    clipped = float(np.mean(np.abs(x) >= 0.999))
+    clipped = sum(int(np.count_nonzero(np.abs(b) >= 0.999)) for b in _blocks(x)) / x.size
     if clipped > CLIPPED_FRACTION:
         raise SpeechError(
             f"the recording is clipped ({100 * clipped:.1f}% of samples at full scale)",
@@ -229,7 +238,7 @@ def _to_pcm16k(x: np.ndarray, sr_hz: int) -> bytes:
 
     g = math.gcd(int(sr_hz), ALIGN_SR_HZ)
     y = resample_poly(x, ALIGN_SR_HZ // g, int(sr_hz) // g) if sr_hz != ALIGN_SR_HZ else x
-    return (np.clip(y, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    return b"".join((np.clip(b, -1.0, 1.0) * 32767.0).astype("<i2").tobytes() for b in _blocks(y))
 
 
 @dataclass(frozen=True)
@@ -381,7 +390,9 @@ def _fit_long(pcm: bytes, x: np.ndarray, sr_hz: int, script: _Transcript) -> _Pa
     per_frame = int(ALIGN_SR_HZ * FRAME_S)  # samples of pcm in a frame
     total = len(pcm) // 2 // per_frame  # whole frames; a shorter tail joins the last chunk
     duration_s = len(x) / sr_hz
-    loudest_db = float(_frame_db(x, sr_hz).max())
+    hop = int(round(sr_hz * FRAME_S))
+    blocks = (b for b in _blocks(x, BLOCK // hop * hop) if len(b) >= hop)
+    loudest_db = max(float(_frame_db(b, sr_hz).max()) for b in blocks)
     n = len(script.spoken)
     parts: list[_Path] = []
     t0 = k0 = 0  # the frame and the spoken word the next chunk starts at
