@@ -90,6 +90,9 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
             bas = _segment_value(compiled, values, entry, "bas_motion")
             if bas:  # the dance's beat alignment as danced (qc measures it on the video)
                 laid["bas_motion"] = bas
+            stage = _stage_record(_segment_value(compiled, values, entry, "stage"), laid)
+            if stage:  # colour match to the backdrop; listeners turned toward the speaker
+                laid["stage"] = stage
             overlays = _segment_value(compiled, values, entry, "overlays")
             if overlays:  # where label, title and captions went; the faces they cleared
                 laid["overlays"] = overlays
@@ -113,6 +116,18 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
     poster = paths["poster"] if "poster" in staged else None
     duration_s = info["duration_s"] or 0.0
     return Rendered(video, paths["provenance"], captions, poster, duration_s, paths["credits"])
+
+
+def _stage_record(stage: dict | None, laid: dict) -> dict:
+    """A stage shot's report (``render.shot``) for the timeline: what it holds, its turns
+    in seconds of the video (``laid``: the segment's timeline entry)."""
+    out = {k: v for k, v in (stage or {}).items() if v}
+    if "turns" in out:
+        at = laid["start_s"]
+        out["turns"] = [
+            t | {k: round(t[k] + at, 4) for k in ("start_s", "end_s")} for t in out["turns"]
+        ]
+    return out
 
 
 def _segment_nodes(compiled: Compiled, entry: dict) -> list[str]:

@@ -428,6 +428,8 @@ class _Compiler:
             "backdrop": back,
             "performers": performers,
             "before": list(before),
+            "listeners": shot.stage.listeners,
+            "match": shot.stage.match,
         }
         return picture, inputs
 

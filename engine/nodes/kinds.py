@@ -94,7 +94,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=17, models=(*POSE_MODELS, "visemes/visemes.pt"))
+@node("render.segment", version=18, models=(*POSE_MODELS, "visemes/visemes.pt"))
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
     triangle stretch of its dancing bodies (``stretch``, None without a dancer), the
@@ -111,6 +111,7 @@ def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
         "limits": report.get("limits", []),
         "bas_motion": report.get("bas_motion"),
         "overlays": report.get("overlays", []),
+        "stage": report.get("stage"),
     }
 
 

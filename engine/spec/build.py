@@ -192,6 +192,8 @@ class _Builder:
             )
             for name, p in d.get("place", {}).items()
         )
+        look = d.get("stage", {})
+        stage = m.StageLook(look.get("listeners", "turn"), float(look.get("match", 0.5)))
         cam = d.get("camera", {})
         title = d.get("title")
         if isinstance(title, str):
@@ -228,6 +230,7 @@ class _Builder:
             est_duration_s=self.found.shot_s.get(i, 0.0),
             background_fit=fit,
             place=place,
+            stage=stage,
         )
 
 

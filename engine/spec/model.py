@@ -326,12 +326,25 @@ class Place:
 
 
 @dataclass(frozen=True)
+class StageLook:
+    """How performers on a stage behave toward each other and the backdrop.
+
+    ``listeners``: ``turn`` (those not speaking turn head and eyes toward whoever
+    speaks or sings) or ``still``; ``match``: how far each cut-out's colour and light
+    move toward the backdrop around them, 0 (not at all) to 1 (its mean and contrast)."""
+
+    listeners: str = "turn"
+    match: float = 0.5
+
+
+@dataclass(frozen=True)
 class Shot:
     """One shot. ``duration`` as written (None = derived); ``est_duration_s`` the estimate.
 
     ``background`` is an image Asset, a colour ``#rrggbb``, a Gradient, or None;
     ``background_fit`` how an image fills the frame (``cover`` or ``contain``).
     ``place``: performers' places on the stage (one per character at most).
+    ``stage``: listeners turning toward the speaker, colour match to the backdrop.
     """
 
     index: int
@@ -346,6 +359,7 @@ class Shot:
     est_duration_s: float
     background_fit: str = "cover"
     place: tuple[Place, ...] = ()
+    stage: StageLook = StageLook()
 
 
 @dataclass(frozen=True)

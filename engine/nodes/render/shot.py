@@ -67,21 +67,45 @@ def face_talker(layer: dict, rig, controls: np.ndarray):
 
 
 def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -> Picture:
-    """Frame i of a shot whose cast perform on a stage (``engine.nodes.render.stage``)."""
-    from engine.nodes.render.stage import StagePicture, backdrop
+    """Frame i of a shot whose cast perform on a stage (``engine.nodes.render.stage``):
+    each cut-out's colours matched part way to the backdrop around them (``match``), and
+    the listeners turned toward whoever speaks (``listeners: turn``,
+    ``engine.nodes.render.listen``)."""
+    from engine.nodes.render.stage import Figure, StagePicture, backdrop, colour_matches
+    from engine.nodes.render.stage import layout as place_figures
     from engine.nodes.render.talking import character_controls
 
     size = tuple(spec["size"])
     start_s = sum(inputs[name]["timing"].duration_s for name in spec.get("before", []))
-    layers, talking, places, dancers = [], [], [], []
-    for performer in spec["performers"]:
-        layer = inputs[performer["layer"]]
-        face = performer.get("face")
+    performers = spec["performers"]
+    layers = [inputs[p["layer"]] for p in performers]
+    places = [p.get("place") for p in performers]
+    back = backdrop(spec["backdrop"], inputs, size)
+    placements = place_figures([Figure.of(layer) for layer in layers], places, size, top)
+    matches = colour_matches(layers, placements, back, float(spec.get("match", 0.0)))
+    layers = [_matched(layer, m) for layer, m in zip(layers, matches, strict=True)]
+    controls = [
+        character_controls(p["face"], layout, inputs, fps) if p.get("face") else None
+        for p in performers
+    ]
+    turns = _turns(spec, layers, placements, layout, fps)
+    if turns is not None:
+        from engine.nodes.render.listen import turn_controls
+
+        controls = [
+            c if c is None else turn_controls(c, turn, pl.mirror)
+            for c, turn, pl in zip(controls, turns, placements, strict=True)
+        ]
+    talking, dancers = [], []
+    for performer, layer, control, match in zip(performers, layers, controls, matches, strict=True):
         talk = None
-        if face is not None:
-            talk = face_talker(
-                layer, inputs[face["rig"]], character_controls(face, layout, inputs, fps)
-            )
+        if control is not None:
+            rig = inputs[performer["face"]["rig"]]
+            if match is not None:  # the mouth's colours as the skin and lips are now
+                from dataclasses import replace
+
+                rig = replace(rig, palette={k: match(v) for k, v in rig.palette.items()})
+            talk = face_talker(layer, rig, control)
         dance = performer.get("dancer")
         if dance is not None:
             from engine.nodes.render.dancing import StageDancer, dancer_tracks
@@ -89,15 +113,68 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -
             angles, root = dancer_tracks(dance, layout, inputs, fps, start_s)
             face_frames = talk(None) if talk is not None else None  # at the layer's size
             dance = StageDancer(inputs[dance["rig"]], layer, face_frames, angles, root)
-        layers.append(layer)
+            if match is not None:  # the body under the arms, as the layer
+                dance.underlay = match(dance.underlay)
         talking.append(talk)
-        places.append(performer.get("place"))
         dancers.append(dance)
-    back = backdrop(spec["backdrop"], inputs, size)
     duration_s = layout["timing"].duration_s  # an exit without `at` ends with the shot
-    return StagePicture(
+    picture = StagePicture(
         size, back, layers, talking, places, dancers, top, fps=fps, duration_s=duration_s
     )
+    names = [p["name"] for p in performers]
+    picture.stage_report = {
+        "match": {
+            name: {
+                "from": list(m.mean),  # Lab means: the cut-out's and the backdrop's around
+                "backdrop": list(m.target),
+                "gain": [round(g, 3) for g in m.gain],  # and the contrast change
+                "strength": spec["match"],
+            }
+            for name, m in zip(names, matches, strict=True)
+            if m is not None
+        }
+    }
+    if turns is not None:
+        from engine.nodes.render.listen import turn_record
+
+        picture.stage_report["turns"] = turn_record(names, turns, fps)
+    return picture
+
+
+def _matched(layer: dict, match) -> dict:
+    """A performer's layer with its colours matched to the backdrop (None: as it is)."""
+    if match is None:
+        return layer
+    return dict(layer, texture=match(layer["texture"]))
+
+
+def _turns(spec: dict, layers: list, placements: list, layout: dict, fps: int):
+    """Each performer's turn toward whoever speaks (``listen.turn_tracks``), or None when
+    the stage's listeners keep still or nobody speaks."""
+    from engine.nodes.render.listen import Stander, turn_tracks
+    from engine.nodes.render.stage import Figure
+
+    if spec.get("listeners", "still") != "turn":
+        return None
+    performers = spec["performers"]
+    faces = [p.get("face") or {"actions": []} for p in performers]
+    lines = _lines(faces, layout)
+    if not lines:
+        return None
+    standers = []
+    for p, layer, pl in zip(performers, layers, placements, strict=True):
+        x0, _, x1, _ = pl.face_box(Figure.of(layer))
+        standers.append(Stander((x0 + x1) / 2, x1 - x0, pl.mirror, p.get("face") is not None))
+    times = {a.index: a for a in layout["timing"].actions}
+    looks = [
+        [(times[a["index"]].start_s, times[a["index"]].end_s) for a in f["actions"]] for f in faces
+    ]
+    looks = [
+        [span for span, a in zip(spans, f["actions"], strict=True) if "gaze" in a["drives"]]
+        for spans, f in zip(looks, faces, strict=True)
+    ]
+    timing = layout["timing"]
+    return turn_tracks(standers, lines, looks, timing.n_frames, timing.fps)
 
 
 def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
@@ -316,6 +393,8 @@ def render_shot(
         report["stretch"] = merged_summary(picture_meters(picture))
         report["limits"] = list(getattr(picture, "limits", []))
         report["bas_motion"] = getattr(picture, "bas_motion", None)
+        # a stage's colour match and its listeners' turns toward the speaker
+        report["stage"] = getattr(picture, "stage_report", None)
         # where the texts went, and the faces they keep clear of (the label's colour,
         # which reads the first frame, does not move anything)
         report["overlays"] = OverlayTrack(text, *out_size, backdrop_luma=0.0).records()

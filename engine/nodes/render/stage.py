@@ -296,6 +296,120 @@ def backdrop(spec: dict, inputs: dict, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
+# -- colour and light match ----------------------------------------------------------
+
+MATCH_STATS_PX = 160  # statistics on copies at most this long (a still, deterministic)
+MATCH_AROUND = 0.25  # the backdrop around a performer: their box grown by this share
+MATCH_GAIN = (0.7, 1.4)  # the contrast change a full match may make, in lightness
+MATCH_CHROMA_GAIN = (0.85, 1.15)  # and in a* and b*: a coloured wall does not grey a face
+MATCH_CHROMA_SHARE = 0.5  # the colour (a*, b*) moves this share of the way the light does
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) RGB (uint8, or float in 0..255) as float32 CIE Lab (L 0..100)."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb, np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def _small(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    s = MATCH_STATS_PX / max(h, w)
+    if s >= 1:
+        return img
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
+def lab_stats(rgb: np.ndarray, weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(mean (3,), std (3,)) float64 of an image's Lab channels, weighted by ``weight``
+    ((h, w), any scale; None = all pixels alike), on a copy at most ``MATCH_STATS_PX``
+    long."""
+    lab = _lab(_small(rgb)).reshape(-1, 3).astype(np.float64)
+    if weight is None:
+        w = np.ones(len(lab))
+    else:
+        w = _small(np.asarray(weight, np.float32)).reshape(-1).astype(np.float64)
+    total = max(float(w.sum()), 1e-9)
+    mean = (w[:, None] * lab).sum(0) / total
+    std = np.sqrt((w[:, None] * (lab - mean) ** 2).sum(0) / total)
+    return mean, std
+
+
+def around(box, stage_wh: tuple[int, int]) -> Window | None:
+    """The stage window around a placed box: grown by ``MATCH_AROUND`` of its size."""
+    x0, y0, x1, y1 = box
+    gx, gy = MATCH_AROUND * (x1 - x0), MATCH_AROUND * (y1 - y0)
+    return _window((round(x0 - gx), round(y0 - gy), round(x1 + gx), round(y1 + gy)), stage_wh)
+
+
+@dataclass(frozen=True)
+class ColourMatch:
+    """A Lab transform of one performer's colours: ``lab * gain + offset`` per channel."""
+
+    gain: tuple[float, float, float]
+    offset: tuple[float, float, float]
+    # what it was computed from, for the report: the performer's and backdrop's means
+    mean: tuple[float, float, float]
+    target: tuple[float, float, float]
+
+    @classmethod
+    def between(
+        cls,
+        texture: np.ndarray,
+        alpha: np.ndarray,
+        back: np.ndarray,
+        strength: float,
+    ) -> ColourMatch:
+        """Move the cut-out's (``texture`` weighted by ``alpha``) Lab mean and spread
+        toward those of ``back`` (the backdrop around them): lightness ``strength`` of
+        the way, colour (a*, b*) ``MATCH_CHROMA_SHARE`` of that (a backdrop's colour is
+        more its paint than its light); the spread's ratio held within ``MATCH_GAIN``
+        (``MATCH_CHROMA_GAIN`` for colour)."""
+        mean_f, std_f = lab_stats(texture, alpha)
+        mean_b, std_b = lab_stats(back)
+        ratio = std_b / np.maximum(std_f, 1e-6)
+        ratio[0] = np.clip(ratio[0], *MATCH_GAIN)
+        ratio[1:] = np.clip(ratio[1:], *MATCH_CHROMA_GAIN)
+        share = strength * np.array([1.0, MATCH_CHROMA_SHARE, MATCH_CHROMA_SHARE])
+        gain = 1.0 + share * (ratio - 1.0)
+        new_mean = mean_f + share * (mean_b - mean_f)
+        offset = new_mean - gain * mean_f
+        return cls(
+            tuple(float(v) for v in gain),
+            tuple(float(v) for v in offset),
+            tuple(round(float(v), 2) for v in mean_f),
+            tuple(round(float(v), 2) for v in mean_b),
+        )
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        """``rgb`` ((..., 3) uint8 or float in 0..255) transformed, in its own dtype."""
+        shape = rgb.shape
+        lab = _lab(rgb.reshape(-1, 1, 3) if rgb.ndim == 1 else rgb)
+        lab = lab * np.array(self.gain, np.float32) + np.array(self.offset, np.float32)
+        lab[..., 0] = np.clip(lab[..., 0], 0.0, 100.0)
+        out = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255.0
+        if rgb.dtype == np.uint8:
+            return np.clip(out + 0.5, 0, 255).astype(np.uint8).reshape(shape)
+        return np.clip(out, 0, 255).astype(rgb.dtype).reshape(shape)
+
+
+def colour_matches(
+    layers: list[dict], placements: list[Placement], back: np.ndarray, strength: float
+) -> list[ColourMatch | None]:
+    """Each performer's ``ColourMatch`` toward the backdrop around where they stand (their
+    placed box, grown); None for all when ``strength`` is 0 or where they stand off it."""
+    if strength <= 0:
+        return [None] * len(layers)
+    out = []
+    stage_wh = back.shape[1::-1]
+    for layer, pl in zip(layers, placements, strict=True):
+        where = around(pl.box, stage_wh)
+        if where is None:
+            out.append(None)
+            continue
+        out.append(ColourMatch.between(layer["texture"], layer["alpha"], back[where], strength))
+    return out
+
+
 # -- the picture ---------------------------------------------------------------------
 
 
