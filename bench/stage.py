@@ -14,6 +14,20 @@ The two shots are timed in turn, ``RUNS`` times each, and the medians are
 compared (one run of each swings by 2x on a loaded machine); the range of the
 per-round ratios is printed too.
 
+Measured (2 shared cores, load average 7-10 from other work at the time, so the
+frames/s swing; the drawing's CPU ms are the steadier figure), before -> after
+the face-renderer work of issues 12 and 15, the same tree otherwise:
+
+    one talking photo       64 / 38 -> 67 / 131 frames/s
+    two performers, stage   19 / 14 -> 95 / 99 frames/s
+    ratio stage / one       0.29, 0.37 -> 1.41, 0.76 (rounds 0.24-0.47 -> 0.58-1.41)
+    drawing only, one       4.8 -> 2.7-2.9 CPU ms/frame
+    drawing only, stage     15.1-15.5 -> 5.9-6.1 CPU ms/frame (two faces ~2.5 of it)
+
+Before, each face's mesh went through numba's parallel kernel, whose OpenMP
+threads spin after it and took the encoder thread's core (the face drew at
+13-20 ms); a face-sized mesh is now drawn on one thread (raster.PARALLEL_MIN_PX).
+
 Run: .venv/bin/python bench/stage.py
 """
 

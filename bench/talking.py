@@ -15,6 +15,17 @@ Prints, all measured in this one process:
     our rasteriser vs cv2.remap with a precomputed map (warp.raster.build_remap)
         on the same warp (a jaw-open, head-turned frame)
 
+Measured (2 shared cores, load average ~10 from other work, so wall times
+swing 2x), before -> after the face-renderer work of issues 12 and 15:
+
+    render_face_frame, one thread, CPU ms/frame (bench/stage.py's controls):
+        720x720 5.4 -> 4.0-4.2; a stage-sized face (305x355) 2.0-2.2 -> 1.3-1.4;
+        the astronaut's open mouth at 305x355 1.8-2.1 -> 1.1-1.2
+    this bench, wall: interior 3.55 -> 0.69 ms, rasterise 18.7 -> 4.9 ms
+    render + encode as a worker 0.41x -> 0.54x, render_segment 0.43x -> 0.47x of
+        the bare-encode ceiling: under that load the encode, not the face, is
+        what the ratio shows (render_face_frame 4.4 CPU ms against ~6 for x264)
+
 Run: .venv/bin/python bench/talking.py
 """
 
