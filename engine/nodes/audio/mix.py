@@ -211,7 +211,9 @@ def _check_stereo(name: str, audio: np.ndarray) -> np.ndarray:
     return audio.astype(np.float32, copy=False)
 
 
-Line = np.ndarray | Callable[[], np.ndarray]
+# a (k, 2) float32 line, or a callable that makes it (or a source with ``n_samples`` and
+# ``read(lo, hi)``, read range by range) when the mix reaches it
+Line = np.ndarray | Callable[[], object]
 
 
 class VoiceBus:
@@ -243,11 +245,16 @@ class VoiceBus:
             if at >= min(hi, self.n_samples) or (end is not None and end <= lo):
                 continue
             if callable(line):
-                entry[1] = line = _check_stereo(f"voice line {i}", line())
-            entry[2] = at + max(0, min(len(line), self.n_samples - at))  # cut at the end
+                line = line()
+                entry[1] = line if hasattr(line, "read") else _check_stereo(f"voice line {i}", line)
+            length = line.n_samples if hasattr(line, "read") else len(line)
+            entry[2] = at + max(0, min(length, self.n_samples - at))  # cut at the end
             a, b = max(lo, at), min(hi, entry[2])
             if b > a:
-                out[a - lo : b - lo] += line[a - at : b - at] * self.gain
+                if hasattr(line, "read"):  # a streamed line (``ResampledLine``)
+                    out[a - lo : b - lo] += line.read(a - at, b - at) * self.gain
+                else:
+                    out[a - lo : b - lo] += line[a - at : b - at] * self.gain
         return out
 
     def drop_before(self, sample: int) -> None:

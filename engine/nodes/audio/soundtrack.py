@@ -21,12 +21,50 @@ from engine.nodes.audio.loudness import normalise_file
 from engine.nodes.audio.mix import mix_blocks
 from engine.nodes.output.atomic import atomic_path, discard, make_temp_path
 
+STREAM_LINE_S = 60.0  # a line longer than this is resampled range by range, when mixed
+
 
 def to_output_rate(mono: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     """(n,) float32 at ``sr_in`` -> (m, 2) float32 at ``sr_out``."""
     g = gcd(sr_in, sr_out)
     resampled = resample_poly(mono.astype(np.float64), sr_out // g, sr_in // g)
     return np.repeat(resampled.astype(np.float32)[:, None], 2, axis=1)
+
+
+class ResampledLine:
+    """A long line at the output rate, resampled only over the ranges read.
+
+    Equal to ``to_output_rate`` of the whole line: output sample j of the
+    polyphase filter reads the input around j * down / up, so a piece of input
+    that starts on a multiple of ``down`` and reaches past the filter's half
+    length (10 * max(up, down) / up input samples) on both sides gives the same
+    outputs inside it. A 10-minute recording is never held at 48 kHz stereo
+    float64 (~460 MB), only a block of it.
+    """
+
+    def __init__(self, mono: np.ndarray, sr_in: int, sr_out: int):
+        g = gcd(sr_in, sr_out)
+        self.mono, self.up, self.down = mono, sr_out // g, sr_in // g
+        self.n_samples = -(-len(mono) * self.up // self.down)  # resample_poly's length
+        self.n_channels = 2
+        self._pad = 20 * max(self.up, self.down) // self.up + 64  # input samples each side
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        """Output samples [lo, hi) as (hi - lo, 2) float32."""
+        up, down = self.up, self.down
+        first = max(0, (lo * down // up - self._pad) // down * down)  # on a multiple of down
+        last = min(len(self.mono), -(-hi * down // up) + self._pad)
+        piece = resample_poly(self.mono[first:last].astype(np.float64), up, down)
+        offset = first * up // down  # the piece's first output sample
+        out = piece[lo - offset : hi - offset].astype(np.float32)
+        return np.repeat(out[:, None], 2, axis=1)
+
+
+def _voice(speech, sr_out: int):
+    """A line for the mix: resampled when the mix reaches it, or range by range if long."""
+    if len(speech.audio) > STREAM_LINE_S * speech.sr_hz:
+        return lambda: ResampledLine(speech.audio, speech.sr_hz, sr_out)
+    return lambda: to_output_rate(speech.audio, speech.sr_hz, sr_out)
 
 
 def soundtrack_to_file(params: dict, inputs: dict, path_out: str | os.PathLike) -> dict:
@@ -48,10 +86,8 @@ def soundtrack_to_file(params: dict, inputs: dict, path_out: str | os.PathLike) 
     for name in params["segments"]:
         layout = inputs[name]
         for offset_s, speech_name in layout["voices"]:
-            speech = inputs[speech_name]
-            # Resampled when the mix reaches the line, dropped once it is past.
-            line = lambda s=speech: to_output_rate(s.audio, s.sr_hz, sr)  # noqa: E731
-            voices.append((start_s + offset_s, line))
+            # made when the mix reaches the line, dropped once it is past
+            voices.append((start_s + offset_s, _voice(inputs[speech_name], sr)))
         start_s += layout["timing"].duration_s
     total_s = start_s
     music = params.get("music")

@@ -143,3 +143,37 @@ def test_silent_soundtrack_is_skipped(tmp_path):
     report = soundtrack_to_file(params, inputs, tmp_path / "mix.npy")
     assert report["skipped"] == "silent" and report["input_lufs"] == -np.inf
     assert not np.load(tmp_path / "mix.npy").any()
+
+
+@pytest.mark.parametrize("sr_in", [16000, 22050, 44100, 96000])
+def test_a_long_line_resampled_range_by_range_equals_the_whole(sr_in):
+    from engine.nodes.audio.soundtrack import ResampledLine, to_output_rate
+
+    rng = np.random.default_rng(sr_in)
+    mono = rng.standard_normal(sr_in * 3 + 17).astype(np.float32) * 0.1
+    whole = to_output_rate(mono, sr_in, 48000)
+    line = ResampledLine(mono, sr_in, 48000)
+    assert line.n_samples == len(whole)
+    cuts = np.unique(np.r_[0, rng.integers(0, len(whole), 12), len(whole)])
+    pieces = [line.read(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
+    np.testing.assert_allclose(np.concatenate(pieces), whole, rtol=0, atol=1e-7)
+
+
+def test_the_mix_streams_a_long_line_and_sounds_the_same(monkeypatch):
+    import engine.nodes.audio.soundtrack as soundtrack
+    from engine.nodes.audio.mix import mix_blocks
+
+    rng = np.random.default_rng(3)
+    mono = rng.standard_normal(22050 * 4).astype(np.float32) * 0.1
+
+    class Speech:
+        audio, sr_hz = mono, 22050
+
+    def mixed():
+        voices = [(0.5, soundtrack._voice(Speech, 48000))]
+        return np.concatenate(list(mix_blocks(None, voices, 5.0, 48000)))
+
+    held = mixed()
+    monkeypatch.setattr(soundtrack, "STREAM_LINE_S", 1.0)  # now the line is "long"
+    assert hasattr(soundtrack._voice(Speech, 48000)(), "read")
+    np.testing.assert_allclose(mixed(), held, rtol=0, atol=1e-7)
