@@ -49,6 +49,16 @@ CONTACT_OPACITY = 0.45  # the darker ellipse under feet on the floor
 CONTAIN_BLUR_FRAC = 0.035  # blur of the photo copy behind a contained photo
 SHRINK_BELOW = 0.95  # a talking face on a layer drawn smaller than this is drawn at that size
 PLATE_BLUR_FRAC = 0.015  # a performer's own photo as backdrop: softened (its inpainted hole too)
+# A crowded stage (columns narrower than CROWDED of its height: three in a square or a
+# 4:5 frame, two or more in a 9:16 one) staggers its performers in depth instead:
+CROWDED = 0.45
+FACE_WIDE = 0.34  # a face no wider than this share of a crowded stage's width
+CHIN_MAX = 0.85  # the front chin above this line (share of the height) for the label...
+CHIN_MAX_VERTICAL = 0.74  # ...and in a vertical frame above the apps' bottom band
+FRONT_LINE = 0.5  # and its face centre no lower than this (a waist-up bust may need lower)
+STAGGER = 0.9  # each rank further back stands this many face heights higher...
+BACK_SHRINK = 0.85  # ...its face this much smaller
+HEIGHT_REF = 1.25  # place's height: a share of the stage height, at most this times its width
 
 
 @dataclass(frozen=True)
@@ -139,8 +149,77 @@ def _place(fig: Figure, scale: float, face_xy: tuple[float, float], mirror: bool
     )
 
 
+def crowded(n: int, stage_wh: tuple[int, int]) -> bool:
+    """Whether ``n`` performers side by side would stand in columns too thin for them."""
+    width, height = stage_wh
+    return width / max(1, n) < CROWDED * height
+
+
+def _ranks(depths: list[float]) -> list[int]:
+    """Each performer's rank from the front (0: frontmost; ties: the later in front)."""
+    order = sorted(range(len(depths)), key=lambda i: (-depths[i], -i))
+    ranks = [0] * len(depths)
+    for r, i in enumerate(order):
+        ranks[i] = r
+    return ranks
+
+
+def staggered_layout(
+    figures: list[Figure],
+    stage_wh: tuple[int, int],
+    top_reserved: float = 0.0,
+    depths: list[float] | None = None,
+) -> list[tuple[float, tuple]]:
+    """A crowded stage: the performers side by side in cast order, overlapping in depth.
+
+    The front one (largest depth) has the face size a medium shot aims at (``FACE_FRAC``
+    of the short side, no wider than ``FACE_WIDE`` of the stage) with the chin above
+    the label and a vertical video's bottom band (``CHIN_MAX``); each rank further back
+    stands ``STAGGER`` face heights higher, its face ``BACK_SHRINK`` smaller. A waist-up
+    figure still reaches the bottom edge: a short one (a bust) gets a larger face, up to
+    the widest, then stands lower. The hair stays below ``top_reserved`` and the headroom.
+    """
+    from engine.nodes.render.layout import VERTICAL_ASPECT
+
+    width, height = stage_wh
+    n = len(figures)
+    ranks = _ranks(list(depths) if depths is not None else list(range(n)))
+    column = width / n
+    chin = CHIN_MAX_VERTICAL if height / width >= VERTICAL_ASPECT else CHIN_MAX
+    headroom = max(HEADROOM, top_reserved + 0.02) * height
+
+    def widest(i: int, f: Figure) -> float:
+        """The largest face height of figure i: its face inside the stage, clear of the
+        neighbours' (0.9 of a column), no wider than ``FACE_WIDE`` of the stage."""
+        cx = (i + 0.5) * column
+        room = min(FACE_WIDE * width, 0.9 * column, 1.8 * min(cx, width - cx))
+        return room / (f.face_w / f.face_h)
+
+    front = FACE_FRAC * min(width, height)
+    front = min(front, min(widest(i, f) for i, f in enumerate(figures)))
+    front_line = min(chin * height - 0.5 * front, FRONT_LINE * height)
+    out = []
+    for i, f in enumerate(figures):
+        most = widest(i, f)
+        fh = min(most, front * BACK_SHRINK ** ranks[i])
+        line = front_line - ranks[i] * STAGGER * front
+        below = max(1.0, f.bottom - f.face_centre[1]) / f.face_h  # face heights
+        up = (f.face_centre[1] - f.top) / f.face_h
+        if not f.standing and line + fh * below < height:
+            fh = min(most, max(fh, (height - line) / below))
+            line = max(line, height - fh * below)
+        elif f.standing and line + fh * below > FLOOR * height:
+            fh = max(1.0, (FLOOR * height - line) / below)  # feet on the floor
+        line = max(line, headroom + fh * up)  # the hair below the headroom
+        out.append((fh / f.face_h, ((i + 0.5) * column, line)))
+    return out
+
+
 def auto_layout(
-    figures: list[Figure], stage_wh: tuple[int, int], top_reserved: float = 0.0
+    figures: list[Figure],
+    stage_wh: tuple[int, int],
+    top_reserved: float = 0.0,
+    depths: list[float] | None = None,
 ) -> list[tuple[float, tuple]]:
     """Scale and face centre (stage px) of each figure, side by side.
 
@@ -153,10 +232,15 @@ def auto_layout(
     is too short for that, stands on the bottom edge. ``top_reserved`` (a share of the
     stage height) is kept clear above the hair, for a title.
 
+    A crowded stage (``crowded``) is laid out by ``staggered_layout`` instead, the
+    performers ranked front to back by ``depths`` (default: the cast order).
+
     Returns:
         [(scale, (face_x, face_y))] in the figures' order.
     """
     width, height = stage_wh
+    if len(figures) > 0 and crowded(len(figures), stage_wh):
+        return staggered_layout(figures, stage_wh, top_reserved, depths)
     n = max(1, len(figures))
     column = width / n
     aspect = max(f.face_w / f.face_h for f in figures)
@@ -198,23 +282,33 @@ def layout(
     """Each figure's placement: automatic, then what its ``place`` spec gives.
 
     place: ``{"x", "y"}`` the face centre as fractions of the stage; ``"height"`` the
-    figure (hair to its lowest point) as a fraction of the stage height, or
-    ``"scale"`` a factor on the automatic size; ``"depth"`` (larger = in front;
-    default the cast order); ``"mirror"``.
+    figure (hair to its lowest point) as a fraction of the stage height (of
+    ``HEIGHT_REF`` times its width in a frame taller than 4:5, so a scene made for a
+    wide frame keeps its proportions in a vertical one), or ``"scale"`` a factor on
+    the automatic size; ``"depth"`` (larger = in front; default the cast order);
+    ``"mirror"``.
     """
     width, height = stage_wh
-    auto = auto_layout(figures, stage_wh, top_reserved)
+    places = [place or {} for place in places]
+    depths = [i if p.get("depth") is None else p["depth"] for i, p in enumerate(places)]
+    auto = auto_layout(figures, stage_wh, top_reserved, depths)
+    staggered = len(figures) > 0 and crowded(len(figures), stage_wh)
+    headroom = max(HEADROOM, top_reserved + 0.02) * height
     out = []
     for i, (fig, place, (scale, (fx, fy))) in enumerate(zip(figures, places, auto, strict=True)):
-        place = place or {}
         below = max(1.0, fig.bottom - fig.face_centre[1])
         new = scale
         if place.get("height") is not None:
-            new = place["height"] * height / max(1.0, fig.bottom - fig.top)
+            ref = min(height, HEIGHT_REF * width)
+            new = place["height"] * ref / max(1.0, fig.bottom - fig.top)
         elif place.get("scale") is not None:
             new = scale * place["scale"]
         if place.get("y") is not None:
             fy = place["y"] * height
+        elif new != scale and staggered and not fig.standing:
+            # resized on a crowded stage: down to the bottom edge, the hair in view
+            fy = height - new * below
+            fy = max(fy, headroom + new * (fig.face_centre[1] - fig.top))
         elif new != scale:  # resized in place: still standing where it stood
             if fig.standing and fy + scale * below <= FLOOR * height + 1:
                 fy = fy + scale * below - new * below
@@ -222,10 +316,7 @@ def layout(
                 fy = max(fy, height - new * below)
         if place.get("x") is not None:
             fx = place["x"] * width
-        depth = place.get("depth")
-        out.append(
-            _place(fig, new, (fx, fy), bool(place.get("mirror")), i if depth is None else depth)
-        )
+        out.append(_place(fig, new, (fx, fy), bool(place.get("mirror")), depths[i]))
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.nodes.render.stage import Figure, StagePicture, auto_layout, layout
+from engine.nodes.render.stage import Figure, StagePicture, auto_layout, crowded, layout
 
 # A waist-up portrait like grace-hopper.jpg (layer px): face 160 x 170, hair 100 px
 # above the face centre, cut by the photo's bottom edge 310 px below it.
@@ -34,12 +34,38 @@ def test_auto_layout_faces_whole_equal_and_level_and_figures_reach_the_bottom(as
         assert x0 >= 0 and x1 <= w and y0 >= 0 and y1 <= h, (x0, y0, x1, y1)
         assert pl.y + pl.scale * fig.bottom >= h - 1  # waist-up: no floating torso
         assert pl.y + pl.scale * fig.top >= 0  # the hair is in, with some headroom
-    assert max(heights) - min(heights) <= 2  # equal faces
-    assert max(centres_y) - min(centres_y) <= 1  # on one line
     assert min(heights) >= 0.14 * min(w, h)  # large enough to read
-    # side by side, left to right in cast order, faces not overlapping
+    # left to right in cast order, faces not overlapping
     for a, b in zip(boxes, boxes[1:], strict=False):
         assert a[2] < b[0]
+    if crowded(len(cast), (w, h)):
+        return  # staggered in depth: test_a_crowded_stage_staggers_its_performers
+    assert max(heights) - min(heights) <= 2  # equal faces
+    assert max(centres_y) - min(centres_y) <= 1  # on one line
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "4:5", "1:1"])
+def test_a_crowded_stage_staggers_its_performers(aspect):
+    """Three in a square or 4:5 frame, two or three in a 9:16 one: no thin columns of
+    small faces on the bottom edge, but the front one large with the chin above the label
+    (and a vertical video's bottom band), the ones behind higher (issue 12)."""
+    w, h = ASPECTS[aspect]
+    cast = [WAIST_UP, BUST, WAIST_UP] if aspect != "9:16" else [BUST, WAIST_UP]
+    assert crowded(len(cast), (w, h))
+    boxes, placements = _face_boxes(cast, [None, {"depth": 5}, None][: len(cast)], (w, h))
+    front = boxes[1]
+    chin = 0.74 if aspect == "9:16" else 0.85
+    for box in boxes:
+        assert box[3] <= chin * h + 1  # every chin clear of the bottom texts
+    assert front[3] - front[1] >= 0.24 * min(w, h)  # a medium shot's face
+    for k, box in enumerate(boxes):
+        if k != 1 and cast[k] is BUST:  # the same crop behind: higher and smaller
+            assert (box[1] + box[3]) / 2 < (front[1] + front[3]) / 2
+            assert box[3] - box[1] < front[3] - front[1]
+
+
+def test_a_wide_stage_keeps_its_columns():
+    assert not crowded(3, (640, 360)) and not crowded(1, (360, 640))
 
 
 def test_a_full_figure_stands_on_the_floor_with_its_head_on_the_line():
