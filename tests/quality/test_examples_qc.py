@@ -9,6 +9,7 @@ example is known to do better. ``make gallery`` judges every example full size.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -123,3 +124,34 @@ def test_scaffolds_on_a_background_pass_qc(template, tmp_path):
     if template == "dance":
         (body,) = [c for c in report.checks if c.key == "dance.body_found"]
         assert body.value >= 0.9, "\n".join(report.lines())
+
+
+# The stage examples in the other aspects: their performers and camera are laid out for
+# the frame (issue 12). CI renders the vertical ones (the most crowded); the square and
+# 4:5 concert run with PHOTOPLAY_ALL_ASPECTS=1 (about 75 s each on two cores).
+ASPECTS = {"vertical": (360, 640), "square": (360, 360), "portrait-4x5": (360, 450)}
+ASPECT_CASES = [("concert", "vertical"), ("two-photos", "vertical")] + [
+    pytest.param(
+        "concert",
+        aspect,
+        marks=pytest.mark.skipif(
+            not os.environ.get("PHOTOPLAY_ALL_ASPECTS"), reason="PHOTOPLAY_ALL_ASPECTS=1"
+        ),
+    )
+    for aspect in ("square", "portrait-4x5")
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "aspect"), ASPECT_CASES)
+def test_stage_example_in_another_aspect_passes_qc(name, aspect, tmp_path):
+    """Each speaker's face found and whole, each dancer's body found, no text over a face,
+    with the example's 16:9 frame made vertical, square or 4:5 (issue 12)."""
+    scene = _small_copy(name, tmp_path)
+    doc = yaml.safe_load(scene.read_text())
+    doc["output"]["size"] = list(ASPECTS[aspect])
+    scene.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    rendered = engine.render(scene, tmp_path / f"{name}.mp4", cache_dir=tmp_path / "cache")
+    report = engine.qc(rendered.video, sheet=tmp_path / f"{name}.qc.png", **EXAMPLES[name])
+    assert report.passed, "\n".join(report.lines())
+    assert not overlay_faults(rendered.provenance)

@@ -49,9 +49,9 @@ CONTACT_OPACITY = 0.45  # the darker ellipse under feet on the floor
 CONTAIN_BLUR_FRAC = 0.035  # blur of the photo copy behind a contained photo
 SHRINK_BELOW = 0.95  # a talking face on a layer drawn smaller than this is drawn at that size
 PLATE_BLUR_FRAC = 0.015  # a performer's own photo as backdrop: softened (its inpainted hole too)
-# A crowded stage (columns narrower than CROWDED of its height: three in a square or a
-# 4:5 frame, two or more in a 9:16 one) staggers its performers in depth instead:
-CROWDED = 0.45
+# A crowded stage (columns narrower than CROWDED of its height: three in a 4:5 frame,
+# two or more in a 9:16 one) staggers its performers in depth instead:
+CROWDED = 0.3
 FACE_WIDE = 0.34  # a face no wider than this share of a crowded stage's width
 CHIN_MAX = 0.85  # the front chin above this line (share of the height) for the label...
 CHIN_MAX_VERTICAL = 0.74  # ...and in a vertical frame above the apps' bottom band
