@@ -26,6 +26,7 @@ from pathlib import Path
 
 from engine.errors import Diagnostic
 from engine.shot_time import STAGE_MOVE_S, Timed, counted_s, credits_card_s, lay_out
+from engine.spec import glyphs
 from engine.spec.document import Document
 from engine.spec.media import Probe, probe
 from engine.spec.model import Output, Transition
@@ -127,7 +128,63 @@ class Checker:
             uses += self.check_live(self.live)
         self.check_consent(uses)
         self.check_total()
+        self.check_glyphs()
         return self.found
+
+    def check_glyphs(self) -> None:
+        """Text the font cannot draw: in the label an error (boxes disclose nothing), in
+        a title or burned captions a warning (they would show empty boxes)."""
+        label = _get(self.data, "ethics", dict) or {}
+        label_path: DocPath = ("ethics", "label")
+        text = label.get("label")
+        if isinstance(text, dict):
+            text, label_path = text.get("text"), (*label_path, "text")
+        lacking = glyphs.missing(text) if isinstance(text, str) else ""
+        if lacking:
+            self.error(
+                label_path,
+                "ethics.label-glyphs",
+                f"the label's font cannot draw {glyphs.describe(lacking)}: the disclosure "
+                "would show as empty boxes",
+                "write the label in Latin, Greek, Cyrillic, Hebrew or Arabic script, "
+                'e.g. "AI-generated"',
+            )
+        burn = (_get(self.data, "captions", dict) or {}).get("burn") is True
+        for i, shot in enumerate(_get(self.data, "shots", list) or []):
+            if not isinstance(shot, dict):
+                continue
+            title = shot.get("title")
+            parts = [("title",)] if isinstance(title, str) else []
+            if isinstance(title, dict):
+                parts = [
+                    ("title", k) for k in ("text", "subtitle") if isinstance(title.get(k), str)
+                ]
+            for part in parts:
+                lacking = glyphs.missing(self._at(("shots", i, *part)))
+                if lacking:
+                    self.warn(
+                        ("shots", i, *part),
+                        "title.glyphs",
+                        f"the title's font cannot draw {glyphs.describe(lacking)}: they "
+                        "would show as empty boxes",
+                        "write the title in Latin, Greek, Cyrillic, Hebrew or Arabic script",
+                    )
+            for j, action in enumerate(_get(shot, "do", list) or [] if burn else []):
+                if not isinstance(action, dict) or len(action) != 1:
+                    continue
+                verb, body = next(iter(action.items()))
+                for key in ("text", "lyrics", "transcript"):
+                    said = _get(body, key, str)
+                    lacking = glyphs.missing(said) if said else ""
+                    if lacking:
+                        self.warn(
+                            ("shots", i, "do", j, verb, key),
+                            "captions.glyphs",
+                            f"the burned captions cannot draw {glyphs.describe(lacking)}: "
+                            "they would show as empty boxes",
+                            "captions: {burn: false, srt: true} leaves them to the player's fonts",
+                        )
+                        break
 
     def check_finite(self, value: object, path: DocPath) -> None:
         if isinstance(value, float) and not math.isfinite(value):

@@ -121,6 +121,22 @@ def _centred(y: float, size_wh, frame_wh) -> Box:
     return float(x), float(y), float(x + w), float(y + h)
 
 
+def room(frame_wh: tuple[int, int], taken: Sequence[Box]) -> tuple[float, float]:
+    """(top, bottom) px between which a text block may stand: inside the edge margins
+    and a vertical video's bands, below what is taken at the top edge and above what
+    is taken at the bottom edge (the label, a title)."""
+    fh = frame_wh[1]
+    gap = GAP * fh
+    top_m, bottom_m = (m * fh for m in margins(frame_wh))
+    low, high = fh - bottom_m, top_m
+    for t in taken:  # things at the bottom or top edge push the block inwards
+        if t[1] > fh / 2:
+            low = min(low, t[1] - gap)
+        elif t[3] < fh / 2:
+            high = max(high, t[3] + gap)
+    return high, low
+
+
 def block_place(
     size_wh: tuple[int, int],
     frame_wh: tuple[int, int],
@@ -139,15 +155,8 @@ def block_place(
     fw, fh = frame_wh
     w, h = size_wh
     gap = GAP * fh
-    top_m, bottom_m = (m * fh for m in margins(frame_wh))
     taken = list(taken)
-    low = fh - bottom_m  # the block ends above this
-    high = top_m  # and starts below this
-    for t in taken:  # things at the bottom or top edge push the block inwards
-        if t[1] > fh / 2:
-            low = min(low, t[1] - gap)
-        elif t[3] < fh / 2:
-            high = max(high, t[3] + gap)
+    high, low = room(frame_wh, taken)
     flat = faces.reshape(-1, 4) if faces.size else np.zeros((0, 4), np.float32)
     candidates = []
     for where in prefer:

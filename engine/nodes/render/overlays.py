@@ -10,6 +10,7 @@ showing, since a shot shows only a handful of distinct ones.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,24 +81,65 @@ class ShotText:
 
 
 WORDS_PER_GROUP = 3  # word captions: at most this many words at a time...
-GROUP_MAX_CHARS = 22  # ...and this many characters
+GROUP_MAX_CHARS = 22  # ...and this many columns (a Chinese or Japanese character is two)
+LONG_WORD_CHARS = 120  # a longer word (no word is) shows in pieces of this many characters
 WORD_HOLD_S = 0.3  # the last group stays this long after its last word
 CAPTION_SHRINK = (1.0, 0.85, 0.72)  # a caption with no free place is tried this much smaller
+CAPTION_MIN_SIZE = 0.012  # a caption too big for the frame shrinks no smaller (em / height)
+_CJK_ENDS = ("\u3002", "\uff01", "\uff1f", "\uff0c", "\u3001", "\uff1b", "\uff1a")  # 。！？，、；：
+_ENDS = (".", "!", "?", ",", ";", ":", *_CJK_ENDS)  # a group ends after these
+
+
+def columns(text: str) -> int:
+    """How wide ``text`` reads, in columns: a wide (Chinese, Japanese, Korean) character
+    counts two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pieces(start: float, end: float, word: str, max_chars: int) -> list[tuple[float, float, str]]:
+    """A word too wide to show at once, in pieces timed by their share of its characters:
+    text with no spaces between words (Chinese, Japanese) in pieces of ``max_chars``
+    columns, cut after its punctuation too; any other word over ``LONG_WORD_CHARS``
+    characters in pieces of that many."""
+    wide = any(unicodedata.east_asian_width(c) in "WF" for c in word)
+    limit = max_chars if wide else LONG_WORD_CHARS
+    if columns(word) <= limit:
+        return [(start, end, word)]
+    parts, piece = [], ""
+    for ch in word:
+        if piece and columns(piece + ch) > limit:
+            parts.append(piece)
+            piece = ""
+        piece += ch
+        if wide and ch in _CJK_ENDS:
+            parts.append(piece)
+            piece = ""
+    if piece:
+        parts.append(piece)
+    out, done = [], 0
+    for part in parts:
+        t0 = start + (end - start) * done / len(word)
+        done += len(part)
+        out.append((t0, start + (end - start) * done / len(word), part))
+    return out
 
 
 def word_groups(words, max_words: int = WORDS_PER_GROUP, max_chars: int = GROUP_MAX_CHARS):
     """Timed words -> [(start_s, end_s, ((word_start_s, word), ...))]: a few words at a time,
     a new group after a sentence's end; each group shows until the next one starts."""
     groups: list[list] = []
-    for start, end, word in words:
-        word = word.strip()
-        if not word:
-            continue
+    pieces = [
+        p
+        for start, end, word in words
+        if word.strip()
+        for p in _pieces(start, end, word.strip(), max_chars)
+    ]
+    for start, end, word in pieces:
         if groups:
             last = groups[-1][2]
             text = " ".join(w for _, w in last) + " " + word
-            ended = last[-1][1].endswith((".", "!", "?", ",", ";", ":"))
-            if len(last) < max_words and len(text) <= max_chars and not ended:
+            ended = last[-1][1].endswith(_ENDS)
+            if len(last) < max_words and columns(text) <= max_chars and not ended:
                 last.append((start, word))
                 groups[-1][1] = end
                 continue
@@ -244,32 +286,34 @@ class OverlayTrack:
             for (s, e, items), nxt in zip(groups, following, strict=True)
         ]
         out = []
+        high, low = layout.room((self.w, self.h), taken)
         for start, end, items in groups:
             faces = self._faces(start, end)
-            for shrink in CAPTION_SHRINK:  # smaller when no place at full size is free
-                if text.caption_style == "words" and text.words:
-                    words = tuple(w for _, w in items)
-                    states = [
-                        words_overlay(words, k, self.w, self.h, size_frac=size * shrink)
-                        for k in range(len(words))
-                    ]
-                else:
-                    first = text_overlay(
-                        items[0][1], self.w, self.h, anchor="bottom", size_frac=size * shrink
-                    )
-                    states = [first]
-                box, free = layout.block_place(
-                    (states[0].rgba.shape[1], states[0].rgba.shape[0]),
-                    (self.w, self.h),
-                    faces,
-                    taken,
-                )
+            shrinks = list(CAPTION_SHRINK)
+            while shrinks:  # smaller when no place at full size is free
+                shrink = shrinks.pop(0)
+                states = self._caption_states(items, size * shrink)
+                bh, bw = states[0].rgba.shape[:2]
+                if (bh > low - high or bw > self.w) and size * shrink * 0.85 >= CAPTION_MIN_SIZE:
+                    shrinks = [shrink * 0.85]  # too big for the frame at all: smaller still
+                    continue
+                box, free = layout.block_place((bw, bh), (self.w, self.h), faces, taken)
                 if free:
                     break
             states = [_moved(o, box) for o in states]
             self.placed.append(self._record("caption", states[0], start, end, faces))
             out.append((start, end, states, tuple(t for t, _ in items)))
         return out
+
+    def _caption_states(self, items, size: float) -> list[Overlay]:
+        """A caption's overlays at ``size``: one per word (its highlight) for word
+        captions, else one."""
+        if self.text.caption_style == "words" and self.text.words:
+            words = tuple(w for _, w in items)
+            return [
+                words_overlay(words, k, self.w, self.h, size_frac=size) for k in range(len(words))
+            ]
+        return [text_overlay(items[0][1], self.w, self.h, anchor="bottom", size_frac=size)]
 
     def _caption_at(self, t_s: float) -> tuple[int, int]:
         for index, (start, end, _states, starts) in enumerate(self.captions):

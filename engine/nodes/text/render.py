@@ -3,7 +3,9 @@
 Fonts are the DejaVu Sans files that ship inside matplotlib, laid out with
 Pillow's basic layout engine (no system fonts, no Raqm), so the same text gives
 the same pixels on any machine with the same package versions. DejaVu covers
-Latin with accents, Greek and Cyrillic.
+Latin with accents, Greek, Cyrillic, Hebrew and Arabic (laid right to left and
+shaped by ``engine.nodes.text.bidi``, since the basic layout does neither); it has
+no Chinese, Japanese or Korean (``validate`` warns of text it cannot draw).
 
 An overlay is an ``Overlay``: a tight straight-alpha ``(h, w, 4) uint8`` image
 and the frame position ``(x, y)`` of its top-left pixel, ready for
@@ -27,6 +29,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from engine.errors import NodeError
+from engine.nodes.text.bidi import visual_line, visual_order, visual_word
 
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_REGULAR = _FONT_DIR / "DejaVuSans.ttf"
@@ -236,32 +239,72 @@ def _words_cached(words, active, frame_w, frame_h, size_frac, colour, highlight,
     stroke_px = max(1, round(0.09 * size_px))
     shadow_px = round(0.04 * size_px)
     pad = stroke_px + shadow_px + 2 * max(1, shadow_px // 2)
-    lines = wrap_text(" ".join(words), font, max(1, round(max_width_frac * frame_w)))
+    lines = wrap_words(words, font, max(1, round(max_width_frac * frame_w)))
     ascent, descent = font.getmetrics()
     advance, space = round(1.2 * font.size), font.getlength(" ")
-    widths = [font.getlength(t) for t in lines]
+    widths = [sum(font.getlength(t) for _, t in line) + space * (len(line) - 1) for line in lines]
     w = int(np.ceil(max(widths, default=0))) + 2 * stroke_px + 2 * pad
     h = advance * (len(lines) - 1) + ascent + descent + 2 * stroke_px + 2 * pad
     ink = Image.new("RGBA", (max(1, w), max(1, h)), (0, 0, 0, 0))
     draw = ImageDraw.Draw(ink)
-    k = 0  # word by word, so each stands in the same place whichever is lit
+    # word by word, so each stands in the same place whichever is lit; every piece of a
+    # word too long for one line is lit with it
     for i, (line, lw) in enumerate(zip(lines, widths, strict=True)):
         x = (w - lw) / 2
-        for word in line.split(" "):
+        for index, piece in line:
             draw.text(
                 (round(x), pad + stroke_px + i * advance),
-                word,
+                piece,
                 font=font,
-                fill=(*(highlight if k == active else colour), 255),
+                fill=(*(highlight if index == active else colour), 255),
                 stroke_width=stroke_px,
                 stroke_fill=(0, 0, 0, 255),
             )
-            x += font.getlength(word) + space
-            k += 1
+            x += font.getlength(piece) + space
     if shadow_px > 0:
         ink = _with_shadow(ink, shadow_px, 0.6)
     xy = _place(ink.size, frame_w, frame_h, "bottom", round(0.05 * frame_h), pad)
     return Overlay(_frozen(ink), xy)
+
+
+def wrap_words(
+    words: tuple[str, ...], font: ImageFont.FreeTypeFont, max_width_px: int
+) -> list[list[tuple[int, str]]]:
+    """Lines of ``(word index, text as drawn)``, left to right, no wider than
+    ``max_width_px``: words wrap greedily; a word wider than a line is broken by
+    character into pieces that keep its index. A line that reads right to left
+    (Hebrew, Arabic) is laid right to left, each word shaped (``bidi``)."""
+    space = font.getlength(" ")
+    lines: list[list[tuple[int, str]]] = []
+    line: list[tuple[int, str]] = []
+    width = 0.0
+    for index, word in enumerate(words):
+        shown = visual_word(word)
+        size = font.getlength(shown)
+        if line and width + space + size <= max_width_px:
+            line.append((index, word))
+            width += space + size
+            continue
+        if line:
+            lines.append(line)
+        line, width = [], 0.0
+        if size <= max_width_px:
+            line, width = [(index, word)], size
+            continue
+        piece = ""
+        for ch in word:  # too long for one line: break it anywhere
+            if piece and font.getlength(visual_word(piece + ch)) > max_width_px:
+                lines.append([(index, piece)])
+                piece = ""
+            piece += ch
+        line, width = [(index, piece)], font.getlength(visual_word(piece))
+    if line:
+        lines.append(line)
+    out = []
+    for line in lines:
+        order = visual_order([t for _, t in line])
+        out.append([(line[k][0], visual_word(line[k][1])) for k in order])
+    return out
 
 
 # --------------------------------------------------------------------------- cached renderers
@@ -332,7 +375,7 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width_px: int) -> lis
         line = ""
         for word in para.split():
             trial = f"{line} {word}" if line else word
-            if font.getlength(trial) <= max_width_px:
+            if font.getlength(visual_line(trial)) <= max_width_px:
                 line = trial
                 continue
             if line:
@@ -351,6 +394,7 @@ def _draw_lines(lines, font, colour, stroke_px, stroke_colour, line_spacing, ali
     """Lines of text on a tight transparent canvas with ``pad`` px spare on each side."""
     ascent, descent = font.getmetrics()
     advance = round(line_spacing * font.size)
+    lines = [visual_line(t) for t in lines]  # Hebrew, Arabic: as drawn (``bidi``)
     widths = [font.getlength(t) for t in lines]
     w = int(np.ceil(max(widths, default=0))) + 2 * stroke_px + 2 * pad
     h = advance * (len(lines) - 1) + ascent + descent + 2 * stroke_px + 2 * pad
