@@ -23,8 +23,12 @@ NOD_IOD = 0.1  # head shift at nod = 1, inter-ocular distances
 # A photo's parted lips count as this share of their opening in jaw units: a smile
 # parts the lips wider than its jaw is open. At 1 the astronaut's mouth hardly
 # opened past her smile while speaking (qc opening p95 0.19, lip-sync r 0.46 on a
-# short line); at 0.5 vowels open past it and consonants close it.
-PARTED_SHARE = 0.5
+# short line); at 0.5 vowels open past it and consonants close it. At 0.7 (issue 13)
+# the lips close over her teeth through more of speech's middle range and part past
+# the smile on the louder vowels: qc's r on three real recordings 0.70-0.81 -> 0.74-0.83
+# (loudness gains 1.0 within 0.4-1.8). qc's landmark model puts her upper inner lip on
+# the upper teeth's edge, so it reads her opening at about half Grace Hopper's scale.
+PARTED_SHARE = 0.7
 
 
 def as_controls(controls) -> np.ndarray:
