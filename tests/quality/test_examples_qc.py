@@ -23,9 +23,11 @@ SCENES = Path(__file__).resolve().parents[2] / "scenes"
 # The astronaut smiles with her teeth apart; while she speaks her lips close over
 # them at times (issue 13), so qc's default bound on the narrowest opening holds.
 # Example -> bounds beyond the defaults (what it measures today, with a margin).
+# Lip sync: the jaw follows the voice's loudness (issue 13); at 360 px qc measures
+# r 0.82 (talking-portrait) and 0.86 (recording, the astronaut with a real recording).
 EXAMPLES = {
-    "talking-portrait": {"fail_under": {"lipsync.corr": "0.55"}},
-    "recording": {"fail_under": {"lipsync.corr": "0.55"}},
+    "talking-portrait": {"fail_under": {"lipsync.corr": "0.72"}},
+    "recording": {"fail_under": {"lipsync.corr": "0.75"}},
     # The dance shot's camera (a zoom, no pan) now keeps where her hands reach in view,
     # so qc also measures her right upper arm, which the rig stretches by 10 %.
     "say-then-dance": {
