@@ -28,7 +28,13 @@ from engine.publish import (
 )
 from engine.runtime.cache import Cache
 from engine.runtime.events import EventSink, ignore
-from engine.runtime.scheduler import default_cache_dir, make_backend, run
+from engine.runtime.scheduler import (
+    LOCAL_SCHEDULERS,
+    default_cache_dir,
+    make_backend,
+    run,
+    start_workers_early,
+)
 from engine.spec.model import Scene
 
 
@@ -276,6 +282,8 @@ def render_scenes(
     (PhotoplayError naming the joint and its limit; nothing is written).
     """
     check_targets(scenes)
+    if scheduler in LOCAL_SCHEDULERS and scheduler != "inline":
+        start_workers_early()  # the workers' imports run beside the compile
     graph = Graph()
     compiled = {video: compile_scene(scene, graph) for video, scene in scenes.items()}
     for video in compiled:
@@ -332,6 +340,8 @@ def render(
     """
     from engine.api import validate
 
+    if scheduler in LOCAL_SCHEDULERS and scheduler != "inline":
+        start_workers_early()  # the workers' imports run beside the validation
     scene = scene_or_path
     if not isinstance(scene, Scene):
         scene = validate(scene_or_path, sets=sets, strict=strict)

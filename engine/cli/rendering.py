@@ -163,9 +163,11 @@ def render(
     from engine.compile.compiler import compile_scene
     from engine.graph import Graph
     from engine.render import check_targets, render_scenes
-    from engine.runtime.scheduler import check_scheduler
+    from engine.runtime.scheduler import LOCAL_SCHEDULERS, check_scheduler, start_workers_early
 
     check_scheduler(scheduler)  # before validating: a typo should not cost a render's setup
+    if scheduler in LOCAL_SCHEDULERS and scheduler != "inline":
+        start_workers_early()  # the render workers' imports run beside the validation
     scenes = _scenes(file, out, _sets(set_), variants, row, strict)
     check_targets(scenes)  # before the progress bar: a refusal is one line, nothing else
     if as_json:

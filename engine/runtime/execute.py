@@ -12,6 +12,7 @@ from engine.nodes import registry
 from engine.runtime.cache import Cache
 from engine.runtime.cache_secret import ENV_FILE, secret_id, secret_path
 from engine.runtime.codec import CodecError
+from engine.runtime.trace import span
 
 
 def run_node(
@@ -40,13 +41,15 @@ def run_node(
             f"this worker's cache secret ({secret_path()}) is not the one of the render",
             hint=f"give every Dask worker the client's secret file through ${ENV_FILE}",
         )
-    importlib.import_module(module)  # registers the kind in a fresh worker
+    with span("import", kind=kind):
+        importlib.import_module(module)  # registers the kind in a fresh worker
     fn = registry.parts_of(kind).join if join else registry.get(kind).fn
     start = time.perf_counter()
 
     def produce(workdir: Path) -> Any:
         try:
-            return fn(params, inputs, registry.NodeContext(workdir))
+            with span("node", kind=kind, key=key[:12], join=join, part=params.get("part")):
+                return fn(params, inputs, registry.NodeContext(workdir))
         except PhotoplayError:
             raise
         except MemoryError as exc:
@@ -61,7 +64,8 @@ def run_node(
             ) from exc
 
     try:
-        value, hit = cache.compute(key, produce)
+        with span("compute", kind=kind, key=key[:12]):
+            value, hit = cache.compute(key, produce)
     except CodecError as exc:  # a node returned something the cache cannot store
         raise NodeError(str(exc), kind=kind, key=key) from exc
     return value, hit, time.perf_counter() - start

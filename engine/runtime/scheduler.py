@@ -16,7 +16,9 @@ import itertools
 import multiprocessing
 import os
 import re
+import threading
 import time
+from multiprocessing import popen_forkserver, spawn
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +115,92 @@ def single_thread_worker() -> None:
     import numba
 
     cv2.setNumThreads(1)
-    numba.set_num_threads(1)
+    # numba guards its thread pool's start with a multiprocessing lock when the start
+    # method has "fork" in its name: under "forkserver" that is a named semaphore, and
+    # a worker killed by an aborted render leaves it for the resource tracker to clean
+    # up, with a warning on stderr. This process never forks, so no lock is needed.
+    method = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        numba.set_num_threads(1)
+    finally:
+        multiprocessing.set_start_method(method, force=True)
 
 
 def _init_worker(render_pid: int, single_thread: bool) -> None:
-    exit_with(render_pid)
-    if single_thread:
-        single_thread_worker()
+    from engine.runtime.trace import span
+
+    with span("worker init"):
+        exit_with(render_pid)
+        if single_thread:
+            single_thread_worker()
+
+
+# Imported once in the fork server, so that every worker forked from it starts with
+# them: OpenCV, numba, PyAV and the segment renderer's numba kernels (loaded from
+# numba's cache at import) cost each fresh worker ~1.5 s of a core otherwise. The
+# fork server lives as long as the process that started it, so later renders in that
+# process fork from it at once. Nothing here starts a thread or an OpenMP pool (that
+# happens at a kernel's first parallel call, in the worker), so forking stays safe.
+PRELOAD = (
+    "engine.runtime.execute",
+    "engine.runtime.scheduler",
+    "engine.nodes.kinds",
+    "cv2",
+    "numba",
+    "av",
+    "engine.nodes.render.segment",
+)
+_main_lock = threading.Lock()
+
+
+def start_workers_early() -> None:
+    """Start the fork server now (it imports ``PRELOAD`` in the background).
+
+    A render calls this before validating and compiling its scene, so the imports
+    run beside that work instead of before the first node. Harmless when the server
+    already runs (its preload is then left as it was).
+    """
+    from multiprocessing import forkserver
+
+    forkserver.set_forkserver_preload(list(PRELOAD))
+    forkserver.ensure_running()
+
+
+class _WorkerPopen(popen_forkserver.Popen):
+    """A fork-server launch that does not run the caller's ``__main__`` in the worker.
+
+    multiprocessing re-runs the main script (``python bench/x.py``, the ``photoplay``
+    entry point) in every fresh worker so that functions defined there unpickle; a
+    render worker only ever runs ``run_node``, so that import (MoviePy, scikit-image,
+    the CLI: seconds under load) is pure start-up delay.
+    """
+
+    def _launch(self, process_obj):
+        with _main_lock:
+            full = spawn.get_preparation_data
+
+            def without_main(name):
+                data = full(name)
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+                return data
+
+            spawn.get_preparation_data = without_main
+            try:
+                super()._launch(process_obj)
+            finally:
+                spawn.get_preparation_data = full
+
+
+class _WorkerProcess(multiprocessing.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _WorkerPopen(process_obj)
+
+
+class _WorkerContext(multiprocessing.context.ForkServerContext):
+    Process = _WorkerProcess
 
 
 class LocalBackend(_Backend):
@@ -134,7 +215,8 @@ class LocalBackend(_Backend):
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         self.slots = self.workers
-        context = multiprocessing.get_context("forkserver")
+        start_workers_early()
+        context = _WorkerContext()
         self.processes = cf.ProcessPoolExecutor(
             self.workers,
             mp_context=context,
@@ -207,7 +289,7 @@ class DaskBackend(_Backend):
         self.client.close()
 
 
-_LOCAL_SCHEDULERS = (None, "", "local", "inline")
+LOCAL_SCHEDULERS = (None, "", "local", "inline")
 # protocol://host:port, host a name, an IPv4 address or a bracketed IPv6 address.
 _DASK_ADDRESS = re.compile(
     r"^(?:tcp|tls|ws|wss|ucx)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$"
@@ -220,7 +302,7 @@ def check_scheduler(scheduler: str | None) -> None:
     A malformed address otherwise fails deep inside distributed, whose half-made
     client then prints a traceback when its close times out 20 s later.
     """
-    if scheduler in _LOCAL_SCHEDULERS:
+    if scheduler in LOCAL_SCHEDULERS:
         return
     match = _DASK_ADDRESS.match(scheduler)
     if match is None or not 0 < int(match.group(1)) < 65536:
