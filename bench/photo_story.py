@@ -20,6 +20,14 @@ e. per-frame cost of one segment's stages: camera map, warp (+cross-fade),
     .venv/bin/python bench/photo_story.py          # about 4-6 minutes on 2 busy cores
     .venv/bin/python bench/photo_story.py --only-a # section a alone (about 1 minute)
     .venv/bin/python bench/photo_story.py --only-e # section e alone, three times
+
+Measured (issue 15, 2 shared cores, --only-a, base and new interleaved in turn):
+render workers forked ready from a preloaded fork server, without re-running
+this script's imports (MoviePy, scikit-image) in each worker. Cold render
+base 24.0 / 18.6 / 25.0 / 25.7 s, new 15.0 / 22.1 / 23.2 / 24.4 s (median
+24.5 -> 22.7 s) at load 4-7; ours / ceiling base 0.41 / 0.58 / 0.46 / 0.44,
+new 0.60 / 0.50 / 0.43 / 0.46 (the ceiling itself moved 69-90 fps with the
+load). Where the time goes: ``bench/timeline.py``.
 """
 
 from __future__ import annotations

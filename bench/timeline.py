@@ -8,6 +8,16 @@ imports and nodes, and the idle gaps between them.
 
     .venv/bin/python bench/timeline.py            # one render
     .venv/bin/python bench/timeline.py --repeat 2
+    .venv/bin/python bench/timeline.py --scheduler inline   # one process, for comparison
+
+Measured (issue 15, 2 shared cores, load 4.5-7, before / after the preloaded fork
+server, interleaved): workers' first node at 1.39-1.57 / 1.24-1.35 s after the call
+(2.8-3.4 s before when run from bench/photo_story.py, whose imports each worker
+re-ran); worker start 0.25 / 0.01 s of CPU; each worker's first segment 3.8 / 2.4 CPU
+s (the segment renderer's imports and cached kernels); workers' CPU 21.3-21.9 /
+20.3-20.5 s; wall 23.8-24.9 / 21.8-24.3 s. Left: the soundtrack mix (1.6 CPU s)
+runs after the segments and the final mux (0.8 s, of it 0.65 s AAC encoding) alone
+at the end, then 0.4 s of delivery (C2PA signing 0.1-0.2 s, the poster PNG, probe).
 """
 
 from __future__ import annotations
@@ -63,11 +73,12 @@ def report(spans: list[dict], t_start: float, events: list[tuple[float, dict]]) 
         by_pid.setdefault(s["pid"], []).append(s)
     end = max(s["t1"] for s in spans)
     print(f"total {end - t_start:.2f} s")
+    total_cpu = 0.0
     for pid, items in sorted(by_pid.items(), key=lambda kv: (kv[0] != main_pid, kv[0])):
         who = "render" if pid == main_pid else f"worker {pid}"
         print(f"-- {who}")
         items.sort(key=lambda s: s["t0"])
-        busy = 0.0
+        busy = cpu = 0.0
         last = None
         for s in items:
             extra = " ".join(
@@ -79,11 +90,14 @@ def report(spans: list[dict], t_start: float, events: list[tuple[float, dict]]) 
             )
             if s["what"] in ("node", "worker init", "import") and pid != main_pid:
                 busy += s["t1"] - s["t0"]
+                cpu += s.get("cpu", 0.0)
             last = s
         if pid != main_pid and last is not None:
             first = items[0]["t0"]
             print(f"  first span at {first - t_start:.2f}, last ends {last['t1'] - t_start:.2f}, "
-                  f"busy {busy:.2f} s")  # fmt: skip
+                  f"busy {busy:.2f} s, CPU {cpu:.2f} s")  # fmt: skip
+            total_cpu += cpu
+    print(f"workers' CPU {total_cpu:.1f} s over {end - t_start:.1f} s wall")
     print("-- scheduler events (render process)")
     for t, e in events:
         if e.get("event") == "node":

@@ -2,8 +2,8 @@
 
 Set ``PHOTOPLAY_TRACE`` to a file path and every process of a local render (the
 render itself and its pool workers) appends one JSON line per span to it:
-``{"pid", "what", "t0", "t1", ...}``, times from ``time.time()`` so the processes
-agree. Unset (the default), ``span`` costs one dictionary lookup.
+``{"pid", "what", "t0", "t1", "cpu", ...}``, times from ``time.time()`` so the
+processes agree, ``cpu`` the CPU seconds of the whole process (all its threads) meanwhile. Unset (the default), ``span`` costs one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def span(what: str, **extra) -> Iterator[None]:
     if not os.environ.get(ENV):
         yield
         return
-    t0 = time.time()
+    t0, cpu0 = time.time(), time.process_time()
     try:
         yield
     finally:
-        record(what, t0, time.time(), **extra)
+        record(what, t0, time.time(), cpu=round(time.process_time() - cpu0, 3), **extra)
