@@ -17,7 +17,8 @@ re-ran); worker start 0.25 / 0.01 s of CPU; each worker's first segment 3.8 / 2.
 s (the segment renderer's imports and cached kernels); workers' CPU 21.3-21.9 /
 20.3-20.5 s; wall 23.8-24.9 / 21.8-24.3 s. Left: the soundtrack mix (1.6 CPU s)
 runs after the segments and the final mux (0.8 s, of it 0.65 s AAC encoding) alone
-at the end, then 0.4 s of delivery (C2PA signing 0.1-0.2 s, the poster PNG, probe).
+at the end, then delivery: 0.42-0.51 s, 0.12 s since the poster's PNG (0.3 s) is
+encoded on a thread as soon as its segment is done; what is left is C2PA signing.
 """
 
 from __future__ import annotations

@@ -73,8 +73,46 @@ def _captions_text(scene: Scene, cues: list) -> dict[str, bytes]:
     return texts
 
 
-def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Rendered:
-    """Write the render's files into a staging folder, then publish them as one set."""
+def _png(frame) -> bytes:
+    """The poster frame as PNG bytes."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class _Posters:
+    """Encodes each poster frame to PNG on a thread as soon as its segment is done, so the
+    0.3 s of a 720p PNG runs while the other segments and the final mux still run, not
+    after them (``run``'s ``on_value``)."""
+
+    def __init__(self, keys: set[str]):
+        import concurrent.futures as cf
+
+        self.keys = keys
+        self.pool = cf.ThreadPoolExecutor(1, thread_name_prefix="photoplay-poster")
+        self.done: dict = {}
+
+    def __call__(self, key: str, value) -> None:
+        if key in self.keys and key not in self.done and isinstance(value, dict):
+            frame = value.get("poster")
+            if frame is not None:
+                self.done[key] = self.pool.submit(_png, frame)
+
+    def get(self, key: str):
+        return self.done.get(key)
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path, png=None) -> Rendered:
+    """Write the render's files into a staging folder, then publish them as one set.
+
+    png: a future of the poster's PNG bytes, when it was encoded during the run."""
     from engine.nodes.output.probe import probe
 
     paths = output_paths(video)
@@ -112,10 +150,8 @@ def _deliver(scene: Scene, compiled: Compiled, values: dict, video: Path) -> Ren
             staged[kind].write_bytes(text)
         frame = values[compiled.poster].get("poster")
         if scene.output.poster and frame is not None:
-            from PIL import Image
-
             staged["poster"] = staging / "poster.png"
-            Image.fromarray(frame).save(staged["poster"], format="PNG")
+            staged["poster"].write_bytes(png.result() if png is not None else _png(frame))
         publish(staged, paths)
     info = probe(video)
     captions = [paths[kind] for kind in ("srt", "vtt") if kind in staged]
@@ -296,12 +332,27 @@ def render_scenes(
         # each shot's segment too: its value reports how far a dancing body was stretched
         targets += [key for entry in c.segments for key in _segment_nodes(c, entry)]
     backend = make_backend(scheduler, workers)
+    posters = _Posters({c.poster for v, c in compiled.items() if scenes[v].output.poster})
     try:
-        values = run(
-            graph, cache, targets=list(dict.fromkeys(targets)), backend=backend, on_event=on_event
-        )
+        try:
+            values = run(
+                graph,
+                cache,
+                targets=list(dict.fromkeys(targets)),
+                backend=backend,
+                on_event=on_event,
+                on_value=posters,
+            )
+        finally:
+            backend.close()
+        results = _finish(scenes, compiled, values, strict, on_event, posters)
     finally:
-        backend.close()
+        posters.close()
+    return results
+
+
+def _finish(scenes, compiled, values, strict, on_event, posters) -> list[Rendered]:
+    """Check dance limits, report stretches and beat alignment, deliver each video."""
     results = []
     for video, c in compiled.items():
         _check_limits(c, values, video, strict, on_event)
@@ -315,7 +366,7 @@ def render_scenes(
             bas = _segment_value(c, values, entry, "bas_motion")
             if bas:
                 on_event({"event": "bas", "video": str(video), "segment": entry["what"]} | bas)
-        rendered = _deliver(scenes[video], c, values, video)
+        rendered = _deliver(scenes[video], c, values, video, posters.get(c.poster))
         on_event(
             {"event": "output", "video": str(rendered.video), "duration_s": rendered.duration_s}
         )

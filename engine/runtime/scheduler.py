@@ -18,6 +18,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing import popen_forkserver, spawn
 from pathlib import Path
 from typing import Any
@@ -368,8 +369,12 @@ def run(
     targets: list[str] | None = None,
     backend: _Backend | None = None,
     on_event: EventSink = ignore,
+    on_value: Callable[[str, Any], None] | None = None,
 ) -> dict[str, Any]:
     """Compute ``targets`` (default: the graph's outputs). Returns values by key.
+
+    on_value: called with (key, value) as each node's value becomes known (from the
+        cache or computed), so the caller can start on it while the rest still runs.
 
     When a node fails or the run is interrupted, the work still running is stopped
     (``backend.abort``): a LocalBackend's pool is then spent; close it, make another.
@@ -383,6 +388,8 @@ def run(
             try:
                 values[key] = cache.load(key)
                 on_event(node_event("cached", graph.nodes[key]))
+                if on_value is not None:
+                    on_value(key, values[key])
                 continue
             except KeyError:  # corrupted since plan(): compute it after all
                 pass
@@ -456,6 +463,8 @@ def run(
                         heapq.heappush(ready, task)
                     continue
                 values[key] = value
+                if on_value is not None:
+                    on_value(key, value)
                 seconds += part_seconds.pop(key, 0.0)
                 on_event(node_event("cached" if hit else "finished", graph.nodes[key], seconds))
     except BaseException:
