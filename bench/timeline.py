@@ -17,7 +17,8 @@ re-ran); worker start 0.25 / 0.01 s of CPU; each worker's first segment 3.8 / 2.
 s (the segment renderer's imports and cached kernels); workers' CPU 21.3-21.9 /
 20.3-20.5 s; wall 23.8-24.9 / 21.8-24.3 s. Left: the soundtrack mix (1.6 CPU s)
 runs after the segments and the final mux (0.8 s, of it 0.65 s AAC encoding) alone
-at the end, then delivery: 0.42-0.51 s, 0.12 s since the poster's PNG (0.3 s) is
+at the end; the mix's cost hint 1.0 -> 2.0 puts it before the credits card, not after
+(the worker left idle before the mux: 1.5 -> 0.9-1.0 s, load 5); then delivery: 0.42-0.51 s, 0.12 s since the poster's PNG (0.3 s) is
 encoded on a thread as soon as its segment is done; what is left is C2PA signing.
 """
 
@@ -45,11 +46,11 @@ def wrap(owner, name: str, label: str) -> None:
     fn = getattr(owner, name)
 
     def timed(*args, **kwargs):
-        t0 = time.time()
+        t0, cpu0 = time.time(), time.process_time()
         try:
             return fn(*args, **kwargs)
         finally:
-            record(label, t0, time.time())
+            record(label, t0, time.time(), cpu=round(time.process_time() - cpu0, 3))
 
     setattr(owner, name, timed)
 

@@ -593,7 +593,9 @@ class _Compiler:
             },
             mix_inputs,
             label="soundtrack",
-            cost=1.0,
+            # Measured 1.6 CPU s for a 33 s story (a 125-frame 720p segment: 2.3-3.2 s), so
+            # it ranks above a credits card (1.0) and runs before it, not last (issue 15).
+            cost=2.0,
         )
         record = manifest(
             scene, models=self.models(), styles=styles, voices=list(self.voices.values())
