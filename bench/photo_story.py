@@ -27,7 +27,11 @@ this script's imports (MoviePy, scikit-image) in each worker. Cold render
 base 24.0 / 18.6 / 25.0 / 25.7 s, new 15.0 / 22.1 / 23.2 / 24.4 s (median
 24.5 -> 22.7 s) at load 4-7; ours / ceiling base 0.41 / 0.58 / 0.46 / 0.44,
 new 0.60 / 0.50 / 0.43 / 0.46 (the ceiling itself moved 69-90 fps with the
-load). Where the time goes: ``bench/timeline.py``.
+load). With the poster encoded during the run and the mix ranked before the credits
+card too, at load 2.5-4: base 13.7 / 12.9 s, new 12.4 / 12.2 s; ours / ceiling base
+0.40 / 0.43, new 0.44 / 0.46 (ceiling 143-146 fps). The rest of the gap is CPU per
+frame, not idle cores: the workers spend ~26 CPU ms a frame (drawing, watermark,
+x264), the bare encode ~14. Where the time goes: ``bench/timeline.py``.
 """
 
 from __future__ import annotations
