@@ -73,7 +73,9 @@ def test_a_line_starts_mid_idle_without_a_jump_and_ends_in_idle(tape):
     drawn = [k for k in range(k0 - 5, k1 + 5) if k in tape.controls]  # skipped: not drawn
     mouth = np.array([tape.controls[k][SLOT["jaw_open"]] for k in drawn])
     assert mouth[:5].max() == 0 and mouth.max() > 0.3 and mouth[-5:].max() < 0.05
-    assert np.abs(np.diff(mouth)).max() < 0.5
+    # louder syllables open the jaw up to 2x (issue 13): a plosive's release may open it
+    # ~0.6 in one frame, never the whole range
+    assert np.abs(np.diff(mouth)).max() < 0.7
     happy = [tape.controls[k][SLOT["happy"]] for k in drawn]
     assert max(happy) > 0.3  # the line's mood shows
     # the audio of the line lies under its frames, silence before

@@ -29,10 +29,11 @@ EXAMPLES = {
     "talking-portrait": {"fail_under": {"lipsync.corr": "0.72"}},
     "recording": {"fail_under": {"lipsync.corr": "0.75"}},
     # The dance shot's camera (a zoom, no pan) now keeps where her hands reach in view,
-    # so qc also measures her right upper arm, which the rig stretches by 10 %.
+    # so qc also measures her right upper arm, which the rig stretches by 10 %; it reads
+    # 0.10-0.113 at 360 px as unrelated changes move a few pixels (tracker noise, issue 14).
     "say-then-dance": {
         "fail_under": {"dance.body_found": "0.95"},
-        "fail_over": {"dance.bone_cv": "0.11"},
+        "fail_over": {"dance.bone_cv": "0.12"},
     },
     # the presenter cut out of her photo and placed on the campaign's colour (issue 12)
     "campaign": {},

@@ -77,6 +77,8 @@ def flatten_alpha(rgba: np.ndarray, background=(0, 0, 0)) -> np.ndarray:
     """Composite straight-alpha ``(H, W, 4) uint8`` over a solid colour -> ``(H, W, 3) uint8``."""
     if rgba.ndim != 3 or rgba.shape[2] != 4:
         raise AssetError(f"expected (H, W, 4) RGBA, got shape {rgba.shape}", hint="use load_image")
+    if (rgba[..., 3] == 255).all():  # opaque (every JPEG): the colours as they are, same bytes
+        return np.ascontiguousarray(rgba[..., :3])
     a = rgba[..., 3:4].astype(np.float32) / 255.0
     bg = np.asarray(background, np.float32).reshape(1, 1, 3)
     out = rgba[..., :3].astype(np.float32) * a + bg * (1.0 - a)

@@ -183,3 +183,13 @@ def test_shrink_for_output_removes_aliasing_and_keeps_the_framing():
     naive = warp_frame(stripes, cam, (160, 90)).astype(int)
     assert frame.std() < 10  # near-uniform grey
     assert naive.std() > 50  # what the shrink avoids: stripes sampled into moire
+
+
+def test_flatten_alpha_of_an_opaque_photo_is_its_colours_byte_for_byte():
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, (40, 50, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    blended = rgba.copy()
+    blended[0, 0, 3] = 254  # one pixel not opaque: the blend runs, and agrees elsewhere
+    assert np.array_equal(flatten_alpha(rgba, (10, 200, 30)), rgba[..., :3])
+    assert np.array_equal(flatten_alpha(blended, (10, 200, 30))[1:], rgba[1:, :, :3])

@@ -63,18 +63,23 @@ def test_odd_sizes_are_refused():
 
 
 def test_segment_bytes_equal_the_swscale_path(tmp_path):
-    """SegmentWriter converts with the kernel; the file is the one swscale gave."""
+    """SegmentWriter converts with the kernel; the file is the one swscale gave.
+
+    One encoder thread: in 1 of 2 full-suite runs and 1 of 4 runs of tests/nodes the third file differed
+    with x264's 4 threads (never in 300 encodes alone): a determinism question for the
+    encoder, separate from the conversion this test is about (issue 15 note).
+    """
     rng = np.random.default_rng(2)
     base = rng.integers(0, 256, (72, 96, 3), dtype=np.uint8)
     frames = [np.roll(base, 3 * i, axis=1) for i in range(12)]
-    with SegmentWriter(tmp_path / "kernel.mp4", 96, 72, 25) as seg:
+    with SegmentWriter(tmp_path / "kernel.mp4", 96, 72, 25, threads=1) as seg:
         for frame in frames:
             seg.write(frame)
-    with SegmentWriter(tmp_path / "swscale.mp4", 96, 72, 25) as seg:
+    with SegmentWriter(tmp_path / "swscale.mp4", 96, 72, 25, threads=1) as seg:
         for frame in frames:
             picture = av.VideoFrame.from_ndarray(_swscale(frame), format="yuv420p")
             seg._encode_frame(picture)
-    with SegmentWriter(tmp_path / "yuv.mp4", 96, 72, 25) as seg:
+    with SegmentWriter(tmp_path / "yuv.mp4", 96, 72, 25, threads=1) as seg:
         for frame in frames:
             seg.write_yuv420(to_yuv420(frame, seg.yuv_buffer()))
     kernel = (tmp_path / "kernel.mp4").read_bytes()
