@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,7 @@ class Checker:
         self.check_consent(uses)
         self.check_total()
         self.check_glyphs()
+        self.check_tts_language()
         return self.found
 
     def check_glyphs(self) -> None:
@@ -185,6 +187,34 @@ class Checker:
                             "captions: {burn: false, srt: true} leaves them to the player's fonts",
                         )
                         break
+
+    def check_tts_language(self) -> None:
+        """A line's ``language`` picks how a recording is aligned; a line spoken by a TTS
+        voice of another language would read its text with that voice's rules."""
+        characters = _get(self.data, "characters", dict) or {}
+        for i, shot in enumerate(_get(self.data, "shots", list) or []):
+            for j, action in enumerate(_get(shot, "do", list) or []):
+                if not isinstance(action, dict) or len(action) != 1:
+                    continue
+                verb, body = next(iter(action.items()))
+                language = _get(body, "language", str)
+                if not language or not isinstance(body, dict) or "audio" in body:
+                    continue
+                voice = _get(body, "voice", dict) or _get(
+                    _get(characters, body.get("who"), dict), "voice", dict
+                )
+                tts = (voice or {}).get("tts", "en-us")
+                if not isinstance(tts, str):
+                    continue
+                spoken = re.split(r"[-_]", tts.removeprefix("piper:"))[0].lower()
+                if spoken != language.split("-")[0].lower():
+                    self.warn(
+                        ("shots", i, "do", j, verb, "language"),
+                        "say.language-voice",
+                        f"this line is spoken by the TTS voice {tts!r}, not in {language!r}: "
+                        "language only tells how a recording is aligned",
+                        f"give the line a voice of that language, e.g. voice: {{tts: {language}}}",
+                    )
 
     def check_finite(self, value: object, path: DocPath) -> None:
         if isinstance(value, float) and not math.isfinite(value):

@@ -1,0 +1,42 @@
+"""A TTS line's ``language`` does not change its voice: a line said with
+``language: ar`` by an English voice warns (``--strict``: refuses); a matching
+voice, or a recording, does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import SceneError
+from engine.spec import validate
+
+
+def _scene(character, say):
+    return (
+        "photoplay: 1\n"
+        + character
+        + "shots:\n  - cast: [rosa]\n"
+        + f"    do:\n      - say: {say}\n"
+    )
+
+
+def test_a_language_the_voice_does_not_speak_warns_where_it_is_written(project, character):
+    path = project("s.yaml", _scene(character, '{who: rosa, text: "مرحبا بكم", language: ar}'))
+    (warning,) = [w for w in validate(path).warnings if w.code == "say.language-voice"]
+    assert warning.path == "shots[0].do[0].say.language" and warning.line == 10
+    assert "'en-us'" in warning.message and "voice: {tts: ar}" in warning.hint
+    with pytest.raises(SceneError) as info:
+        validate(path, strict=True)
+    assert "say.language-voice" in [d.code for d in info.value.diagnostics]
+
+
+@pytest.mark.parametrize(
+    "say",
+    [
+        '{who: rosa, text: "Hola a todos", language: es, voice: {tts: es}}',
+        '{who: rosa, text: "Hello there", language: en-gb}',
+        '{who: rosa, text: "Hello there"}',
+    ],
+)
+def test_a_voice_of_the_line_s_language_does_not_warn(project, character, say):
+    scene = validate(project("s.yaml", _scene(character, say)))
+    assert not [w for w in scene.warnings if w.code == "say.language-voice"]
