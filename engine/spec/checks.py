@@ -131,6 +131,7 @@ class Checker:
         self.check_total()
         self.check_glyphs()
         self.check_tts_language()
+        self.check_stage_options()
         return self.found
 
     def check_glyphs(self) -> None:
@@ -187,6 +188,28 @@ class Checker:
                             "captions: {burn: false, srt: true} leaves them to the player's fonts",
                         )
                         break
+
+    def check_stage_options(self) -> None:
+        """``stage:`` options act on a stage only (a background, ``place:``, or a cast
+        from several photos): on the cast's own single photo they would do nothing."""
+        characters = _get(self.data, "characters", dict) or {}
+        for i, shot in enumerate(_get(self.data, "shots", list) or []):
+            if not isinstance(shot, dict) or "stage" not in shot:
+                continue
+            cast = [n for n in _get(shot, "cast", list) or [] if isinstance(n, str)]
+            photos = set()
+            for name in cast:
+                photo = _get(_get(characters, name, dict), "photo", dict) or {}
+                photos.add(str(photo.get("file")))
+            if shot.get("background") is not None or shot.get("place") or len(photos) > 1:
+                continue
+            self.warn(
+                ("shots", i, "stage"),
+                "stage.unused",
+                "this shot is not a stage (its cast stand on their own photo), so its stage "
+                "options change nothing",
+                "give the shot a background: or place: to make it a stage, or remove stage:",
+            )
 
     def check_tts_language(self) -> None:
         """A line's ``language`` picks how a recording is aligned; a line spoken by a TTS

@@ -1,6 +1,7 @@
-"""A TTS line's ``language`` does not change its voice: a line said with
-``language: ar`` by an English voice warns (``--strict``: refuses); a matching
-voice, or a recording, does not."""
+"""Options a scene sets that would change nothing warn where they are written
+(``--strict``: refuse): a TTS line's ``language`` (it does not change the voice: a
+line said with ``language: ar`` by an English voice), and ``stage:`` on a shot that
+is not a stage."""
 
 from __future__ import annotations
 
@@ -40,3 +41,13 @@ def test_a_language_the_voice_does_not_speak_warns_where_it_is_written(project, 
 def test_a_voice_of_the_line_s_language_does_not_warn(project, character, say):
     scene = validate(project("s.yaml", _scene(character, say)))
     assert not [w for w in scene.warnings if w.code == "say.language-voice"]
+
+
+def test_stage_options_on_a_shot_that_is_not_a_stage_warn(project, character):
+    text = _scene(character, '{who: rosa, text: "Hello there"}').replace(
+        "  - cast: [rosa]\n", "  - cast: [rosa]\n    stage: {listeners: still}\n"
+    )
+    (warning,) = [w for w in validate(project("s.yaml", text)).warnings if w.code == "stage.unused"]
+    assert warning.path == "shots[0].stage"
+    staged = text.replace("    stage:", "    background: '#203040'\n    stage:")
+    assert not [w for w in validate(project("t.yaml", staged)).warnings if w.code == "stage.unused"]
