@@ -77,14 +77,12 @@ runs: CRF 28 at 320x320 was 1/3 in an earlier run (chelsea at z 5.4), 0/3 here.
 from __future__ import annotations
 
 import argparse
-import io
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import skimage.data
@@ -95,45 +93,9 @@ from engine.nodes.ethics import watermark_detect as wd  # noqa: E402
 from engine.nodes.ethics.ecc import conv_encode, payload_bits  # noqa: E402
 from engine.nodes.ethics.watermark import cell_px  # noqa: E402
 from engine.nodes.ethics.watermark_embed import embed_frame  # noqa: E402
+from tests.nodes.ethics.clips import h264, moving_clip  # noqa: E402
 
 PAYLOAD, KEY = 0x5EED0F1CE123, 7
-W_PX, H_PX = 1280, 720
-
-
-def moving_clip(
-    img: np.ndarray, n_frames: int, size: tuple[int, int] = (W_PX, H_PX)
-) -> list[np.ndarray]:
-    """Pan 1 px/frame right and 0.5 px/frame down, zooming in 0.1%/frame: (720, 1280, 3).
-
-    At another (width, height) the same shot, scaled: the pan in px goes with the width.
-    """
-    width, height = size
-    s = width / W_PX
-    big = cv2.resize(img, (int(width * 1.25), int(width * 1.25)), interpolation=cv2.INTER_CUBIC)
-    frames = []
-    for i in range(n_frames):
-        zoom = 1.0 + 0.001 * i
-        m = np.array([[zoom, 0, -i * 1.0 * s], [0, zoom, (-i * 0.5 - 100) * s]], dtype=np.float64)
-        frames.append(cv2.warpAffine(big, m, (width, height), flags=cv2.INTER_LINEAR))
-    return frames
-
-
-def h264(frames: list[np.ndarray], crf: int, **options: str) -> list[np.ndarray]:
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=25)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p"
-        # x264 defaults otherwise (what `ffmpeg -i in.mp4 out.mp4` gives)
-        stream.options = {"crf": str(crf), "preset": "medium", **options}
-        for f in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    buf.seek(0)
-    with av.open(buf) as inp:
-        return [f.to_ndarray(format="rgb24") for f in inp.decode(video=0)]
 
 
 def resize(frames, factor):

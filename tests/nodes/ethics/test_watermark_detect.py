@@ -1,8 +1,5 @@
 """Detection: the payload survives H.264, downscaling, crops and brightness; nothing else passes."""
 
-import io
-
-import av
 import cv2
 import numpy as np
 import pytest
@@ -12,6 +9,7 @@ from engine.errors import NodeError
 from engine.nodes.ethics.ecc import conv_encode, payload_bits
 from engine.nodes.ethics.watermark_detect import SCORE_THRESHOLD, detect
 from engine.nodes.ethics.watermark_embed import embed_frame
+from tests.nodes.ethics.clips import h264, moving_clip
 
 PAYLOAD, KEY = 0x5EED0F1CE123, 7
 SIZE, N_FRAMES = 360, 50  # 2 s at 25 fps
@@ -25,24 +23,6 @@ def _pan_clip(img, n_frames, px_per_frame):
         x, y = round(i * px_per_frame), round(i * px_per_frame / 2)
         frames.append(np.ascontiguousarray(big[y : y + SIZE, x : x + SIZE]))
     return frames
-
-
-def _h264(frames, crf, preset="veryfast"):
-    """Encode with libx264 at this CRF and decode back, in memory."""
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=25)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": preset}
-        for f in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    buf.seek(0)
-    with av.open(buf) as inp:
-        return [f.to_ndarray(format="rgb24") for f in inp.decode(video=0)]
 
 
 @pytest.fixture(scope="module")
@@ -79,32 +59,23 @@ def test_found_untouched_with_all_raw_bits_right(marked):
 
 
 def test_found_after_h264_crf_28(marked):
-    _assert_found(_h264(marked, crf=28))
+    _assert_found(h264(marked, 28, preset="veryfast"))
 
 
 def test_found_after_h264_crf_28_on_another_photo():
     clip = _pan_clip(skimage.data.coffee(), N_FRAMES, px_per_frame=0.5)
-    _assert_found(_h264([embed_frame(f, PAYLOAD, KEY, i) for i, f in enumerate(clip)], 28))
-
-
-def _camera_move(img, n_frames, width=640, height=360):
-    """Pan 1 px/frame right and 0.5 px/frame down, zooming in 0.1%/frame: (N, H, W, 3)."""
-    big = cv2.resize(img, (int(width * 1.3),) * 2, interpolation=cv2.INTER_AREA)
-    frames = []
-    for i in range(n_frames):
-        zoom = 1.0 + 0.001 * i
-        m = np.array([[zoom, 0, -i * 1.0], [0, zoom, -i * 0.5 - 40]], dtype=np.float64)
-        frames.append(cv2.warpAffine(big, m, (width, height), flags=cv2.INTER_LINEAR))
-    return frames
+    _assert_found(
+        h264([embed_frame(f, PAYLOAD, KEY, i) for i, f in enumerate(clip)], 28, preset="veryfast")
+    )
 
 
 def test_found_in_p_and_b_frames_of_a_moving_camera_at_crf_28():
     # x264 defaults (preset medium, keyint 250, B-frames): a 90-frame clip has its
     # only I-frame at 0, so frames 20-70 are all predicted, and the camera has
     # moved 20-70 px and zoomed 2-7% since the pattern was last coded whole.
-    clip = _camera_move(skimage.data.astronaut(), 90)
+    clip = moving_clip(skimage.data.astronaut(), 90, (640, 360), pan_px=1.0)
     marked = [embed_frame(f, PAYLOAD, KEY, i) for i, f in enumerate(clip)]
-    _assert_found(_h264(marked, crf=28, preset="medium")[20:70])
+    _assert_found(h264(marked, 28)[20:70])
 
 
 def test_found_after_half_size_downscale(marked):

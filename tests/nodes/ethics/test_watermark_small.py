@@ -7,61 +7,27 @@ re-encoded as ``ffmpeg -i in.mp4 out.mp4`` would (libx264 CRF 23, preset medium)
 bench/watermark.py --sizes measures every size and attack.
 """
 
-import io
-
-import av
-import cv2
-import numpy as np
 import pytest
 import skimage.data
 
 from engine.nodes.ethics.watermark_detect import detect
 from engine.nodes.ethics.watermark_embed import embed_frame
+from tests.nodes.ethics.clips import h264, moving_clip
 
 PAYLOAD, KEY = 0x5EED0F1CE123, 7
 N_FRAMES = 50  # 2 s at 25 fps: what verify reads per window
 
 
-def _moving_clip(img, width, height, n_frames):
-    """Pan right and down by 0.2% of the width per frame, zooming in 0.1% per frame."""
-    big = cv2.resize(img, (int(width * 1.25), int(width * 1.25)), interpolation=cv2.INTER_AREA)
-    s = width / 1280
-    frames = []
-    for i in range(n_frames):
-        zoom = 1.0 + 0.001 * i
-        m = np.array([[zoom, 0, -i * s], [0, zoom, (-i * 0.5 - 100) * s]], dtype=np.float64)
-        frames.append(cv2.warpAffine(big, m, (width, height), flags=cv2.INTER_LINEAR))
-    return frames
-
-
-def _h264(frames, **options):
-    """Encode with libx264 and decode back, in memory."""
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=25)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p"
-        stream.options = options
-        for f in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    buf.seek(0)
-    with av.open(buf) as inp:
-        return [f.to_ndarray(format="rgb24") for f in inp.decode(video=0)]
-
-
 def _rendered(img, width, height):
-    clip = _moving_clip(img, width, height, N_FRAMES)
+    clip = moving_clip(img, N_FRAMES, (width, height))
     marked = [embed_frame(f, PAYLOAD, KEY, frame_index=i) for i, f in enumerate(clip)]
-    return _h264(marked, crf="20", preset="veryfast", bf="0")  # the renderer's defaults
+    return h264(marked, 20, preset="veryfast", bf="0")  # the renderer's defaults
 
 
 @pytest.mark.parametrize("photo", ["astronaut", "coffee"])
 def test_256x144_render_reencoded_at_crf_23_keeps_the_payload(photo):
     rendered = _rendered(getattr(skimage.data, photo)(), 256, 144)
-    reencoded = _h264(rendered, crf="23")  # x264's defaults otherwise: preset medium
+    reencoded = h264(rendered, 23)  # x264's defaults otherwise: preset medium
     assert reencoded[0].shape == (144, 256, 3)
     found = detect(reencoded, KEY)
     assert found.found, f"score {found.score:.2f}"
