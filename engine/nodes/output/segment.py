@@ -30,19 +30,12 @@ import numpy as np
 from engine.errors import NodeError
 from engine.nodes.output.atomic import commit, discard, make_temp_path
 from engine.nodes.output.paths import ffmpeg_file
-from engine.nodes.output.yuv import to_yuv420
+from engine.nodes.output.yuv import swscale_yuv420, to_yuv420
 
 # Below this height swscale's chroma filter differs from the kernel's: use swscale.
 _KERNEL_MIN_HEIGHT_PX = 8
 
 KIND = "output.segment"
-
-# swscale flags: bilinear chroma, accurate rounding, same bytes on every CPU.
-_RGB_TO_YUV = (
-    av.video.reformatter.Interpolation.BILINEAR
-    | av.video.reformatter.Interpolation.ACCURATE_RND
-    | av.video.reformatter.Interpolation.BITEXACT
-)
 
 
 def as_rate(fps: int | float | Fraction | str) -> Fraction:
@@ -199,19 +192,8 @@ class SegmentWriter:
             )
         if self.height >= _KERNEL_MIN_HEIGHT_PX:
             self._encode(to_yuv420(frame, self.yuv_buffer()))
-            return
-        rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-        self._encode_frame(
-            rgb.reformat(
-                format="yuv420p",
-                src_colorspace="ITU709",
-                dst_colorspace="ITU709",
-                src_color_range="JPEG",
-                dst_color_range="MPEG",
-                interpolation=_RGB_TO_YUV,
-                threads=1,
-            )
-        )
+        else:
+            self._encode(swscale_yuv420(frame))
 
     def write_yuv420(self, yuv: np.ndarray) -> None:
         """Encode one frame already converted: (H * 3 / 2, W) uint8 yuv420p, BT.709

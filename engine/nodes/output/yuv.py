@@ -217,3 +217,23 @@ def to_yuv420(rgb: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     buf = np.empty((h * 3 // 2, w), np.uint8) if out is None else out
     rgb_to_yuv420(np.ascontiguousarray(rgb), *yuv420_planes(buf, w, h), _coefficients())
     return buf
+
+
+def swscale_yuv420(rgb: np.ndarray) -> np.ndarray:
+    """(H * 3 / 2, W) uint8 yuv420p of an (H, W, 3) uint8 RGB frame, converted by swscale
+    (through PyAV) in its bit-exact mode (``BITEXACT | ACCURATE_RND | BILINEAR``, BT.709,
+    full-range RGB to limited-range YUV): what ``to_yuv420`` computes, and what
+    ``SegmentWriter`` uses for frames too short for the kernel's chroma filter."""
+    import av
+
+    flags = av.video.reformatter.Interpolation
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    return frame.reformat(
+        format="yuv420p",
+        src_colorspace="ITU709",
+        dst_colorspace="ITU709",
+        src_color_range="JPEG",
+        dst_color_range="MPEG",
+        interpolation=flags.BILINEAR | flags.ACCURATE_RND | flags.BITEXACT,
+        threads=1,
+    ).to_ndarray()

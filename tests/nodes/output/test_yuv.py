@@ -6,22 +6,8 @@ import pytest
 import skimage.data
 
 from engine.errors import NodeError
-from engine.nodes.output.segment import _RGB_TO_YUV, SegmentWriter
-from engine.nodes.output.yuv import rgb_to_yuv420_reference, to_yuv420
-
-
-def _swscale(rgb: np.ndarray) -> np.ndarray:
-    """What SegmentWriter did before the kernel: swscale, bit-exact, BT.709 limited."""
-    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-    return frame.reformat(
-        format="yuv420p",
-        src_colorspace="ITU709",
-        dst_colorspace="ITU709",
-        src_color_range="JPEG",
-        dst_color_range="MPEG",
-        interpolation=_RGB_TO_YUV,
-        threads=1,
-    ).to_ndarray()
+from engine.nodes.output.segment import SegmentWriter
+from engine.nodes.output.yuv import rgb_to_yuv420_reference, swscale_yuv420, to_yuv420
 
 
 def _frames():
@@ -43,18 +29,18 @@ def test_kernel_equals_swscale_and_reference(name):
     rgb = _frames()[name]
     before = rgb.copy()
     out = to_yuv420(rgb)
-    assert np.array_equal(out, _swscale(rgb))
+    assert np.array_equal(out, swscale_yuv420(rgb))
     y, u, v = rgb_to_yuv420_reference(rgb)
     assert np.array_equal(out, np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(out.shape))
     assert np.array_equal(rgb, before)
 
 
-def test_random_sizes_equal_swscale():
+def test_random_sizes_equalswscale_yuv420():
     rng = np.random.default_rng(1)
     for _ in range(20):
         h, w = 2 * int(rng.integers(4, 120)), 2 * int(rng.integers(1, 200))
         rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-        assert np.array_equal(to_yuv420(rgb), _swscale(rgb)), (h, w)
+        assert np.array_equal(to_yuv420(rgb), swscale_yuv420(rgb)), (h, w)
 
 
 def test_odd_sizes_are_refused():
@@ -77,7 +63,7 @@ def test_segment_bytes_equal_the_swscale_path(tmp_path):
             seg.write(frame)
     with SegmentWriter(tmp_path / "swscale.mp4", 96, 72, 25, threads=1) as seg:
         for frame in frames:
-            picture = av.VideoFrame.from_ndarray(_swscale(frame), format="yuv420p")
+            picture = av.VideoFrame.from_ndarray(swscale_yuv420(frame), format="yuv420p")
             seg._encode_frame(picture)
     with SegmentWriter(tmp_path / "yuv.mp4", 96, 72, 25, threads=1) as seg:
         for frame in frames:
@@ -93,3 +79,17 @@ def test_write_yuv420_checks_its_shape(tmp_path):
         SegmentWriter(tmp_path / "seg.mp4", 64, 48, 25) as seg,
     ):
         seg.write_yuv420(np.zeros((48, 64), np.uint8))
+
+
+def test_a_frame_too_short_for_the_kernel_goes_through_swscale(tmp_path):
+    """Below 8 rows the writer converts with ``swscale_yuv420``: the same file as
+    encoding that function's planes directly."""
+    rng = np.random.default_rng(3)
+    frames = [rng.integers(0, 256, (4, 32, 3), dtype=np.uint8) for _ in range(3)]
+    with SegmentWriter(tmp_path / "writer.mp4", 32, 4, 25, threads=1) as seg:
+        for frame in frames:
+            seg.write(frame)
+    with SegmentWriter(tmp_path / "planes.mp4", 32, 4, 25, threads=1) as seg:
+        for frame in frames:
+            seg.write_yuv420(swscale_yuv420(frame))
+    assert (tmp_path / "writer.mp4").read_bytes() == (tmp_path / "planes.mp4").read_bytes()
