@@ -189,9 +189,10 @@ class _Compiler:
         """The shot's picture when its cast perform on their own photo.
 
         Each cast member's face is animated (speech, expressions, glances, or idle
-        breathing and blinks) unless they only dance; a dancer's body is rigged and
-        posed by the choreographer or a reference motion, over the photo with the
-        person removed. The face is drawn first, so a dancer can keep talking.
+        breathing and blinks; one who only dances blinks and glances); a dancer's
+        body is rigged and posed by the choreographer or a reference motion, over the
+        photo with the person removed. The face is drawn first, so a dancer can keep
+        talking.
         """
         image = self.image(photo, zoom_max=max(shot.camera.zoom))
         inputs = {"picture": image}
@@ -206,8 +207,7 @@ class _Compiler:
                 )
             mine = [a for a in shot.actions if a.who == name]
             dances = [a for a in mine if verb_of(a).body]
-            if any(verb_of(a).face for a in mine) or not mine:
-                faces.append(self.face(shot, name, photo, image, inputs))
+            faces.append(self.face(shot, name, photo, image, inputs, still_head=only_dances(mine)))
             if dances:
                 dancers.append(self.dancer(shot, name, photo, image, inputs))
         if len(dancers) > 1:
@@ -242,29 +242,38 @@ class _Compiler:
             return {library[m].style for m in action.moves if m in library}
         return set()
 
-    def find_face(self, name: str, photo: Asset, image: str) -> str:
-        """The ``face.find`` node of a character's face in their (decoded) photo."""
+    def find_face(self, name: str, photo: Asset, image: str, optional: bool = False) -> str:
+        """The ``face.find`` node of a character's face in their (decoded) photo; an
+        optional one is None where the photo has no usable face."""
         ch = self.scene.characters[name]
         selection = list(ch.face) if isinstance(ch.face, tuple) else ch.face
+        params = {"photo_name": photo.rel, "selection": selection}
+        if optional:
+            params["optional"] = True
         return self.add(
             "face.find",
-            {"photo_name": photo.rel, "selection": selection},
+            params,
             {"photo": image},
             label=f"{name}: {photo.rel}",
             cost=0.3,
         )
 
-    def face(self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict) -> dict:
-        find = self.find_face(name, photo, image)
+    def face(
+        self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict, still_head: bool
+    ) -> dict:
+        find = self.find_face(name, photo, image, optional=still_head)
         rig = self.add(
             "face.rig", {"out_size": None}, {"photo": image, "face": find}, label=name, cost=0.3
         )
         inputs[f"face_{name}"] = rig
-        return {
+        face = {
             "rig": f"face_{name}",
             "seed": _seed(self.out.seed, name, shot.index),
             "actions": self.face_actions(shot, name, inputs),
         }
+        if still_head:
+            face["still_head"] = True
+        return face
 
     def dancer(self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict) -> dict:
         ch = self.scene.characters[name]
@@ -393,16 +402,16 @@ class _Compiler:
                 cost=1.0,
             )
             inputs[f"layer_{name}"] = cutout
-            face = None
-            if any(verb_of(a).face for a in mine) or not mine:  # one that only dances: still
-                inputs[f"face_{name}"] = self.add(
-                    "face.rig", {"out_size": None}, {"photo": cutout, "face": cutout}, label=name
-                )
-                face = {
-                    "rig": f"face_{name}",
-                    "seed": _seed(self.out.seed, name, shot.index),
-                    "actions": self.face_actions(shot, name, inputs),
-                }
+            inputs[f"face_{name}"] = self.add(
+                "face.rig", {"out_size": None}, {"photo": cutout, "face": cutout}, label=name
+            )
+            face = {
+                "rig": f"face_{name}",
+                "seed": _seed(self.out.seed, name, shot.index),
+                "actions": self.face_actions(shot, name, inputs),
+            }
+            if only_dances(mine):
+                face["still_head"] = True
             dancer = self.dancer(shot, name, ch.photo, image, inputs) if dances else None
             dancing = dancing or bool(dances)
             place = next((p for p in shot.place if p.who == name), None)
@@ -639,6 +648,15 @@ def credits_seconds(scene: Scene) -> float:
 def _even(px: float) -> int:
     """A canvas side in px: even, at most ``IMAGE_MAX_SIDE``."""
     return min(IMAGE_MAX_SIDE, max(2, 2 * round(px / 2)))
+
+
+def only_dances(actions: list) -> bool:
+    """A cast member who dances and neither speaks nor emotes in the shot.
+
+    Their face still blinks and glances (a dancer with frozen eyes looks like a
+    photo being moved), but keeps the head still: the body rig turns the head.
+    """
+    return bool(actions) and not any(verb_of(a).face for a in actions)
 
 
 def _seed(seed: int, name: str, shot_index: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.errors import AssetError
 from engine.nodes.registry import Artifact, NodeContext, node
 
 # Heavy rooms are imported inside each kind, so a worker loads only what it runs.
@@ -146,14 +147,20 @@ def output_captions(params: dict, inputs: dict, ctx: NodeContext) -> list:
 
 @node("face.find", version=1, models=FACE_MODELS)
 def face_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
-    """The chosen face of a photo and its 468 landmarks (px)."""
+    """The chosen face of a photo and its 468 landmarks (px); None when ``optional`` and
+    the photo has no usable face."""
     from engine.nodes.face import detect_faces, face_landmarks, select_face
 
     photo = inputs["photo"]
     selection = params.get("selection")
     if isinstance(selection, list):
         selection = tuple(selection)
-    face = select_face(detect_faces(photo), selection, params["photo_name"], image=photo)
+    try:
+        face = select_face(detect_faces(photo), selection, params["photo_name"], image=photo)
+    except AssetError:
+        if params.get("optional"):  # a dancer's face, for blinks: the dance goes on without
+            return None
+        raise
     marks = face_landmarks(photo, face)
     return {"box": list(face.box_xywh), "landmarks": marks.points, "presence": marks.presence}
 
@@ -163,6 +170,8 @@ def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The animation mesh of one face, fitted to the output frame (prepare once, apply many)."""
     from engine.nodes.animate import build_face_rig
 
+    if inputs["face"] is None:  # an optional face that was not found
+        return None
     size = params.get("out_size")
     photo = inputs["photo"]
     if isinstance(photo, dict):  # a stage layer (body.cutout): its texture and landmarks

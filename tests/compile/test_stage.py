@@ -99,7 +99,8 @@ shots:
     graph, segment = _segment(scene, 1)
     picture = segment.params["picture"]
     rosa, ada = picture["performers"]
-    assert rosa["face"] is None  # she only dances: her face stays as in the photo
+    # she only dances: her face blinks and glances, her head is turned by the body rig
+    assert rosa["face"]["still_head"] and rosa["face"]["actions"] == []
     assert ada["face"] is not None and ada["dancer"] is None  # idle: breathes and blinks
     assert graph.nodes[segment.inputs[rosa["dancer"]["rig"]]].kind == "body.rig"
     assert [d["style"] for d in rosa["dancer"]["dances"]] == ["swing"]

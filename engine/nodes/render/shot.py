@@ -184,9 +184,10 @@ def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
 
     photo = inputs[spec["input"]]
     talking = None
-    if spec["faces"]:
-        rigs = [inputs[face["rig"]] for face in spec["faces"]]
-        controls = [character_controls(face, layout, inputs, fps) for face in spec["faces"]]
+    faces = _riggable(spec["faces"], inputs)
+    if faces:
+        rigs = [inputs[face["rig"]] for face in faces]
+        controls = [character_controls(face, layout, inputs, fps) for face in faces]
         talking = TalkingPicture(photo, rigs, controls)
     dancer = spec.get("dancer")
     if dancer is None:
@@ -234,13 +235,20 @@ def _reach_box(rig) -> tuple[float, float, float, float]:
     )
 
 
+def _riggable(face_specs: list[dict], inputs: dict) -> list[dict]:
+    """The faces that were rigged: one who only dances keeps a face too small or turned
+    away as it is in the photo (its ``face.rig`` is None) rather than refusing the dance."""
+    return [face for face in face_specs if inputs[face["rig"]] is not None]
+
+
 def _all_faces(picture_spec: dict, picture, inputs: dict) -> tuple[list, tuple[int, int]]:
     """Every face the picture shows, its forehead-to-chin box at rest in picture px, and
     the picture's (w, h): the animated faces of a photo, or every performer on a stage."""
     kind = picture_spec["kind"]
     if kind == "character":
         h, w = inputs[picture_spec["input"]].shape[:2]
-        return [_face_box(inputs[face["rig"]]) for face in picture_spec["faces"]], (w, h)
+        faces = _riggable(picture_spec["faces"], inputs)
+        return [_face_box(inputs[face["rig"]]) for face in faces], (w, h)
     if kind == "stage":
         w, h = picture_spec["size"]
         return list(picture.face_boxes()), (w, h)
@@ -283,7 +291,7 @@ def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dic
         return Camera.from_params(cam)
     keep = []
     if picture_spec["kind"] == "character":
-        specs = picture_spec["faces"]
+        specs = _riggable(picture_spec["faces"], inputs)
         boxes = [_face_box(inputs[face["rig"]]) for face in specs]
         h, w = inputs[picture_spec["input"]].shape[:2]
         if picture_spec.get("dancer"):

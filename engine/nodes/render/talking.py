@@ -54,7 +54,8 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
     actions). ``drives`` names the face controls an action drives: "mouth" (lip-sync
     from its ``speech``, the head following the voice, its ``mood`` shown softly),
     "expression", "gaze" (``toward``), "rest" (breathing, blinks and glances, which
-    every face does anyway).
+    every face does anyway). ``still_head``: no head motion of the face's own (a
+    dancer's head is turned by the body rig).
     layout: the shot's ``shot.timing`` value; speeches: Speech by input name.
     """
     timing = layout["timing"]
@@ -66,7 +67,8 @@ def character_controls(spec: dict, layout: dict, speeches: dict, fps: float) -> 
     speaking = np.zeros(n, np.float64)
     voice = np.zeros(max(1, round(timing.duration_s * 16000)), np.float32)
     expressions, looks = [], []
-    strengths = {"head": 1.0, "mouth": 1.0, "eyes": 1.0}
+    # still_head: one who only dances; the body rig turns their head
+    strengths = {"head": 0.0 if spec.get("still_head") else 1.0, "mouth": 1.0, "eyes": 1.0}
     for action in spec["actions"]:
         at = times[action["index"]]
         drives = action["drives"]
