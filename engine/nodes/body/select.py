@@ -7,20 +7,25 @@ cropped at the waist can only do upper-body moves (``body: {mode: upper}``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 import numpy as np
 
 from engine.errors import AssetError
-from engine.nodes.body.pose import KEYPOINT, PersonBox, Pose, detect_people, pose_landmarks
+from engine.nodes.body.pose import KEYPOINT, Pose, detect_people, pose_landmarks
 
 MIN_VISIBILITY = 0.5
 MIN_PRESENCE = 0.5
 BODY_MODES = ("full", "upper")
 MIN_CHEST_FRAC = 0.5  # upper: at least this many shoulder widths of body below the shoulders
 LEG_DROP_FRAC = 0.4  # standing: knees below the hips, ankles below the knees, by this
+P = TypeVar("P")
 
 
-def choose_person(people: list[PersonBox], index: int = 0, photo: str = "PHOTO") -> PersonBox:
-    """The ``index``-th person from the left of ``detect_people``'s list.
+def choose_person(people: Sequence[P], index: int = 0, photo: str = "PHOTO") -> P:
+    """The ``index``-th person from the left of a list of people (``detect_people``'s
+    boxes, ``people.find_people``'s people).
 
     Raises:
         AssetError: nobody in the photo, or ``index`` beyond the people found.
@@ -77,18 +82,7 @@ def find_person(
     from engine.nodes.body.people import find_people, partition
 
     people = find_people(image)
-    if not people:
-        raise AssetError(
-            f"no person found in {photo}",
-            hint="use a photo where one person is clearly visible, at least head and "
-            "shoulders, facing the camera and not too small",
-        )
-    if not 0 <= index < len(people):
-        raise AssetError(
-            f"{photo} shows {len(people)} {'person' if len(people) == 1 else 'people'}, "
-            f"so there is no person: {index}",
-            hint=f"choose person: 0 to {len(people) - 1} (counted from the left, leftmost = 0)",
-        )
+    choose_person(people, index, photo)
     return partition(people, index)
 
 
