@@ -59,6 +59,7 @@ FRONT_LINE = 0.5  # and its face centre no lower than this (a waist-up bust may 
 STAGGER = 0.9  # each rank further back stands this many face heights higher...
 BACK_SHRINK = 0.85  # ...its face this much smaller
 HEIGHT_REF = 1.25  # place's height: a share of the stage height, at most this times its width
+NEARER = 1.15  # a face this many times another's (or more) stands in front of it
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,8 @@ def layout(
     figure (hair to its lowest point) as a fraction of the stage height (of
     ``HEIGHT_REF`` times its width in a frame taller than 4:5, so a scene made for a
     wide frame keeps its proportions in a vertical one), or ``"scale"`` a factor on
-    the automatic size; ``"depth"`` (larger = in front; default the cast order);
+    the automatic size; ``"depth"`` (larger = in front; default the cast order, a
+    figure drawn clearly larger in front of smaller ones: ``_nearer_in_front``);
     ``"mirror"``.
     """
     width, height = stage_wh
@@ -317,6 +319,28 @@ def layout(
         if place.get("x") is not None:
             fx = place["x"] * width
         out.append(_place(fig, new, (fx, fy), bool(place.get("mirror")), depths[i]))
+    if not staggered:
+        out = _nearer_in_front(figures, places, out)
+    return out
+
+
+def _nearer_in_front(
+    figures: list[Figure], places: list[dict], placements: list[Placement]
+) -> list[Placement]:
+    """Without a ``depth`` in their place, a figure drawn clearly larger (its face
+    ``NEARER`` times another's or more: nearer the camera) stands in front of the smaller
+    ones; figures of about one size keep the cast order. The depths handed out are those
+    the cast order gave them, so a ``depth`` written in the scene keeps its meaning."""
+    free = [i for i, p in enumerate(places) if p.get("depth") is None]
+    if len(free) < 2:
+        return placements
+    face = [placements[i].scale * figures[i].face_h for i in free]
+    least = min(face)
+    size_rank = [math.floor(math.log(f / least) / math.log(NEARER) + 1e-9) for f in face]
+    order = sorted(range(len(free)), key=lambda k: (size_rank[k], k))
+    out = list(placements)
+    for k, slot in zip(order, free, strict=True):
+        out[free[k]] = replace(placements[free[k]], depth=placements[slot].depth)
     return out
 
 

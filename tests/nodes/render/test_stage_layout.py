@@ -151,3 +151,22 @@ def test_a_title_at_the_top_keeps_the_heads_below_it(aspect):
     for fig, pl in zip(cast, placements, strict=True):
         assert pl.y + pl.scale * fig.top >= 0.2 * h  # the hair clears the title
         assert pl.y + pl.scale * fig.bottom >= h - 1  # and still reaches the bottom
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "1:1", "4:5"])
+def test_a_figure_drawn_larger_stands_in_front_unless_depth_says_otherwise(aspect):
+    """The concert's dance break (issue 12): a 16:9 scene places a large figure on the
+    left and a smaller one on the right; in a narrower frame they overlap, and the
+    smaller one, later in the cast, was drawn over the larger one's face. The larger
+    (nearer) one now stands in front; an explicit depth still decides; figures of one
+    size keep the cast order."""
+    size = ASPECTS[aspect]
+    places = [{"x": 0.3, "height": 1.3}, {"x": 0.74, "height": 1.0, "mirror": True}]
+    big, small = layout([WAIST_UP, WAIST_UP], places, size)
+    assert big.scale > 1.15 * small.scale
+    assert big.depth > small.depth
+    places[1]["depth"] = 3
+    big, small = layout([WAIST_UP, WAIST_UP], places, size)
+    assert small.depth == 3 and big.depth == 0
+    first, second = layout([WAIST_UP, WAIST_UP], [None, None], size)
+    assert first.depth < second.depth
