@@ -194,7 +194,7 @@ class _Compiler:
         photo with the person removed. The face is drawn first, so a dancer can keep
         talking.
         """
-        image = self.image(photo, zoom_max=max(shot.camera.zoom))
+        image = self.image(photo, zoom_max=_zoom_max(shot))
         inputs = {"picture": image}
         faces, dancers = [], []
         for name in shot.cast:
@@ -368,7 +368,7 @@ class _Compiler:
         The backdrop is the shot's background, or the first performer's photo with its
         people removed (``body.plate``).
         """
-        zoom_max = max(shot.camera.zoom)
+        zoom_max = _zoom_max(shot)
         size = [_even(self.out.width * zoom_max), _even(self.out.height * zoom_max)]
         inputs: dict[str, str] = {}
         if shot.background is None:
@@ -450,7 +450,11 @@ class _Compiler:
             "rotate": list(cam.rotate),
             "ease": cam.ease,
             "auto": cam.auto,
-        }
+        } | (  # only when following: other shots keep their keys
+            {"follow": cam.follow, "switch": cam.switch, "zoom_given": cam.zoom_given}
+            if cam.following
+            else {}
+        )
 
     def common(self) -> dict:
         label = self.scene.ethics.label
@@ -643,6 +647,17 @@ def credits_seconds(scene: Scene) -> float:
     if opening > 0:
         body_s += lay_out([], opening, fps).duration_s
     return credits_card_s(body_s, fps, scene.ethics.credits.duration)
+
+
+def _zoom_max(shot: Shot) -> float:
+    """The closest the shot's camera comes: its zoom, or a following camera's closest
+    framing (``framing.FOLLOW_ZOOM_MAX``), so its pictures are drawn sharp for it."""
+    cam = shot.camera
+    if cam.following and not cam.zoom_given:
+        from engine.nodes.render.framing import FOLLOW_ZOOM_MAX
+
+        return max(*cam.zoom, FOLLOW_ZOOM_MAX)
+    return max(cam.zoom)
 
 
 def _even(px: float) -> int:

@@ -215,6 +215,9 @@ class _Builder:
                 rotate=_pair(cam.get("rotate"), (0.0, 0.0)),
                 ease=cam.get("ease", "in-out"),
                 auto="pan" not in cam,
+                follow=cam.get("follow"),
+                switch=cam.get("switch", "move"),
+                zoom_given="zoom" in cam,
             ),
             title=m.Title(
                 title["text"],

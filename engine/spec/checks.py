@@ -448,7 +448,38 @@ class Checker:
                 self.check_action(i, (*base, "do", j, verb), verb, body, uses)
             self.found.shot_s[i] = self.shot_length(i, shot, actions)
             self.check_entrances(base, shot, self.found.shot_s[i])
+            self.check_follow(base, shot, actions)
         return uses
+
+    def check_follow(self, base: DocPath, shot: dict, actions: list) -> None:
+        """``camera: {follow: speaker}`` needs someone who speaks on screen, and gives way
+        to an explicit pan: either way the camera would not follow, so it warns."""
+        camera = _get(shot, "camera", dict) or {}
+        if camera.get("follow") is None:
+            return
+        if "pan" in camera:
+            self.warn(
+                (*base, "camera", "follow"),
+                "camera.follow-pan",
+                "an explicit pan wins: this camera pans as written and does not follow the speaker",
+                "remove pan: to follow the speaker, or follow: to keep the pan",
+            )
+            return
+        cast = set(_get(shot, "cast", list) or [])
+        speaks = any(
+            isinstance(a, dict)
+            and len(a) == 1
+            and next(iter(a)) in ("say", "sing")
+            and (_get(next(iter(a.values())), "who", str) in cast)
+            for a in actions
+        )
+        if not speaks:
+            self.warn(
+                (*base, "camera", "follow"),
+                "camera.follow-silent",
+                "nobody in this shot's cast speaks or sings, so there is no speaker to follow",
+                "remove follow:, or give the shot a say: or sing: by someone in its cast",
+            )
 
     def check_place(self, base: DocPath, shot: dict) -> None:
         """Each placed performer is in the shot's cast and stands on the stage.

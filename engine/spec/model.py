@@ -166,6 +166,7 @@ class Camera:
 
     ``auto``: the scene gives no pan, so the renderer aims the camera at the cast's
     faces (``engine.nodes.render.framing``) instead of the picture's centre.
+    ``follow``: ``"speaker"`` comes in close on whoever speaks (without a pan).
     """
 
     zoom: tuple[float, float] = (1.0, 1.0)
@@ -173,6 +174,14 @@ class Camera:
     rotate: tuple[float, float] = (0.0, 0.0)
     ease: str = "in-out"
     auto: bool = True
+    follow: str | None = None  # "speaker": come in on whoever speaks (framing.follow_track)
+    switch: str = "move"  # how a following camera goes to the next speaker: move or cut
+    zoom_given: bool = False  # the scene wrote a zoom (a following camera keeps it)
+
+    @property
+    def following(self) -> bool:
+        """Whether the camera follows the speaker (an explicit pan wins over follow)."""
+        return self.follow is not None and self.auto
 
 
 @dataclass(frozen=True)

@@ -283,13 +283,15 @@ def _lines(face_specs: list[dict], layout: dict) -> list[tuple[float, float, int
 
 def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dict):
     """The shot's camera: as the scene wrote it, or, without a pan (``auto``), aimed at
-    the cast's faces and following the speaker (``engine.nodes.render.framing``)."""
-    from engine.nodes.render.framing import FramedCamera, pan_track
+    the cast's faces and following the speaker (``engine.nodes.render.framing``);
+    ``follow: speaker`` comes in close on whoever speaks (``framing.follow_track``)."""
+    from engine.nodes.render.framing import FramedCamera, follow_track, pan_track
 
     cam = params.get("camera")
     if not cam or not cam.get("auto") or picture_spec["kind"] not in ("character", "stage"):
         return Camera.from_params(cam)
     keep = []
+    present = None
     if picture_spec["kind"] == "character":
         specs = _riggable(picture_spec["faces"], inputs)
         boxes = [_face_box(inputs[face["rig"]]) for face in specs]
@@ -303,11 +305,27 @@ def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dic
         boxes = [every[k] for k in with_face]
         w, h = picture_spec["size"]
         keep = picture.reach_boxes()
+        duration_s = layout["timing"].duration_s
+        present = [_on_stage(picture_spec["performers"][k], duration_s) for k in with_face]
     if not boxes and not keep:
         return Camera.from_params(cam)
-    if not boxes:  # a dancer without an animated face: frame their reach
-        boxes, specs = list(keep), []
     timing = layout["timing"]
+    if cam.get("follow") == "speaker" and boxes:
+        pan, zooms = follow_track(
+            boxes,
+            _lines(specs, layout),
+            timing.n_frames,
+            timing.fps,
+            (w, h),
+            tuple(params["size"]),
+            tuple(cam["zoom"]) if cam.get("zoom_given") else None,
+            cam["ease"],
+            cut=cam.get("switch") == "cut",
+            present=present,
+        )
+        return FramedCamera(pan, tuple(cam["zoom"]), tuple(cam["rotate"]), cam["ease"], zooms)
+    if not boxes:  # a dancer without an animated face: frame their reach
+        boxes, specs, present = list(keep), [], None
     track = pan_track(
         boxes,
         _lines(specs, layout),
@@ -318,8 +336,21 @@ def _camera(params: dict, picture_spec: dict, picture, inputs: dict, layout: dic
         tuple(cam["zoom"]),
         cam["ease"],
         keep,
+        present,
     )
     return FramedCamera(track, tuple(cam["zoom"]), tuple(cam["rotate"]), cam["ease"])
+
+
+def _on_stage(performer: dict, duration_s: float) -> tuple[float, float] | None:
+    """When a performer is on the stage in the shot: from their entrance's start to
+    their exit's end, or None for all of it."""
+    from engine.shot_time import stage_moves
+
+    place = performer.get("place") or {}
+    entrance, departure = stage_moves(place.get("enter"), place.get("exit"), duration_s)
+    if entrance is None and departure is None:
+        return None
+    return (entrance[0] if entrance else 0.0, departure[1] if departure else float("inf"))
 
 
 def render_shot(
