@@ -39,3 +39,33 @@ def test_a_move_the_stage_cannot_play_is_one_line(tmp_path, name, where, says):
         assert code == 2 and len(text.splitlines()) == 1, text
         assert text.startswith(f"{scene}{where} error:") and says in text and "hint:" in text
     assert not (tmp_path / "v.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "says"),
+    [
+        ("stage-place-off-stage", ":18:16:", "'ada' is placed off the stage: x -0.4"),
+        ("stage-place-twice", ":19:7:", "key 'rosa' appears twice in this mapping"),
+        ("stage-backdrop-not-an-image", ":15:32:", "'assets/voice.wav': not a readable image"),
+        ("stage-cast-without-photo", ":14:18:", "'narrator' is in the cast but has no photo"),
+    ],
+)
+def test_a_stage_it_cannot_set_up_is_one_line(tmp_path, name, where, says):
+    """The stage's other bad inputs (issue 12): a place off the stage entirely, a
+    character placed twice, a backdrop that is not an image, a cast member without a
+    photo: one line with file:line:col, exit 2, from validate and from render, and no
+    video written."""
+    shutil.copytree(BAD / "assets", tmp_path / "assets")
+    scene = tmp_path / f"{name}.yaml"
+    shutil.copy(BAD / f"{name}.yaml", scene)
+    for command in (
+        ["validate", str(scene)],
+        ["render", str(scene), "-o", str(tmp_path / "v.mp4")],
+    ):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run(command)
+        text = (out.getvalue() + err.getvalue()).strip()
+        assert code == 2 and len(text.splitlines()) == 1, text
+        assert text.startswith(f"{scene}{where} error:") and says in text
+    assert not (tmp_path / "v.mp4").exists()
