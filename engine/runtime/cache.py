@@ -133,6 +133,13 @@ class Cache:
         folder = self.entry_dir(key)
         return (folder / INTEGRITY_FILE).exists() and self._check(key, folder)
 
+    def arrays_bytes(self, key: str) -> int:
+        """Bytes of the arrays stored in entry ``key`` (0 when none, or no such entry)."""
+        try:
+            return (self.entry_dir(key) / codec.ARRAYS_FILE).stat().st_size
+        except OSError:
+            return 0
+
     def load(self, key: str) -> Any:
         """The cached value with Artifacts resolved to paths. KeyError when absent or unusable."""
         folder = self.entry_dir(key)

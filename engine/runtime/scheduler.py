@@ -28,7 +28,7 @@ from engine.graph import Graph, Node, canonical_json
 from engine.nodes import registry
 from engine.runtime.cache import Cache
 from engine.runtime.events import EventSink, ignore, node_event
-from engine.runtime.execute import run_node
+from engine.runtime.execute import BY_REFERENCE_BYTES, Stored, load_stored, run_node
 from engine.runtime.lifeline import deferred_interrupts, exit_with
 
 
@@ -68,13 +68,28 @@ def _task(node: Node, inputs: dict[str, Any], cache: Cache, join: bool = False) 
     )
 
 
-def split_node(node: Node, inputs: dict[str, Any]) -> list[Node]:
+class _Loading(dict):
+    """Inputs whose ``Stored`` values are loaded from ``cache`` when read (a kind's
+    ``split`` reads the few it needs)."""
+
+    def __init__(self, inputs: dict[str, Any], cache: Cache):
+        super().__init__(inputs)
+        self.cache = cache
+
+    def __getitem__(self, name: str) -> Any:
+        return load_stored(super().__getitem__(name), self.cache)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return load_stored(super().get(name, default), self.cache)
+
+
+def split_node(node: Node, inputs: dict[str, Any], cache: Cache | None = None) -> list[Node]:
     """The parts of ``node`` (``registry.parts_of``), as nodes of their own; [] for a
     node that runs whole. A part's key is its node's key and its params, hashed."""
     found = registry.parts_of(node.kind)
     if found is None:
         return []
-    params = found.split(dict(node.params), inputs)
+    params = found.split(dict(node.params), inputs if cache is None else _Loading(inputs, cache))
     if len(params) < 2:
         return []
     out = []
@@ -228,7 +243,11 @@ class LocalBackend(_Backend):
         self.aborted = False
 
     def submit(self, node: Node, inputs: dict[str, Any], cache: Cache, join=False, priority=0.0):
-        pool = self.processes if registry.get(node.kind).cpu_bound else self.threads
+        # A light node runs on a thread of this process, unless an input is big: loaded
+        # here, a 10-minute recording (for its shot's timing) held 60 MiB at the peak.
+        big = any(isinstance(value, Stored) for value in inputs.values())
+        light = not registry.get(node.kind).cpu_bound and not big
+        pool = self.threads if light else self.processes
         return pool.submit(run_node, *_task(node, inputs, cache, join))
 
     def wait_any(self, futures: set):
@@ -376,6 +395,11 @@ def run(
     on_value: called with (key, value) as each node's value becomes known (from the
         cache or computed), so the caller can start on it while the rest still runs.
 
+    A value whose arrays are big (``BY_REFERENCE_BYTES``: a long recording, a large
+    photo) stays in the cache: it is held here and sent to workers as ``Stored(key)``
+    (given so to ``on_value`` too), and only a target's is loaded, for the values returned.
+    Returns the targets' values and the other nodes' small values.
+
     When a node fails or the run is interrupted, the work still running is stopped
     (``backend.abort``): a LocalBackend's pool is then spent; close it, make another.
     """
@@ -383,10 +407,14 @@ def run(
     status = plan(graph, cache, targets)
     values: dict[str, Any] = {}
     to_run: list[str] = []
+    wanted = set(targets)
     for key, state in status.items():
         if state == "cached":
             try:
-                values[key] = cache.load(key)
+                if key not in wanted and cache.arrays_bytes(key) > BY_REFERENCE_BYTES:
+                    values[key] = Stored(key)
+                else:
+                    values[key] = cache.load(key)
                 on_event(node_event("cached", graph.nodes[key]))
                 if on_value is not None:
                     on_value(key, values[key])
@@ -395,7 +423,7 @@ def run(
                 pass
         to_run.append(key)
     if not to_run:
-        return values
+        return _returned(values)
 
     own_backend = backend is None
     backend = backend or make_backend(None)
@@ -421,7 +449,7 @@ def run(
                 if all(dep in values for dep in node.inputs.values()):
                     inputs = {name: values[dep] for name, dep in node.inputs.items()}
                     on_event(node_event("started", node))
-                    pieces = split_node(node, inputs)
+                    pieces = split_node(node, inputs, cache)
                     if pieces:  # run side by side, joined when the last one is done
                         parts[key], part_seconds[key] = [None] * len(pieces), 0.0
                         for k, piece in enumerate(pieces):
@@ -462,6 +490,8 @@ def run(
                         task = (-rank[key], order[key], next(tie), key, None, node, inputs, True)
                         heapq.heappush(ready, task)
                     continue
+                if key in wanted:
+                    value = load_stored(value, cache, graph.nodes[key].kind)
                 values[key] = value
                 if on_value is not None:
                     on_value(key, value)
@@ -473,7 +503,12 @@ def run(
     finally:
         if own_backend:
             backend.close()
-    return values
+    return _returned(values)
+
+
+def _returned(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the ``Stored`` references (of nodes that are not targets)."""
+    return {k: v for k, v in values.items() if not isinstance(v, Stored)}
 
 
 def default_cache_dir(scene_file: Path) -> Path:

@@ -145,3 +145,43 @@ def test_critical_path_ranks_a_node_by_the_work_left_after_it():
     rank = critical_path(g, [photo, rig, shot, mix, out])
     assert rank[out] == 0.5 and rank[mix] == 1.5 and rank[shot] == 3.5
     assert rank[photo] == 0.2 + 0.3 + 3.0 + 0.5 > rank[mix]
+
+
+@pytest.mark.parametrize("backend_factory", [InlineBackend, lambda: LocalBackend(2)])
+def test_a_big_value_stays_in_the_cache_and_reaches_its_consumers(tmp_path, backend_factory):
+    """Arrays over BY_REFERENCE_BYTES travel as ``Stored`` keys: the scheduler does not
+    hold them (nor pickle one per task); each consumer's worker loads the real array."""
+    import os
+
+    import numpy as np
+
+    from engine.runtime.execute import BY_REFERENCE_BYTES, Stored
+
+    n = BY_REFERENCE_BYTES // 4 + 1024  # float32: just over the limit
+    g = Graph()
+    big = g.add("test.big_array", 1, {"seed": 5, "n": n})
+    sums = [g.add("test.array_sum", 1, {"k": k}, {"x": big}) for k in range(3)]
+    length = g.add("test.array_len", 1, {}, {"x": big})  # light, but not loaded here
+    expected = float(
+        np.random.default_rng(5).standard_normal(n, dtype=np.float32).sum(dtype=np.float64)
+    )
+    for attempt in ("cold", "cached"):
+        backend = backend_factory()
+        seen = {}
+        try:
+            values = run(
+                g, Cache(tmp_path), targets=sums, backend=backend, on_value=seen.__setitem__
+            )
+        finally:
+            backend.close()
+        assert [values[k]["sum"] for k in sums] == pytest.approx([expected] * 3, rel=1e-6), attempt
+        assert big not in values, attempt  # not a target: not held, not returned
+        if attempt == "cold":
+            assert seen[big] == Stored(big)
+            inline = isinstance(backend, InlineBackend)  # else run() makes and closes a pool
+            light = run(g, Cache(tmp_path), targets=[length], backend=backend if inline else None)
+            assert light[length]["len"] == n
+            if not inline:  # in a worker, not on a thread of this process
+                assert light[length]["pid"] != os.getpid()
+    values = run(g, Cache(tmp_path), targets=[big], backend=InlineBackend())
+    assert isinstance(values[big], np.ndarray) and len(values[big]) == n  # a target: loaded

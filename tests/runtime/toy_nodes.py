@@ -42,3 +42,23 @@ def threads(params, inputs, ctx):
     import numba
 
     return {"cv2": cv2.getNumThreads(), "numba": numba.get_num_threads(), "seed": params["seed"]}
+
+
+@node("test.big_array", version=1)
+def big_array(params, inputs, ctx):
+    """A seeded float32 array of ``n`` values (big ones travel by reference)."""
+    return np.random.default_rng(params["seed"]).standard_normal(params["n"], dtype=np.float32)
+
+
+@node("test.array_sum", version=1)
+def array_sum(params, inputs, ctx):
+    """The sum of input ``x`` (an array: never a reference) and the pid that summed it."""
+    if not isinstance(inputs["x"], np.ndarray):
+        raise TypeError(f"input x is a {type(inputs['x']).__name__}, not an array")
+    return {"sum": float(inputs["x"].astype(np.float64).sum()), "pid": os.getpid()}
+
+
+@node("test.array_len", version=1, cpu_bound=False)
+def array_len(params, inputs, ctx):
+    """A light node: the length of input ``x`` and the pid that measured it."""
+    return {"len": len(inputs["x"]), "pid": os.getpid()}

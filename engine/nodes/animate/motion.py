@@ -183,11 +183,11 @@ def speech_energy(audio: np.ndarray, sr_hz: int, fps: float, n_frames: int) -> n
     """(n_frames,) float32 loudness per video frame in [0, 1] (RMS over the frame,
     in dB from -50 to the line's peak)."""
     _check(n_frames, fps)
-    x = np.asarray(audio, np.float64).reshape(-1)
+    x = np.asarray(audio).reshape(-1)  # each frame's samples in float64, not the whole line
     hop = sr_hz / fps  # samples per frame
     out = np.zeros(n_frames)
     for i in range(n_frames):
-        seg = x[int(i * hop) : int((i + 1) * hop)]
+        seg = x[int(i * hop) : int((i + 1) * hop)].astype(np.float64)
         out[i] = math.sqrt(float(np.mean(seg**2))) if len(seg) else 0.0
     db = 20 * np.log10(np.maximum(out, 1e-6))
     top = db.max() if n_frames else 0.0

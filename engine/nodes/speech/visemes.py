@@ -199,12 +199,12 @@ def frame_loudness_gains(audio: np.ndarray, sr_hz: int, fps: float, n_frames: in
     """(n_frames,) jaw gains: 1 + LOUDNESS_GAIN x (level - median level of the voiced
     frames) / 10 dB, within LOUDNESS_RANGE, smoothed over ~30 ms. The level is the RMS
     over each frame's window (1 / fps); voiced frames are within 30 dB of the loudest."""
-    x = np.asarray(audio, np.float64).reshape(-1)
+    x = np.asarray(audio).reshape(-1)  # each frame's samples in float64, not the whole line
     hop = sr_hz / fps
     db = np.empty(n_frames)
     for i in range(n_frames):
         lo, hi = int((i - 0.5) * hop), int((i + 0.5) * hop)
-        seg = x[max(lo, 0) : max(hi, 0)]
+        seg = x[max(lo, 0) : max(hi, 0)].astype(np.float64)
         db[i] = 10 * math.log10(float(np.mean(seg * seg)) + 1e-10) if len(seg) else -100.0
     if n_frames == 0:
         return db
@@ -219,11 +219,11 @@ def loudness_gains(phonemes, audio: np.ndarray, sr_hz: int) -> list[float]:
 
     audio: (N,) float mono at sr_hz, the sound the phonemes time.
     """
-    x = np.asarray(audio, np.float64).reshape(-1)
+    x = np.asarray(audio).reshape(-1)  # each phoneme's samples in float64, not the whole line
     level = []
     vowel = []
     for start_s, end_s, ipa in phonemes:
-        seg = x[int(start_s * sr_hz) : int(end_s * sr_hz)]
+        seg = x[int(start_s * sr_hz) : int(end_s * sr_hz)].astype(np.float64)
         level.append(10 * math.log10(float(np.mean(seg * seg)) + 1e-10) if len(seg) else -100.0)
         vowel.append(ipa != PAUSE and any(ch in VOWEL_LETTERS for ch in _base_letters(ipa)))
     levels = np.asarray(level)
