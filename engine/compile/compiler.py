@@ -228,6 +228,8 @@ class _Compiler:
             "dancer": dancers[0] if dancers else None,
             "before": list(timeline),
         }
+        if len(faces) > 1:  # people of one photo turn toward whoever speaks, as on a stage
+            picture["listeners"] = shot.stage.listeners
         return picture, inputs
 
     @staticmethod
@@ -402,8 +404,10 @@ class _Compiler:
                 cost=1.0,
             )
             inputs[f"layer_{name}"] = cutout
+            # one who only dances keeps a face the mesh cannot take as it is (optional)
+            rig_params = {"out_size": None} | ({"optional": True} if only_dances(mine) else {})
             inputs[f"face_{name}"] = self.add(
-                "face.rig", {"out_size": None}, {"photo": cutout, "face": cutout}, label=name
+                "face.rig", rig_params, {"photo": cutout, "face": cutout}, label=name
             )
             face = {
                 "rig": f"face_{name}",

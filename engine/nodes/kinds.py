@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.errors import AssetError
+from engine.errors import AssetError, NodeError
 from engine.nodes.registry import Artifact, NodeContext, node
 
 # Heavy rooms are imported inside each kind, so a worker loads only what it runs.
@@ -95,7 +95,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=23, models=(*POSE_MODELS, "visemes/visemes.pt"))
+@node("render.segment", version=24, models=(*POSE_MODELS, "visemes/visemes.pt"))
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
     triangle stretch of its dancing bodies (``stretch``, None without a dancer), the
@@ -176,7 +176,12 @@ def face_rig(params: dict, inputs: dict, ctx: NodeContext):
     photo = inputs["photo"]
     if isinstance(photo, dict):  # a stage layer (body.cutout): its texture and landmarks
         photo = photo["texture"]
-    return build_face_rig(photo, inputs["face"]["landmarks"], tuple(size) if size else None)
+    try:
+        return build_face_rig(photo, inputs["face"]["landmarks"], tuple(size) if size else None)
+    except NodeError:
+        if params.get("optional"):  # a dancer's face the mesh cannot take: as in the photo
+            return None
+        raise
 
 
 @node("music.analyse", version=3)

@@ -191,7 +191,8 @@ class Checker:
 
     def check_stage_options(self) -> None:
         """``stage:`` options act on a stage only (a background, ``place:``, or a cast
-        from several photos): on the cast's own single photo they would do nothing."""
+        from several photos): on the cast's own single photo they would do nothing, but
+        for ``listeners`` when several people of that photo are in the cast."""
         characters = _get(self.data, "characters", dict) or {}
         for i, shot in enumerate(_get(self.data, "shots", list) or []):
             if not isinstance(shot, dict) or "stage" not in shot:
@@ -203,6 +204,9 @@ class Checker:
                 photos.add(str(photo.get("file")))
             if shot.get("background") is not None or shot.get("place") or len(photos) > 1:
                 continue
+            look = _get(shot, "stage", dict) or {}
+            if len(cast) > 1 and "match" not in look:
+                continue  # several people of one photo: their listeners turn (or keep still)
             self.warn(
                 ("shots", i, "stage"),
                 "stage.unused",

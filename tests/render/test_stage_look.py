@@ -78,6 +78,26 @@ def test_nobody_turns_toward_a_speaker_right_beside_them():
 # -- the colour match, on its own ----------------------------------------------------
 
 
+def test_one_who_only_dances_turns_their_eyes_not_their_head():
+    """A dancer's head is the body rig's (issue 12): their turn moves the eyes alone."""
+    n, fps = 100, 25.0
+    rest = np.zeros((n, N_CONTROLS), np.float32)
+    turn = turn_tracks(_two(), [(0.5, 2.5, 0)], [[], []], n, fps)[1]
+    danced = turn_controls(rest, turn, False, head=False)
+    assert not danced[:, SLOT["yaw"]].any()
+    assert danced[round(2.0 * fps), SLOT["gaze_x"]] < -0.3  # toward the speaker, left
+
+
+def test_the_speaker_does_not_glance_at_someone_off_the_stage():
+    """A listener who has exited (or not yet entered) is not glanced at; one there is."""
+    n, fps = 150, 25.0
+    gone = [Stander(100.0, 40.0, False, True), Stander(300.0, 40.0, False, True, on=(0.0, 1.5))]
+    speaker = turn_tracks(gone, [(1.0, 3.0, 0)], [[], []], n, fps)[0]
+    assert not speaker.any()
+    there = [Stander(100.0, 40.0, False, True), Stander(300.0, 40.0, False, True, on=(0.0, 9.0))]
+    assert turn_tracks(there, [(1.0, 3.0, 0)], [[], []], n, fps)[0][round(3.0 * fps)] > 0.4
+
+
 def test_colour_match_moves_the_mean_by_the_strength():
     rng = np.random.default_rng(3)
     person = np.clip(rng.normal([200, 170, 150], 25, (80, 60, 3)), 0, 255).astype(np.uint8)

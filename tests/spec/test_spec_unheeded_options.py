@@ -51,3 +51,19 @@ def test_stage_options_on_a_shot_that_is_not_a_stage_warn(project, character):
     assert warning.path == "shots[0].stage"
     staged = text.replace("    stage:", "    background: '#203040'\n    stage:")
     assert not [w for w in validate(project("t.yaml", staged)).warnings if w.code == "stage.unused"]
+
+
+def test_listeners_on_several_people_of_one_photo_do_not_warn(project, character):
+    """Two people of one photo turn toward whoever speaks (issue 12): ``listeners`` acts
+    there; ``match`` (to a backdrop) still changes nothing and warns."""
+    two = character + character.split("characters:\n", 1)[1].replace("rosa:", "ada:", 1)
+    text = (
+        "photoplay: 1\n"
+        + two
+        + "shots:\n  - cast: [rosa, ada]\n    stage: {listeners: still}\n"
+        + '    do:\n      - say: {who: rosa, text: "Hello there"}\n'
+    )
+    assert not [w for w in validate(project("s.yaml", text)).warnings if w.code == "stage.unused"]
+    matched = text.replace("{listeners: still}", "{listeners: still, match: 0.3}")
+    warned = validate(project("t.yaml", matched)).warnings
+    assert [w.path for w in warned if w.code == "stage.unused"] == ["shots[0].stage"]

@@ -5,6 +5,9 @@ and eyes toward the speaker's side of the stage: eased in over ``ATTACK_S`` afte
 the line starts, held, and back to where they were over ``RELEASE_S`` after it
 ends. Near the end of a line the speaker glances at the nearest listener. An
 explicit ``look`` of a performer wins over their automatic turn while it lasts.
+A performer who only dances turns their eyes alone (the body rig turns their head:
+``turn_controls(head=False)``). Whoever is off the stage (before their entrance,
+after their exit) is not glanced at.
 
 The turn is worked out on the stage (who stands left of whom, as placed) and
 given to each face in its own photo's terms: a mirrored performer's layer is
@@ -44,12 +47,17 @@ def envelope(t: np.ndarray, start_s: float, end_s: float, attack_s: float, relea
 @dataclass(frozen=True)
 class Stander:
     """What a performer's turn needs: their face's centre x on the stage (px), its width
-    (px), whether their layer is drawn mirrored, and whether they have a face to turn."""
+    (px), whether their layer is drawn mirrored, whether they have a face to turn, and
+    when they are on the stage ((start_s, end_s); None: all the shot)."""
 
     face_x: float
     face_w: float
     mirror: bool
     face: bool
+    on: tuple[float, float] | None = None
+
+    def there(self, t_s: float) -> bool:
+        return self.on is None or self.on[0] <= t_s < self.on[1]
 
 
 def turn_tracks(
@@ -77,6 +85,8 @@ def turn_tracks(
             if abs(dx) < MIN_DX_FACES * max(listener.face_w, speaker.face_w):
                 continue
             out[j] += np.sign(dx) * envelope(t, start_s, end_s, ATTACK_S, RELEASE_S)
+            if not listener.there(max(start_s, end_s - GLANCE_S)):
+                continue  # not there to be glanced at
             if nearest is None or abs(dx) < abs(nearest):
                 nearest = dx
         if speaker.face and nearest is not None:  # the speaker glances back at the end
@@ -90,17 +100,21 @@ def turn_tracks(
     return [np.clip(track, -1.0, 1.0) for track in out]
 
 
-def turn_controls(controls: np.ndarray, turn: np.ndarray, mirror: bool) -> np.ndarray:
+def turn_controls(
+    controls: np.ndarray, turn: np.ndarray, mirror: bool, head: bool = True
+) -> np.ndarray:
     """``controls`` (n, C) with a stage turn (n,) added: head yaw by ``TURN_YAW_DEG``
-    (within ``SAFE_YAW_DEG``) and the eyes moved toward ``TURN_GAZE``; both flipped for
-    a mirrored layer. Unchanged (the same array) when there is no turn."""
+    (within ``SAFE_YAW_DEG``; not with ``head`` False: a dancer's head is the body
+    rig's) and the eyes moved toward ``TURN_GAZE``; both flipped for a mirrored layer.
+    Unchanged (the same array) when there is no turn."""
     if not np.any(turn):
         return controls
     sign = -1.0 if mirror else 1.0
     out = controls.copy()
     yaw, gaze = SLOT["yaw"], SLOT["gaze_x"]
-    turned = out[:, yaw] + sign * TURN_YAW_DEG * turn
-    out[:, yaw] = np.clip(turned, -SAFE_YAW_DEG, SAFE_YAW_DEG)
+    if head:
+        turned = out[:, yaw] + sign * TURN_YAW_DEG * turn
+        out[:, yaw] = np.clip(turned, -SAFE_YAW_DEG, SAFE_YAW_DEG)
     weight = np.abs(turn)
     out[:, gaze] = out[:, gaze] * (1.0 - weight) + sign * TURN_GAZE * turn
     return out

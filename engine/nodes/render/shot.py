@@ -84,17 +84,17 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -
     placements = place_figures([Figure.of(layer) for layer in layers], places, size, top)
     matches = colour_matches(layers, placements, back, float(spec.get("match", 0.0)))
     layers = [_matched(layer, m) for layer, m in zip(layers, matches, strict=True)]
-    controls = [
-        character_controls(p["face"], layout, inputs, fps) if p.get("face") else None
+    controls = [  # a face of one who only dances may have no rig (``_riggable``)
+        character_controls(p["face"], layout, inputs, fps) if _rigged(p, inputs) else None
         for p in performers
     ]
-    turns = _turns(spec, layers, placements, layout, fps)
+    turns = _turns(spec, layers, placements, layout, inputs)
     if turns is not None:
         from engine.nodes.render.listen import turn_controls
 
-        controls = [
-            c if c is None else turn_controls(c, turn, pl.mirror)
-            for c, turn, pl in zip(controls, turns, placements, strict=True)
+        controls = [  # one who only dances turns their eyes: the body rig has their head
+            c if c is None else turn_controls(c, turn, pl.mirror, not p["face"].get("still_head"))
+            for c, turn, pl, p in zip(controls, turns, placements, performers, strict=True)
         ]
     talking, dancers = [], []
     for performer, layer, control, match in zip(performers, layers, controls, matches, strict=True):
@@ -148,10 +148,10 @@ def _matched(layer: dict, match) -> dict:
     return dict(layer, texture=match(layer["texture"]))
 
 
-def _turns(spec: dict, layers: list, placements: list, layout: dict, fps: int):
+def _turns(spec: dict, layers: list, placements: list, layout: dict, inputs: dict):
     """Each performer's turn toward whoever speaks (``listen.turn_tracks``), or None when
     the stage's listeners keep still or nobody speaks."""
-    from engine.nodes.render.listen import Stander, turn_tracks
+    from engine.nodes.render.listen import Stander
     from engine.nodes.render.stage import Figure
 
     if spec.get("listeners", "still") != "turn":
@@ -162,9 +162,19 @@ def _turns(spec: dict, layers: list, placements: list, layout: dict, fps: int):
     if not lines:
         return None
     standers = []
+    duration_s = layout["timing"].duration_s
     for p, layer, pl in zip(performers, layers, placements, strict=True):
         x0, _, x1, _ = pl.face_box(Figure.of(layer))
-        standers.append(Stander((x0 + x1) / 2, x1 - x0, pl.mirror, p.get("face") is not None))
+        face = _rigged(p, inputs)
+        on = _on_stage(p, duration_s)
+        standers.append(Stander((x0 + x1) / 2, x1 - x0, pl.mirror, face, on))
+    return _turn_tracks(standers, faces, lines, layout)
+
+
+def _turn_tracks(standers: list, faces: list[dict], lines: list, layout: dict):
+    """``listen.turn_tracks`` for these faces' specs: their explicit looks win."""
+    from engine.nodes.render.listen import turn_tracks
+
     times = {a.index: a for a in layout["timing"].actions}
     looks = [
         [(times[a["index"]].start_s, times[a["index"]].end_s) for a in f["actions"]] for f in faces
@@ -188,6 +198,8 @@ def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
     if faces:
         rigs = [inputs[face["rig"]] for face in faces]
         controls = [character_controls(face, layout, inputs, fps) for face in faces]
+        if spec.get("listeners") == "turn" and len(faces) > 1:
+            controls = _photo_turns(faces, rigs, controls, layout)
         talking = TalkingPicture(photo, rigs, controls)
     dancer = spec.get("dancer")
     if dancer is None:
@@ -205,6 +217,24 @@ def _performers(spec: dict, inputs: dict, layout: dict, fps: int) -> Picture:
         span = dance_span(dancer, layout, fps)
         picture.bas_motion = motion_bas(picture.rig, angles, root, fps, beats, span)
     return picture
+
+
+def _photo_turns(faces: list[dict], rigs: list, controls: list, layout: dict) -> list:
+    """Several people of one photo: those not speaking turn toward whoever speaks, as on
+    a stage (``listen``), where they stand in the photo; one who only dances with their
+    eyes alone."""
+    from engine.nodes.render.listen import Stander, turn_controls
+
+    lines = _lines(faces, layout)
+    if not lines:
+        return controls
+    boxes = [_face_box(rig) for rig in rigs]
+    standers = [Stander((b[0] + b[2]) / 2, b[2] - b[0], False, True) for b in boxes]
+    turns = _turn_tracks(standers, faces, lines, layout)
+    return [
+        turn_controls(c, turn, False, not face.get("still_head"))
+        for c, turn, face in zip(controls, turns, faces, strict=True)
+    ]
 
 
 def _face_box(rig) -> tuple[float, float, float, float]:
@@ -233,6 +263,12 @@ def _reach_box(rig) -> tuple[float, float, float, float]:
         min(float(w), max(x1, float(shoulders[:, 0].max() + arm))),
         min(float(h), y1),
     )
+
+
+def _rigged(performer: dict, inputs: dict) -> bool:
+    """Whether a stage performer has a face that was rigged (``_riggable``)."""
+    face = performer.get("face")
+    return face is not None and inputs[face["rig"]] is not None
 
 
 def _riggable(face_specs: list[dict], inputs: dict) -> list[dict]:
