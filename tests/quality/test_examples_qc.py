@@ -130,10 +130,18 @@ def test_scaffolds_on_a_background_pass_qc(template, tmp_path):
 
 
 # The stage examples in the other aspects: their performers and camera are laid out for
-# the frame (issue 12). CI renders the vertical ones (the most crowded); the square and
-# 4:5 concert run with PHOTOPLAY_ALL_ASPECTS=1 (about 75 s each on two cores).
-ASPECTS = {"vertical": (360, 640), "square": (360, 360), "portrait-4x5": (360, 450)}
-ASPECT_CASES = [("concert", "vertical"), ("two-photos", "vertical")] + [
+# the frame (issue 12). CI renders the vertical ones (the most crowded) and the campaign
+# (9:16 itself) in the three others (5-10 s each); the square and 4:5 concert run with
+# PHOTOPLAY_ALL_ASPECTS=1 (about 75 s each on two cores).
+ASPECTS = {
+    "vertical": (360, 640),
+    "square": (360, 360),
+    "portrait-4x5": (360, 450),
+    "wide": (640, 360),
+}
+ASPECT_CASES = [("concert", "vertical"), ("two-photos", "vertical")]
+ASPECT_CASES += [("campaign", aspect) for aspect in ("wide", "square", "portrait-4x5")]
+ASPECT_CASES += [
     pytest.param(
         "concert",
         aspect,
