@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.compile.compiler import NEURAL_VOICE_LICENCES
 from engine.compile.provenance import WATERMARK_KEY, lineage_id, manifest
 from engine.live.performer import Performer, prepare
 from engine.live.record import Recorder, Recording
@@ -90,12 +91,12 @@ class Session:
         ``live`` record: who was presented, when, and every line heard (no clock time is
         in a render's manifest; a show happens once, so its start time is kept)."""
         voice = self.speaker.voice
-        record = manifest(
-            self.scene,
-            models=[],
-            styles=[],
-            voices=[{"engine": "espeak-ng", "voice": voice.tts, "variant": voice.variant}],
-        )
+        if self.speaker.neural:  # as a render records a neural voice
+            heard = {"engine": "piper", "voice": voice.tts, "variant": None,
+                     "licence": NEURAL_VOICE_LICENCES.get(voice.tts)}  # fmt: skip
+        else:
+            heard = {"engine": "espeak-ng", "voice": voice.tts, "variant": voice.variant}
+        record = manifest(self.scene, models=[], styles=[], voices=[heard])
         record["watermark"]["payload"] = f"{self.performer.payload:012x}"
         fps = self.show.fps
         record["live"] = {

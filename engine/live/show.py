@@ -37,7 +37,7 @@ import numpy as np
 from engine.errors import LiveError, PhotoplayError
 from engine.live.idle import IdleMotion
 from engine.live.performer import Performer
-from engine.live.speech import Speaker, sentences
+from engine.live.speech import Speaker
 from engine.nodes.animate import motion
 from engine.nodes.animate.controls import EXPRESSIONS, HEAD_SLOTS, MOUTH_SLOTS, SLOT
 from engine.nodes.render.talking import MOOD_INTENSITY
@@ -173,7 +173,7 @@ class Show:
                 hint="send long text as several lines",
             )
         mood = self._check_expression(mood, "mood") if mood is not None else None
-        parts = sentences(text)
+        parts = self.speaker.parts(text)
         with self._lock:
             if not self._running:
                 raise LiveError("the show has ended", status=409, code="ended")

@@ -6,6 +6,9 @@ with phoneme timing (``speech.tts``), visemes from those phonemes
 (``engine.nodes.speech.visemes``), the mouth controls and the
 speech-driven head motion of ``engine.nodes.animate.motion``, and the
 resampler of the soundtrack (``engine.nodes.audio.soundtrack.to_output_rate``).
+A character whose voice is a neural one (``voice: {tts: piper:en_US-joe}``) is
+spoken by the render's ``speech.neural`` function (``synthesise_neural``): the
+mouth follows Piper's own phoneme alignments, exactly as in a render.
 
 Loudness: normalising each sentence on its own (``audio.loudness.normalise``,
 ~50 ms for 2 s, its look-ahead limiter ~20 ms per second of speech) would add to
@@ -15,6 +18,12 @@ sentence, and each sentence gets that gain and a soft limiter (``soft_limit``,
 ~1 ms per second) that rounds the peaks off under the ceiling. espeak's en-us
 voice needs +4.3 dB to reach -14 LUFS, which the render's limiter reaches by
 turning 78 % of the samples down; the soft limiter gives -13.9 LUFS at -1.6 dBTP.
+Piper peak-normalises every sentence it speaks, so its loudness moves with each
+sentence's crest factor (-13.9 to -17.7 LUFS over four sentences with the calibrated
+gain, espeak -14.2 to -14.9); a neural sentence's gain is therefore corrected by its
+own loudness against the calibration sentence's (``sentence_lufs``, BS.1770 on the
+voice's mono samples, ~2 ms; at most ``MAX_CORRECTION_DB`` either way), then limited
+the same way.
 """
 
 from __future__ import annotations
@@ -27,8 +36,10 @@ import numpy as np
 
 from engine.nodes.animate import motion
 from engine.nodes.animate.controls import HEAD_SLOTS, SLOT
+from engine.nodes.audio.bs1770 import LoudnessMeter
 from engine.nodes.audio.loudness import normalise
 from engine.nodes.audio.soundtrack import to_output_rate
+from engine.nodes.speech.neural import is_neural, synthesise_neural
 from engine.nodes.speech.tts import synthesise
 from engine.nodes.speech.visemes import viseme_track
 
@@ -38,7 +49,10 @@ KNEE = 0.5  # the soft limiter leaves samples under this share of the ceiling as
 HEAD_FADE_S = 0.25  # speech-driven head motion eases in and out over this
 TAIL_S = 0.2  # silence after the speech, long enough for the mouth to close (visemes' rest)
 MAX_SENTENCE_CHARS = 240  # a longer sentence is cut at its last comma, colon or space
+MAX_CORRECTION_DB = 6.0  # a neural sentence's loudness correction, either way
+CLAUSE_MIN_WORDS = 2  # a neural line's first clause is spoken alone when both sides hold this
 _HEAD = [SLOT[name] for name in HEAD_SLOTS]
+_CLAUSE_END = re.compile(r"(?<=[,:;—–])\s+")
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…;])|(?<=[.!?…;][\"')\]]))\s+|\n\s*")
 
 
@@ -64,9 +78,31 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+def first_clause_alone(parts: list[str], min_words: int = CLAUSE_MIN_WORDS) -> list[str]:
+    """``parts`` with the first sentence cut after its first clause (at , : ; or a dash)
+    when the clause and the rest both hold ``min_words`` words or more.
+
+    A neural voice speaks a whole sentence before its first sample (~0.07 of its
+    length on a quiet machine, 0.3-0.45 on this 2-core one under load), so a short
+    first clause starts the line sooner; the sentence's own pause is where it is cut.
+
+    >>> first_clause_alone(["Here is one: a piece of wire.", "Yes."])
+    ['Here is one:', 'a piece of wire.', 'Yes.']
+    >>> first_clause_alone(["Yes, sir.", "Here is one: a piece of wire."])
+    ['Yes, sir.', 'Here is one: a piece of wire.']
+    """
+    if not parts:
+        return parts
+    pieces = _CLAUSE_END.split(parts[0], maxsplit=1)
+    if len(pieces) == 2 and all(len(x.split()) >= min_words for x in pieces):
+        return [pieces[0], pieces[1], *parts[1:]]
+    return parts
+
+
 @dataclass(frozen=True)
 class Voice:
-    """An espeak-ng voice as the scene gives it (``TtsVoice``)."""
+    """A voice as the scene gives it (``TtsVoice``): an espeak-ng voice (``en-us``, with
+    its variant and pitch), or a neural one (``piper:en_US-joe``: rate only)."""
 
     tts: str = "en-us"
     variant: str | None = None
@@ -114,10 +150,23 @@ class Speaker:
         audio = to_output_rate(calibration.audio, calibration.sr_hz, sr_hz)
         report = normalise(audio, sr_hz, loudness_lufs, true_peak_dbtp)[1]
         self.gain = 10 ** (report["gain_db"] / 20) if not report["skipped"] else 1.0
+        self.calibration_lufs = sentence_lufs(calibration.audio, calibration.sr_hz)
         self.sentence("Hello.")  # warm up: the first sentence of a process takes ~0.1 s more
+
+    @property
+    def neural(self) -> bool:
+        return is_neural(self.voice.tts)
+
+    def parts(self, text: str) -> list[str]:
+        """``text`` as this voice speaks it live: its sentences, and with a neural voice
+        the first clause of the first one alone (``first_clause_alone``)."""
+        parts = sentences(text)
+        return first_clause_alone(parts) if self.neural else parts
 
     def _speak(self, text: str):
         v = self.voice
+        if self.neural:
+            return synthesise_neural(text, v.tts, rate_wpm=v.rate)
         return synthesise(text, voice=v.tts, variant=v.variant, rate_wpm=v.rate, pitch=v.pitch)
 
     def samples_per_frame(self, n_frames: int) -> int:
@@ -126,11 +175,11 @@ class Speaker:
     def sentence(self, text: str, index: int = 0) -> Sentence:
         """Speak ``text`` and lay it out on the show's frames (~0.1 s for a sentence).
 
-        Raises SpeechError (a PhotoplayError) when espeak cannot speak it.
+        Raises SpeechError (a PhotoplayError) when the voice cannot speak it.
         """
         speech = self._speak(text)
         fps = self.fps
-        # espeak stops on the last phoneme's end: the frames of TAIL_S after it let the
+        # the voice stops on the last phoneme's end: the frames of TAIL_S after it let the
         # mouth come to rest, so whatever follows (idle, the next sentence) joins smoothly
         n = round(speech.duration_s * fps) + math.ceil(TAIL_S * fps)
         track = viseme_track(speech.phonemes, fps, n, audio=speech.audio, sr_hz=speech.sr_hz)
@@ -144,7 +193,14 @@ class Speaker:
         t = np.arange(n) / fps
         ease = np.clip(np.minimum(t, (n - 1) / fps - t) / HEAD_FADE_S, 0, 1)
         controls[:, _HEAD] = (talking - still) * (ease * ease * (3 - 2 * ease))[:, None]
-        audio = soft_limit(to_output_rate(speech.audio, speech.sr_hz, self.sr_hz) * self.gain,
+        gain = self.gain
+        if self.neural:  # Piper's level moves with the sentence: corrected by its loudness
+            lufs = sentence_lufs(speech.audio, speech.sr_hz)
+            if math.isfinite(lufs) and math.isfinite(self.calibration_lufs):
+                correction = np.clip(self.calibration_lufs - lufs, -MAX_CORRECTION_DB,
+                                     MAX_CORRECTION_DB)  # fmt: skip
+                gain *= 10 ** (correction / 20)
+        audio = soft_limit(to_output_rate(speech.audio, speech.sr_hz, self.sr_hz) * gain,
                            self.ceiling)  # fmt: skip
         out = np.zeros((self.samples_per_frame(n), 2), np.float32)
         m = min(len(out), len(audio))
@@ -152,11 +208,22 @@ class Speaker:
         return Sentence(text, out, controls.astype(np.float32), speech.duration_s)
 
 
+def sentence_lufs(audio: np.ndarray, sr_hz: int) -> float:
+    """Integrated loudness (BS.1770) of mono ``audio``, LUFS; -inf when silent or shorter
+    than one 400 ms gating block."""
+    x = np.asarray(audio, np.float64).reshape(-1, 1)
+    meter = LoudnessMeter(sr_hz, len(x), 1)
+    if meter.n_blocks < 1:
+        return -math.inf
+    meter.feed(x)
+    return meter.loudness()
+
+
 def soft_limit(audio: np.ndarray, ceiling: float, knee: float = KNEE) -> np.ndarray:
     """``audio`` with |x| over ``knee * ceiling`` bent smoothly (tanh) toward ``ceiling``,
     which it never reaches; float32, same shape. Samples under the knee are unchanged.
 
-    >>> float(soft_limit(np.array([0.1, 0.9, 5.0]), 0.8)[2]) < 0.8
+    >>> float(soft_limit(np.array([0.1, 0.9, 1.5]), 0.8)[2]) < 0.8
     True
     """
     x = np.asarray(audio, np.float32)

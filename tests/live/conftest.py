@@ -35,6 +35,17 @@ def live_scene(tmp_path_factory) -> Path:
     return scene
 
 
+@pytest.fixture(scope="session")
+def neural_scene(live_scene) -> Path:
+    """The live scene with grace's voice the neural one (``piper:en_US-joe``)."""
+    scene = live_scene.with_name("live-portrait-neural.yaml")
+    text = live_scene.read_text(encoding="utf-8")
+    voice = "voice: {tts: en-us, rate: 160}"
+    assert voice in text
+    scene.write_text(text.replace(voice, "voice: {tts: piper:en_US-joe, rate: 160}"), "utf-8")
+    return scene
+
+
 class ServerThread:
     """A LiveServer on its own event loop in a thread; ``url`` once started."""
 

@@ -11,6 +11,7 @@ from engine.live.speech import (
     TAIL_S,
     Speaker,
     Voice,
+    first_clause_alone,
     sentences,
     soft_limit,
 )
@@ -66,6 +67,45 @@ def test_sentence_audio_at_the_target_loudness_under_the_ceiling(speaker):
     report = normalise(s.audio, SR, -14.0, -1.0)[1]
     assert abs(report["input_lufs"] - -14.0) < 1.0
     assert report["input_peak_dbtp"] < -1.0
+
+
+def test_a_neural_line_starts_with_its_first_clause():
+    assert first_clause_alone(sentences("Here is one: a piece of wire. Yes.")) == [
+        "Here is one:",
+        "a piece of wire.",
+        "Yes.",
+    ]
+    # a clause of one word, or no clause at all, is not cut
+    assert first_clause_alone(["Well, here it is.", "No."]) == ["Well, here it is.", "No."]
+    assert first_clause_alone(["People ask me what it is."]) == ["People ask me what it is."]
+    assert first_clause_alone([]) == []
+
+
+@pytest.fixture(scope="module")
+def neural():
+    return Speaker(Voice("piper:en_US-joe"), FPS, SR, seed=3)
+
+
+def test_a_neural_voice_speaks_a_sentence_with_its_mouth_and_loudness(neural, speaker):
+    """The Piper voice through the live path: its phoneme alignments move the mouth, the
+    calibrated gain and the soft limiter hold it at the show's loudness, as espeak's."""
+    assert neural.neural and not speaker.neural
+    assert neural.parts("Here is one: a piece of wire.") == ["Here is one:", "a piece of wire."]
+    assert speaker.parts("Here is one: a piece of wire.") == ["Here is one: a piece of wire."]
+    s = neural.sentence("People ask me what a nanosecond is. Here is one: a foot of wire.")
+    assert len(s.audio) == s.n_frames * SR // FPS
+    assert abs(s.n_frames / FPS - s.speech_s - TAIL_S) <= 1 / FPS
+    jaw = s.controls[:, SLOT["jaw_open"]]
+    assert jaw.max() > 0.3 and jaw[0] < 0.05 and jaw[-1] < 0.05
+    # the jaw follows the voice: open where it is loud, closed in its silences
+    loud = np.abs(s.audio[:, 0]).reshape(s.n_frames, -1).max(axis=1)
+    assert np.corrcoef(jaw, loud)[0, 1] > 0.4
+    # Piper peak-normalises each sentence; this one came out at -17.7 LUFS with the
+    # calibrated gain alone, now within a dB like the others
+    for said in (s, neural.sentence("Do you have a question for me?")):
+        report = normalise(said.audio, SR, -14.0, -1.0)[1]
+        assert abs(report["input_lufs"] - -14.0) < 1.2, report
+        assert report["input_peak_dbtp"] < -1.0
 
 
 def test_soft_limit_bends_only_the_peaks():
