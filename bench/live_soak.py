@@ -5,7 +5,7 @@
 
 Starts the live server as its own process (``--serve``: the session and server
 ``photoplay live`` makes, plus the flash-and-click diagnostic), opens its page in
-headless Chromium (Debian's chromium + chromium-driver, as tests/live/test_browser.py),
+headless Chromium (Debian's chromium + chromium-driver, tests/live/probes.py's browser),
 and alternates lines (POST /say, until speech_ended) with ``--idle`` seconds of idle.
 Every ``--flash-every`` seconds, in an idle stretch, 4 flash-and-click marks measure the
 audio-video offset as tests/live/test_av_sync.py does.
@@ -38,6 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.live.probes import CLICK_THRESHOLD, pair, script  # noqa: E402
+from tests.live.probes import browser as chromium  # noqa: E402
+
 LINES = [
     "Hello there! It is good to see you.",
     "People ask me what a nanosecond is. Here is one: a piece of wire about a foot long.",
@@ -46,91 +49,48 @@ LINES = [
     "Do you have a question for me?",
 ]
 
-# Installed once in the page: counts presented frames and their gaps, times flashes (the
-# top-left patch turning white) and clicks (an AudioWorklet on the received stream).
-MONITOR = """
+# Installed once in the page (tests/live/probes.py's helpers): counts presented frames and
+# their gaps, times flashes (the top-left patch turning white) and clicks (an AudioWorklet
+# on the received stream).
+MONITOR = script(
+    """
 const done = arguments[arguments.length - 1];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 (async () => {
   const p = window.photoplay;
-  const start = performance.now();
-  while (!(p.info && p.pc && p.video.readyState >= 2 && p.video.currentTime > 0.5)) {
-    if (performance.now() - start > 30000) return done({error: "the video never played"});
-    await sleep(50);
-  }
+  await videoPlaying(p);
   const m = (window.soak = {frames: 0, last: null, max_gap_ms: 0, gaps: [], flashes: [],
                             clicks: []});
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = 48;
-  const g = canvas.getContext("2d", {willReadFrequently: true});
-  let previous = 0;
-  const onFrame = (now, meta) => {
+  watchFlashes(p, (now, meta) => m.flashes.push({t: meta.expectedDisplayTime}), (now) => {
     if (m.last !== null) {
       const gap = now - m.last;
       m.max_gap_ms = Math.max(m.max_gap_ms, gap);
       if (gap > 200) m.gaps.push([now, gap]);
     }
     m.last = now; m.frames++;
-    g.drawImage(p.video, 8, 8, 48, 48, 0, 0, 48, 48);
-    const d = g.getImageData(0, 0, 48, 48).data;
-    let s = 0;
-    for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2];
-    const mean = s / (d.length / 4 * 3);
-    if (mean > 200 && previous < 100) m.flashes.push({t: meta.expectedDisplayTime});
-    previous = mean;
-    p.video.requestVideoFrameCallback(onFrame);
-  };
-  p.video.requestVideoFrameCallback(onFrame);
-  const ctx = new AudioContext();
-  await ctx.resume();
-  const worklet = `
-    class Click extends AudioWorkletProcessor {
-      constructor() { super(); this.armed = true; this.quiet = 0; }
-      process(inputs) {
-        const x = inputs[0] && inputs[0][0];
-        if (!x) return true;
-        for (let i = 0; i < x.length; i++) {
-          const v = Math.abs(x[i]);
-          if (this.armed && v > 0.5) {
-            this.port.postMessage(currentFrame + i);
-            this.armed = false; this.quiet = 0;
-          } else if (!this.armed) {
-            this.quiet = v < 0.05 ? this.quiet + 1 : 0;
-            if (this.quiet > 0.3 * sampleRate) this.armed = true;
-          }
-        }
-        return true;
-      }
-    }
-    registerProcessor("click", Click);`;
-  await ctx.audioWorklet.addModule(
-    URL.createObjectURL(new Blob([worklet], {type: "application/javascript"})));
-  const node = new AudioWorkletNode(ctx, "click");
-  ctx.createMediaStreamSource(p.stream).connect(node);
-  node.connect(ctx.destination);
-  node.port.onmessage = (e) => {
-    const out = ctx.getOutputTimestamp();
-    m.clicks.push({t: out.performanceTime + 1000 * (e.data / ctx.sampleRate - out.contextTime)});
+  });
+  await listenFor(p, CLICK_THRESHOLD, (click) => {
+    m.clicks.push({t: click.t});
     if (m.clicks.length > 500) m.clicks.shift();
-  };
+  });
   done({ok: true});
 })().catch((e) => done({error: String(e)}));
-"""
+""".replace("CLICK_THRESHOLD", str(CLICK_THRESHOLD))
+)
 
 # One sample: inbound-rtp stats and the monitor's counters since the last sample.
-SAMPLE = """
+SAMPLE = script(
+    """
 const done = arguments[arguments.length - 1];
 (async () => {
   const m = window.soak, stats = await window.photoplay.pc.getStats();
-  const inbound = (kind) => [...stats.values()].find(
-    (s) => s.type === "inbound-rtp" && s.kind === kind) || {};
-  const [v, a] = [inbound("video"), inbound("audio")];
+  const [v, a] = [inbound(stats, "video"), inbound(stats, "audio")];
   const out = {t: performance.now(), video: v, audio: a, frames: m.frames,
                max_gap_ms: m.max_gap_ms, gaps: m.gaps, flashes: m.flashes, clicks: m.clicks};
   m.max_gap_ms = 0; m.gaps = []; m.flashes = []; m.clicks = [];
   done(out);
 })().catch((e) => done({error: String(e)}));
 """
+)
 
 
 # -- the server, as its own process ------------------------------------------------------
@@ -208,18 +168,6 @@ class Lines(threading.Thread):
             self.stop.wait(self.idle_s)
 
 
-def _browser():
-    from tests.live.test_browser import _browser as chromium
-
-    return chromium()
-
-
-def _offsets(flashes: list[dict], clicks: list[dict]) -> list[float]:
-    from tests.live.test_av_sync import pair
-
-    return pair(flashes, clicks)
-
-
 def soak(args) -> dict:
     import psutil
 
@@ -238,7 +186,7 @@ def soak(args) -> dict:
     browser = lines = None
     samples, rows, flashes, clicks, gaps = [], [], [], [], []
     try:
-        browser = _browser()
+        browser = chromium()
         browser.set_script_timeout(60)
         browser.get(url + "/")
         ready = browser.execute_async_script(MONITOR)
@@ -315,7 +263,7 @@ def soak(args) -> dict:
         (b["video"]["framesDecoded"] - a["video"]["framesDecoded"]) / ((b["t"] - a["t"]) / 1000)
         for a, b in zip(samples, samples[1:], strict=False)
     ]
-    offsets = _offsets(flashes, clicks)
+    offsets = pair(flashes, clicks)
     return {
         "minutes": round(last["at_s"] / 60, 2),
         "size": args.size,

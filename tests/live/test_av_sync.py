@@ -49,6 +49,7 @@ from engine.live.session import open_session
 from engine.live.show import FLASH_LEAD_S as LEAD_S
 
 from .conftest import SIZE, ServerThread
+from .probes import CLICK_THRESHOLD, pair, script
 from .test_browser import _browser
 
 FLASHES = 8  # in sync, and as many skewed
@@ -56,81 +57,30 @@ MAY_MISS = 1  # of each kind (a dropped frame, a lost click under load)
 OFFSET_BOUND_MS = 120.0  # on the median; the goal is 40 (see the docstring)
 SKEW, SKEW_TOLERANCE_MS = 5, 60.0  # frames the second run's clicks come late; its effect, ±
 
-# Runs in the page (execute_async_script): waits for the video to play and Chromium's lip
-# sync to settle, asks for each plan's flashes (POST /test/flash), times every flash and
-# click, and samples getStats.
-FLASH_AND_CLICK = """
+# Runs in the page (execute_async_script), with tests/live/probes.py's helpers: waits for
+# the video to play and Chromium's lip sync to settle, asks for each plan's flashes (POST
+# /test/flash), times every flash and click, and samples getStats.
+FLASH_AND_CLICK = script(
+    """
 const [plans, done] = [arguments[0], arguments[arguments.length - 1]];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 (async () => {
   const p = window.photoplay;
-  const start = performance.now();
-  while (!(p.info && p.pc && p.video.readyState >= 2 && p.video.currentTime > 0.5)) {
-    if (performance.now() - start > 30000) return done({error: "the video never played"});
-    await sleep(50);
-  }
-  const ctx = new AudioContext();
-  await ctx.resume();
-  const worklet = `
-    class Click extends AudioWorkletProcessor {
-      constructor() { super(); this.armed = true; this.quiet = 0; }
-      process(inputs) {
-        const x = inputs[0] && inputs[0][0];
-        if (!x) return true;
-        for (let i = 0; i < x.length; i++) {
-          const v = Math.abs(x[i]);
-          if (this.armed && v > 0.5) {
-            this.port.postMessage({frame: currentFrame + i, peak: v});
-            this.armed = false; this.quiet = 0;
-          } else if (!this.armed) {
-            this.quiet = v < 0.05 ? this.quiet + 1 : 0;
-            if (this.quiet > 0.3 * sampleRate) this.armed = true;
-          }
-        }
-        return true;
-      }
-    }
-    registerProcessor("click", Click);`;
-  const url = URL.createObjectURL(new Blob([worklet], {type: "application/javascript"}));
-  await ctx.audioWorklet.addModule(url);
-  const node = new AudioWorkletNode(ctx, "click");
-  ctx.createMediaStreamSource(p.stream).connect(node);
-  node.connect(ctx.destination);  // pulled by the graph; it outputs silence
+  await videoPlaying(p);
   const clicks = [];
-  node.port.onmessage = (e) => {
-    const out = ctx.getOutputTimestamp();
-    const context_s = e.data.frame / ctx.sampleRate;
-    clicks.push({t: out.performanceTime + 1000 * (context_s - out.contextTime),
-                 context_s, peak: e.data.peak, now: performance.now()});
-  };
-  const [px0, py0, px1, py1] = [8, 8, 56, 56];  // inside the 64-px patch
-  const canvas = document.createElement("canvas");
-  canvas.width = px1 - px0; canvas.height = py1 - py0;
-  const g = canvas.getContext("2d", {willReadFrequently: true});
+  const ctx = await listenFor(p, CLICK_THRESHOLD, (click) => clicks.push(click));
   const flashes = [];
-  let previous = 0, frames = 0;
-  const onFrame = (now, meta) => {
-    g.drawImage(p.video, px0, py0, px1 - px0, py1 - py0, 0, 0, canvas.width, canvas.height);
-    const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
-    let s = 0;
-    for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2];
-    const mean = s / (d.length / 4 * 3);
-    if (mean > 200 && previous < 100) {
-      flashes.push({t: meta.expectedDisplayTime, presented: meta.presentationTime,
-                    now: performance.now(), rtp: meta.rtpTimestamp, mean});
-    }
-    previous = mean; frames++;
-    p.video.requestVideoFrameCallback(onFrame);
-  };
-  p.video.requestVideoFrameCallback(onFrame);
+  let frames = 0;
+  watchFlashes(
+    p,
+    (now, meta, mean) => flashes.push({t: meta.expectedDisplayTime,
+      presented: meta.presentationTime, now: performance.now(), rtp: meta.rtpTimestamp, mean}),
+    () => frames++);
   // Chromium's lip sync moves the video's delay towards the audio's a step a second;
   // flash once its estimate has held still for 3 s (at least 6 s in, at most 30 s)
   const playout = [];
   const sample = async () => {
     const stats = await p.pc.getStats();
-    const inbound = (kind) => [...stats.values()].find(
-      (s) => s.type === "inbound-rtp" && s.kind === kind) || {};
-    const [a, v] = [inbound("audio"), inbound("video")];
+    const [a, v] = [inbound(stats, "audio"), inbound(stats, "video")];
     if (!(a.estimatedPlayoutTimestamp && v.estimatedPlayoutTimestamp)) return;
     const per = (s) => 1000 * s.jitterBufferDelay / Math.max(1, s.jitterBufferEmittedCount);
     playout.push({t: performance.now(), av_ms: v.estimatedPlayoutTimestamp - a.estimatedPlayoutTimestamp,
@@ -164,18 +114,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
         output_latency_s: ctx.outputLatency, base_latency_s: ctx.baseLatency,
         sample_rate: ctx.sampleRate});
 })().catch((e) => done({error: String(e)}));
-"""
-
-
-def pair(flashes: list[dict], clicks: list[dict], within_ms: float = 400.0) -> list[float]:
-    """Each flash's offset to the nearest click (ms, positive: the picture is late);
-    a flash without a click within ``within_ms`` is left out."""
-    offsets = []
-    for flash in flashes:
-        near = min(clicks, key=lambda c: abs(c["t"] - flash["t"]), default=None)
-        if near is not None and abs(near["t"] - flash["t"]) <= within_ms:
-            offsets.append(flash["t"] - near["t"])
-    return offsets
+""".replace("CLICK_THRESHOLD", str(CLICK_THRESHOLD))
+)
 
 
 def measure(measured: dict) -> list[dict]:
