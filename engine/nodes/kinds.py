@@ -95,7 +95,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=24, models=(*POSE_MODELS, "visemes/visemes.pt"))
+@node("render.segment", version=25, models=(*POSE_MODELS, "visemes/visemes.pt"))
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
     triangle stretch of its dancing bodies (``stretch``, None without a dancer), the

@@ -60,6 +60,8 @@ STAGGER = 0.9  # each rank further back stands this many face heights higher...
 BACK_SHRINK = 0.85  # ...its face this much smaller
 HEIGHT_REF = 1.25  # place's height: a share of the stage height, at most this times its width
 NEARER = 1.15  # a face this many times another's (or more) stands in front of it
+OVERFLOW = 0.15  # a figure placed at x keeps no more than this share of its width off stage...
+FIT_MIN = 0.6  # ...made smaller for it down to this share of its size
 
 
 @dataclass(frozen=True)
@@ -318,10 +320,40 @@ def layout(
                 fy = max(fy, height - new * below)
         if place.get("x") is not None:
             fx = place["x"] * width
+            if not staggered:
+                new, fy = _fit_sides(fig, place, new, (fx, fy), stage_wh, headroom)
         out.append(_place(fig, new, (fx, fy), bool(place.get("mirror")), depths[i]))
     if not staggered:
         out = _nearer_in_front(figures, places, out)
     return out
+
+
+def _fit_sides(
+    fig: Figure, place: dict, scale: float, face_xy: tuple[float, float], stage_wh, headroom
+) -> tuple[float, float]:
+    """(scale, face_y) of a figure placed at ``x``, made smaller (down to ``FIT_MIN`` of its
+    size, about its face) until no more than ``OVERFLOW`` of its width lies beyond the
+    stage's sides: a place written for a wide frame, in a narrower one, would otherwise
+    push the figure half out of it. A waist-up figure still reaches the bottom edge."""
+    width, height = stage_wh
+    fx, fy = face_xy
+    cx = fig.width - fig.face_centre[0] if place.get("mirror") else fig.face_centre[0]
+    left, right = cx, fig.width - cx  # layer px from the face centre to each side
+
+    def beyond(s: float) -> float:
+        return max(0.0, s * left - fx) + max(0.0, fx + s * right - width)
+
+    new = scale
+    while new > FIT_MIN * scale and beyond(new) > OVERFLOW * new * fig.width:
+        new *= 0.97
+    if new == scale:
+        return scale, fy
+    below = max(1.0, fig.bottom - fig.face_centre[1])
+    if place.get("y") is None and not fig.standing:
+        fy = max(height - new * below, headroom + new * (fig.face_centre[1] - fig.top))
+    elif place.get("y") is None:  # standing: feet where they stood
+        fy = fy + scale * below - new * below
+    return new, fy
 
 
 def _nearer_in_front(

@@ -170,3 +170,26 @@ def test_a_figure_drawn_larger_stands_in_front_unless_depth_says_otherwise(aspec
     assert small.depth == 3 and big.depth == 0
     first, second = layout([WAIST_UP, WAIST_UP], [None, None], size)
     assert first.depth < second.depth
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_a_place_written_for_a_wide_frame_keeps_the_figure_on_a_narrower_one(aspect):
+    """The concert's dance break (issue 12): x 0.3 / 0.74 at heights 1.3 / 1.0 fit 16:9;
+    in 1:1 or 4:5 the right-hand figure was pushed a third out of the frame. A figure
+    placed at x is made smaller (at most to 0.6 of its size) until no more than 15 % of
+    its width is off stage, still reaching the bottom edge; in 16:9 nothing changes."""
+    from engine.nodes.render.stage import FIT_MIN, OVERFLOW
+
+    w, h = ASPECTS[aspect]
+    places = [{"x": 0.3, "height": 1.3}, {"x": 0.74, "height": 1.0, "mirror": True}]
+    cast = [WAIST_UP, WAIST_UP]
+    if crowded(2, (w, h)):
+        pytest.skip("a crowded stage is staggered instead")
+    placed = layout(cast, places, (w, h))
+    loose = [{**p, "x": None} for p in places]  # no x: sized as written
+    for pl, fig, ref in zip(placed, cast, layout(cast, loose, (w, h)), strict=True):
+        off = max(0, -pl.box[0]) + max(0, pl.box[2] - w)
+        assert off <= OVERFLOW * pl.width + 2 or pl.scale <= FIT_MIN * ref.scale * 1.01
+        assert pl.y + pl.scale * fig.bottom >= h - 1  # waist-up: still on the bottom edge
+        if aspect == "16:9":
+            assert pl.scale == ref.scale
