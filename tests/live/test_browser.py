@@ -27,9 +27,11 @@ LINES = (
 NEURAL_LINES = ("Hello! I speak with a neural voice now.", "Ask me anything at all.")
 # POST /say to the first sound played out and the first mouth movement presented, ms: a
 # loose bound that a loaded 2-core CI machine keeps (goals: 400 espeak, 600 neural).
-# bench/live_latency.py at 512x512, load 11-12 on the 2 cores (others' work), 6 lines:
-# espeak sound 252-478 ms (median 337), mouth 221-763 (334); neural sound 467-1267
-# (953), mouth 398-1349 (935), most of it the voice synthesising the first sentence.
+# bench/live_latency.py, 12 lines, load 9-11 on the 2 cores (others' work), median (max):
+# espeak 512x512 sound 371 (518) ms, mouth 418 (840); 720x720 521 (923), 561 (1243);
+# neural 512x512 640 (1089), 727 (1118); 720x720 1144 (2095), 1096 (1989): the first
+# sentence's synthesis (neural median 311 / 585 ms) and Chromium's jitter buffer (up to
+# 450 ms under this load) are most of it.
 LATENCY_BOUND_MS = {"espeak": 1500, "neural": 4000}
 
 
