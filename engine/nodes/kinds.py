@@ -95,7 +95,7 @@ def shot_timing(params: dict, inputs: dict, ctx: NodeContext):
     return shot_layout(params, inputs)
 
 
-@node("render.segment", version=25, models=(*POSE_MODELS, "visemes/visemes.pt"))
+@node("render.segment", version=26, models=(*POSE_MODELS, "visemes/visemes.pt"))
 def render_segment(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     """One shot encoded as an H.264 segment (see engine.nodes.render.shot), with the worst
     triangle stretch of its dancing bodies (``stretch``, None without a dancer), the
@@ -209,7 +209,7 @@ def body_find(params: dict, inputs: dict, ctx: NodeContext) -> dict:
     return {"pose": pose, "mode": mode, "others": others, "front": front}
 
 
-@node("body.rig", version=4, models=POSE_MODELS)
+@node("body.rig", version=5, models=POSE_MODELS)
 def body_rig(params: dict, inputs: dict, ctx: NodeContext):
     """The rigged body of one person in a photo: mesh, skinning, layers, background plate."""
     from engine.nodes.rig import build_body_rig

@@ -189,7 +189,9 @@ REFINE_BAND_FRAC = 0.03  # beyond the mask's 0.5 level by this much is sure back
 REFINE_ITERATIONS = 5
 
 
-def refine_person_mask(image: np.ndarray, mask: np.ndarray, *, seed: int = 0) -> np.ndarray:
+def refine_person_mask(
+    image: np.ndarray, mask: np.ndarray, *, seed: int = 0, bones: np.ndarray | None = None
+) -> np.ndarray:
     """The person mask with things the person holds or sits behind cut away, (H, W) float32.
 
     The pose model's mask is generous at its edge: an object in the lap (a helmet),
@@ -205,6 +207,10 @@ def refine_person_mask(image: np.ndarray, mask: np.ndarray, *, seed: int = 0) ->
         image: (H, W, 3) uint8 RGB, or (H, W) greyscale.
         mask: (H, W) float in [0, 1], the person's mask (``Pose.mask``).
         seed: OpenCV's k-means initialisation of the colour models (deterministic).
+        bones: (K, 2, 2) px segments of the skeleton that are surely person (a full
+            body's legs): drawn into the sure core where the mask has them. Thin legs
+            have no core of their own once eroded, and blue jeans in front of a blue
+            bus went to the background's colour model, legs and all.
 
     Returns:
         (H, W) float32 in [0, 1], never above ``mask``.
@@ -220,6 +226,11 @@ def refine_person_mask(image: np.ndarray, mask: np.ndarray, *, seed: int = 0) ->
     core_r = max(1, round(REFINE_CORE_ERODE_FRAC * max(small_wh)))
     band_r = max(1, round(REFINE_BAND_FRAC * max(small_wh)))
     core = cv2.erode((small_mask > REFINE_CORE_MASK).astype(np.uint8), _disk(core_r)) > 0
+    if bones is not None and len(bones):
+        lines = np.zeros_like(person)
+        for a, b in np.asarray(bones, np.float64) * scale:
+            cv2.line(lines, tuple(map(round, a)), tuple(map(round, b)), 1, max(1, core_r))
+        core |= (lines > 0) & (person > 0)
     if core.sum() < 20 or person.sum() == person.size:
         return mask  # nothing sure to learn the person's colours from, or nothing else
     gc = np.where(person > 0, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)

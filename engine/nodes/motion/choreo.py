@@ -14,7 +14,8 @@ weighs by the share of its motion those limits let through, so a dancer whose ar
 are held (crossed, cut by the frame) is given torso, shoulder and head moves rather
 than arm waves that would come out still; and a *groove* (a shoulder shrug, a torso
 sway and a head nod that stop on every beat, within the limits) is added to whatever
-the held bones cannot show.
+the held bones cannot show. A full body also bounces at the knees on every beat
+(``bounce_track``).
 
     track = choreograph(analysis, style="tarantella", start_s=0, duration_s=20, fps=25, seed=7)
     track.angles (T, N_BONES) rad, track.root (T, 2) torso lengths
@@ -64,6 +65,13 @@ GROOVE = (
     ("l_collar", 0.8, 2, 0),
     ("r_collar", 0.8, 2, 1),
 )
+# A full body's knee bounce: the hips dip this many torso lengths on every beat (the
+# rig's planted feet turn it into foreshortened legs: ``engine.nodes.rig.feet``).
+BOUNCE = 0.05
+# ...and a move's own dips (a squat's 0.19) count this much: a photo's legs show a dip of
+# a few percent of their length (``feet.DIP_MIN``), and full-depth dips would hide the
+# bounce under the limit
+MOVE_DIP_SHARE = 0.35
 LEG_INDEX = np.array([i for i, (b, _, _) in enumerate(BONES) if b not in UPPER_BODY_BONES])
 # each bone's parent bone (the bone ending where it starts), -1 for the root's bones
 PARENT_BONE = np.array(
@@ -352,6 +360,18 @@ def groove_track(
     return out
 
 
+def bounce_track(grid_s: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """(T,) torso lengths added to a full body's root height (y down): the knees give
+    ``BOUNCE`` on every beat, stopping there, and straighten half-way between beats."""
+    if grid_s.size < 2:
+        return np.zeros(t_s.size)
+    half = (grid_s[:-1] + grid_s[1:]) / 2
+    times = np.sort(np.concatenate([grid_s, half]))
+    down = np.isin(times, grid_s)
+    values = np.where(down, BOUNCE, 0.0)[:, None]
+    return keyframes.hermite(times, values, down.astype(np.float64), t_s)[:, 0]
+
+
 def _weight(
     move: Move, target: float, history: list[str], per_bar: int, favoured: set, fit: float = 1.0
 ) -> float:
@@ -474,6 +494,10 @@ def choreograph(
         if times
         else _rest_track(t_s.size, fps)
     )
+    if body == "full":  # the moves' own dips, scaled to what legs in a photo show, on the bounce
+        dip = MOVE_DIP_SHARE * track.root[:, 1] + bounce_track(grid_s, t_s)
+        root = np.stack([track.root[:, 0], dip], axis=1)
+        track = PoseTrack(track.fps, root.astype(np.float32), track.angles)
     if held and limits_deg is not None:
         free = {name for name, _, _ in BONES} - set(held)
         if body == "upper":

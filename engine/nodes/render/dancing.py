@@ -173,7 +173,7 @@ def dancer_tracks(
     # What the photo can show: within the rig's limits (the scene's energy sets how much
     # of them the dance uses), hands in the frame, arms off the head, stretch in budget.
     energy = None if None in energies or not energies else max(energies)
-    angles = limit_track(rig, angles, root, energy=energy)
+    angles, root = limit_track(rig, angles, root, energy=energy, with_root=True)
     return angles.astype(np.float32), root.astype(np.float32)
 
 

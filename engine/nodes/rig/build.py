@@ -55,6 +55,14 @@ PIN_RAMP_MAX_FRAC = 0.9
 PIN_RAMP_SHOULDER_SHARE = 0.8
 
 
+LEG_SEGMENTS = (
+    (sk.L_HIP, sk.L_KNEE),
+    (sk.L_KNEE, sk.L_ANKLE),
+    (sk.R_HIP, sk.R_KNEE),
+    (sk.R_KNEE, sk.R_ANKLE),
+)
+
+
 @dataclass(frozen=True)
 class BodyRig:
     """A photographed body ready to pose.
@@ -380,7 +388,12 @@ def build_body_rig(
     grow_px = max(2, round(EDGE_GROW_FRAC * max(h, w)))
     # The pose model's mask takes in what the person holds (a helmet in the lap):
     # cut it to the person's colours so the arm does not carry the helmet along.
-    person = refine_person_mask(photo, pose.mask)
+    legs = [(a, b) for a, b in LEG_SEGMENTS if with_legs]  # a full body's legs are person
+    person = refine_person_mask(
+        photo,
+        pose.mask,
+        bones=np.array([(joints[a], joints[b]) for a, b in legs]) if legs else None,
+    )
     body = mesh.silhouette(person, smooth_px=max(1.0, 0.004 * max(h, w)), grow_px=grow_px)
     if others is not None:  # the grown rim stops at another person
         body = _largest(body & ~(np.asarray(others) > 0.5))

@@ -270,8 +270,12 @@ def root_track(rig, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
 
 
 def limit_track(
-    rig, angles: np.ndarray, root: np.ndarray, energy: float | None = None
-) -> np.ndarray:
+    rig,
+    angles: np.ndarray,
+    root: np.ndarray,
+    energy: float | None = None,
+    with_root: bool = False,
+):
     """A dance track the rig's photo can show.
 
     Args:
@@ -280,6 +284,9 @@ def limit_track(
         root: (T, 2) mid-hip offsets from rest, torso lengths.
         energy: the scene's energy in [0, 1]: how much of the limits the dance uses
             (``headroom``); None: as much as it asks, up to them.
+        with_root: also return the root, (angles, root): a full body's root is held back
+            with its turns where a frame would leave the stretch budget (its hips bend
+            the legs over planted feet).
 
     Returns:
         (T, N_BONES) float64 absolute radians: each bone within ``track_limits`` of
@@ -304,5 +311,7 @@ def limit_track(
     lower, upper = track_limits(rig)
     a = limit_deviations(a, rest, upper, lower, energy)
     a = keep_arms_clear(a, rest, root_track(rig, a, r), rig.lengths, rig.photo_hw, rig.torso_px)
-    a, _ = keep_in_budget(rig, a, r)
-    return a
+    a, scale = keep_in_budget(rig, a, r)
+    if not with_root:
+        return a
+    return a, (r * scale[:, None] if rig.mode == "full" else r)

@@ -52,7 +52,8 @@ def root_px(rig: BodyRig, root: np.ndarray, spine_turn: float = 0.0) -> np.ndarr
     """Mid-hip target position px: rest + ``root`` (torso lengths), clamped in frame.
 
     The offset is clamped so that the rest silhouette, moved by it, stays inside the
-    frame (a clamp on the root, not on the limbs: raising an arm never shifts the body).
+    frame (a clamp on the root, not on the limbs: raising an arm never shifts the body);
+    downwards only the feet could leave it, and they stay planted (``posed``).
     Upper-body rigs keep the root where it is, or, with the hips below the photo, turn
     it with the spine (``spine_turn`` radians from rest) about ``spine_pivot``.
     """
@@ -68,7 +69,8 @@ def root_px(rig: BodyRig, root: np.ndarray, spine_turn: float = 0.0) -> np.ndarr
     x0, y0, x1, y1 = rig.rest_box
     offset = np.asarray(root, np.float64) * rig.torso_px
     lo = np.minimum([-x0, -y0], 0.0)
-    hi = np.maximum([w - 1 - x1, h - 1 - y1], 0.0)
+    # the feet stay planted (``posed``): the hips may dip however low the feet stand
+    hi = np.maximum([w - 1 - x1, np.inf], 0.0)
     return rest + np.clip(offset, lo, hi)
 
 
@@ -77,30 +79,47 @@ def _spine_turn(rig: BodyRig, a: np.ndarray) -> float:
     return float(a[i] - rig.rest_angles[i])
 
 
-def pose_joints(rig: BodyRig, angles, root) -> np.ndarray:
-    """(N_JOINTS, 2) px target joints (NaN for joints no bone reaches).
+def posed(rig: BodyRig, angles, root) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(angles (N_BONES,) the rig draws, joints (N_JOINTS, 2) px, scale (N_BONES,) of each
+    bone's length).
 
-    Bones the rig does not move (legs and hips in upper mode) keep their rest angle.
+    Bones the rig does not move (legs and hips in upper mode) keep their rest angle. A
+    full body keeps its feet planted (``feet``): the mid-hip goes where its legs reach
+    and each leg runs from its hip to the photo's ankle, foreshortened as it dips.
     """
     a, r = _check(angles, root)
     a = np.where(rig.movable, a, rig.rest_angles)
-    return sk.forward(a, root_px(rig, r, _spine_turn(rig, a)), rig.lengths)
+    hip = root_px(rig, r, _spine_turn(rig, a))
+    if rig.mode != "full":
+        return a, sk.forward(a, hip, rig.lengths), np.ones(sk.N_BONES)
+    from engine.nodes.rig.feet import plant_feet, reachable_root
+
+    hip = reachable_root(rig, hip)
+    a, scale = plant_feet(rig, a, sk.forward(a, hip, rig.lengths))
+    return a, sk.forward(a, hip, rig.lengths * scale), scale
+
+
+def pose_joints(rig: BodyRig, angles, root) -> np.ndarray:
+    """(N_JOINTS, 2) px target joints (NaN for joints no bone reaches); see ``posed``."""
+    return posed(rig, angles, root)[1]
 
 
 def bone_transforms(rig: BodyRig, angles, root) -> np.ndarray:
-    """(N_BONES, 2, 3) affine maps rest px → target px, one rigid motion per bone."""
-    a, _ = _check(angles, root)
-    a = np.where(rig.movable, a, rig.rest_angles)
-    joints = pose_joints(rig, a, root)
+    """(N_BONES, 2, 3) affine maps rest px → target px, one motion per bone: a rotation,
+    after a squeeze along the bone where it is foreshortened (a full body's dipping legs)."""
+    a, joints, scale = posed(rig, angles, root)
     turn = a - rig.rest_angles
     c, s = np.cos(turn), np.sin(turn)
     rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], axis=1)  # (B, 2, 2)
+    u = np.stack([np.cos(rig.rest_angles), np.sin(rig.rest_angles)], -1)  # rest directions
+    squeeze = np.eye(2)[None] + (scale - 1.0)[:, None, None] * np.einsum("bi,bj->bij", u, u)
+    lin = np.einsum("bij,bjk->bik", rot, squeeze)
     parents = np.array([p for _, p, _ in sk.BONES])
     rest_p = rig.rest_joints[parents]
     # Bones the rig does not move stay exactly where they are (the pinned edge).
     target_p = np.where(rig.movable[:, None], joints[parents], rest_p)
-    shift = target_p - np.einsum("bij,bj->bi", rot, rest_p)
-    return np.concatenate([rot, shift[:, :, None]], axis=2)
+    shift = target_p - np.einsum("bij,bj->bi", lin, rest_p)
+    return np.concatenate([lin, shift[:, :, None]], axis=2)
 
 
 def skin_positions(rig: BodyRig, angles, root) -> np.ndarray:

@@ -207,9 +207,11 @@ def keep_in_budget(rig, angles: np.ndarray, root: np.ndarray) -> tuple[np.ndarra
         angles: (T, N_BONES) absolute radians; root: (T, 2) torso lengths.
 
     Returns:
-        (angles (T, N_BONES) absolute radians, scale (T,) in [0, 1] applied per frame).
-        The scale is smoothed over time (never raised) so a held-back move eases, and
-        each frame is checked again afterwards: the budget holds in every frame.
+        (angles (T, N_BONES) absolute radians, scale (T,) in [0, 1] applied per frame;
+        a full body's root is to be scaled by it too, ``root * scale``: its hips bend
+        the legs). The scale is smoothed over time (never raised) so a held-back move
+        eases, and each frame is checked again afterwards: the budget holds in every
+        frame.
     """
     from engine.nodes.rig.limits import _wrap, to_absolute, to_local
     from engine.nodes.rig.pose import rig_pose
@@ -218,8 +220,12 @@ def keep_in_budget(rig, angles: np.ndarray, root: np.ndarray) -> tuple[np.ndarra
     rest = to_local(np.asarray(rig.rest_angles, np.float64))
     dev = _wrap(to_local(a) - rest)
 
+    # a full body's root bends its legs (planted feet): it is scaled with the turns
+    root_share = 1.0 if rig.mode == "full" else 0.0
+
     def pose_ok(t: int, s: float) -> bool:
-        dst = rig_pose(rig, to_absolute(rest + s * dev[t]), root[t])
+        r = root[t] * (1.0 - root_share * (1.0 - s))
+        dst = rig_pose(rig, to_absolute(rest + s * dev[t]), r)
         return within(*frame_stretch(rig, dst))
 
     def best(t: int, hi: float = 1.0) -> float:
