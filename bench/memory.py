@@ -23,13 +23,30 @@ real recording from the media set (the MFA corpus speaker, 26.7 s) repeated with
 1 s of silence between takes, the transcript repeated with it (issue 13: peak
 within 1.2x).
 
-    .venv/bin/python bench/memory.py [--music]      # about 2-4 minutes on 2 busy cores
-    .venv/bin/python bench/memory.py --recording    # about 10-20 minutes
+Measured (December 2026, 2 shared cores, other sessions' work running beside it):
+
+- story, load 7-13: peak sum RSS 722 -> 729 MiB (1.01x), largest process 209 -> 209
+  (1.00x), CLI ru_maxrss 143 -> 166 (1.17x); node peaks (--trace) within 11 MiB (mux 196 -> 207).
+- recording, load 5-10, after the issue-13 fixes (big values passed by reference,
+  lip-sync loudness a block at a time, malloc_trim per node): 982 -> 1063 (1.08x),
+  296 -> 336 (1.13x), 238 -> 286 (1.20x); before them 1.43x (scheduler 240 -> 327,
+  a worker 422 -> 595). What still grows: each 5-s part of the shot receives the
+  whole recording (38 MiB at 10 min) and works out the whole shot's lip-sync; and
+  the CLI's C2PA signing (c2pa-rs) holds about twice the video's bytes (alone: +17
+  MiB for the 3 MB 1-min video, +71 MiB for the 32 MB 10-min one).
+
+``--trace`` renders with ``PHOTOPLAY_TRACE`` and adds, per node kind, the most a
+node of that kind held (its process's peak RSS during the node, ``peak_mib``) in
+each story: what grows with the length.
+
+    .venv/bin/python bench/memory.py [--music] [--trace]   # about 2-4 minutes on 2 busy cores
+    .venv/bin/python bench/memory.py --recording            # about 10-20 minutes
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -60,6 +77,28 @@ def sample_tree(proc: psutil.Process) -> tuple[int, int, int]:
     return sum(rss), max(rss, default=0), len(rss)
 
 
+TRACE = "--trace" in sys.argv
+TRACE_ROWS: list[tuple] = []
+
+
+def node_peaks(trace: Path) -> dict[str, tuple[float, int]]:
+    """Per node kind in a ``PHOTOPLAY_TRACE`` file: (largest ``peak_mib``, nodes run)."""
+    out: dict[str, tuple[float, int]] = {}
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        span = json.loads(line)
+        if span["what"] != "node" or span.get("peak_mib") is None:
+            continue
+        kind = span["kind"] + (" (join)" if span.get("join") else "")
+        peak, n = out.get(kind, (0.0, 0))
+        out[kind] = (max(peak, span["peak_mib"]), n + 1)
+    return out
+
+
+def trace_table() -> str:
+    """The ``--trace`` rows: per story and node kind, the largest peak of a node."""
+    return table(TRACE_ROWS, ("story", "node kind", "nodes", "largest peak RSS MiB"))
+
+
 def render_peak(scene: Path, out: Path, cache: Path) -> dict:
     """Render ``scene`` with the CLI: peak memory of its process tree, and wall seconds.
 
@@ -68,8 +107,12 @@ def render_peak(scene: Path, out: Path, cache: Path) -> dict:
     """
     cmd = [str(REPO / ".venv" / "bin" / "photoplay"), "render", str(scene), "-o", str(out),
            "--cache", str(cache), "--json"]  # fmt: skip
+    env = dict(os.environ)
+    trace = out.with_suffix(".trace.jsonl")
+    if TRACE:
+        env["PHOTOPLAY_TRACE"] = str(trace)
     t0 = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     proc = psutil.Process(child.pid)
     peak_sum = peak_one = peak_n = 0
     while True:
@@ -83,6 +126,9 @@ def render_peak(scene: Path, out: Path, cache: Path) -> dict:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         sys.exit(f"render of {scene.name} failed with exit code {child.returncode}")
+    if TRACE:
+        for kind, (peak, n) in sorted(node_peaks(trace).items()):
+            TRACE_ROWS.append((scene.stem, kind, n, f"{peak:.0f}"))
     return {
         "sum": peak_sum,
         "one": peak_one,
@@ -157,6 +203,8 @@ def main_recording() -> None:
     )
     print(table(rows, ("recording", "wall s", "max procs", "peak sum RSS MiB",
                        "peak 1-proc RSS MiB", "CLI ru_maxrss MiB")))  # fmt: skip
+    if TRACE:
+        print(trace_table())
 
 
 def main() -> None:
@@ -188,6 +236,8 @@ def main() -> None:
           f"tree sampled every {SAMPLE_S * 1e3:.0f} ms")  # fmt: skip
     print(table(rows, ("story", "shots", "wall s", "max procs", "peak sum RSS MiB",
                        "peak 1-proc RSS MiB", "CLI ru_maxrss MiB")))  # fmt: skip
+    if TRACE:
+        print(trace_table())
 
 
 if __name__ == "__main__":
