@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/live_soak.py                 # 10 minutes at 512x512
     .venv/bin/python bench/live_soak.py --minutes 2 --size 720x720
+    .venv/bin/python bench/live_soak.py --voice neural    # grace speaks with piper:en_US-joe
 
 Starts the live server as its own process (``--serve``: the session and server
 ``photoplay live`` makes, plus the flash-and-click diagnostic), opens its page in
@@ -172,7 +173,13 @@ def soak(args) -> dict:
     import psutil
 
     record = None if args.no_record else tempfile.mkdtemp(prefix="photoplay-soak-")
-    command = [sys.executable, str(Path(__file__).resolve()), "--serve", "--scene", args.scene,
+    scene, folder = args.scene, None
+    if args.voice != "scene":  # the scene's character with that voice, in a folder of its own
+        from bench.live_latency import VOICES, scene_with
+
+        folder = Path(tempfile.mkdtemp(prefix="photoplay-soak-scene-"))
+        scene = str(scene_with(VOICES[args.voice], folder))
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve", "--scene", scene,
                "--size", args.size] + (["--record", record] if record else [])  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     url = None
@@ -224,8 +231,9 @@ def soak(args) -> dict:
             server.wait(120)
         except subprocess.TimeoutExpired:
             server.kill()
-        if record:
-            shutil.rmtree(record, ignore_errors=True)
+        for path in (record, folder):
+            if path:
+                shutil.rmtree(path, ignore_errors=True)
     # per minute: what changed between the last sample before the minute and its last
     marks = [samples[0]] + [
         max((s for s in samples if s["at_s"] <= 60 * m), key=lambda s: s["at_s"])
@@ -267,6 +275,7 @@ def soak(args) -> dict:
     return {
         "minutes": round(last["at_s"] / 60, 2),
         "size": args.size,
+        "voice": args.voice,
         "lines_said": lines.said,
         "lines_refused": lines.refused,
         "flash_sets": lines.flashed,
@@ -331,6 +340,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--size", default="512x512")
     parser.add_argument("--scene", default=str(ROOT / "scenes" / "live-portrait.yaml"))
+    parser.add_argument("--voice", choices=("scene", "espeak", "neural"), default="scene",
+                        help="grace's voice: the scene's (espeak-ng en-us) or piper:en_US-joe")  # fmt: skip
     parser.add_argument("--idle", type=float, default=4.0, help="seconds of idle after a line")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between samples")
     parser.add_argument("--flash-every", type=float, default=60.0, help="seconds between A/V marks")

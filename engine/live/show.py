@@ -366,6 +366,7 @@ class Show:
 
     def _speak(self) -> None:
         """Speak queued lines ahead of playback, in order."""
+        self.speaker.speaking_thread()
         while True:
             with self._lock:
                 while self._running and not self._next_to_speak():
