@@ -65,7 +65,7 @@ def _crop(hip: np.ndarray, top: np.ndarray) -> Crop:
 
 
 class BodyTracker:
-    """The most prominent body of a video, frame after frame (call ``step`` in order)."""
+    """The most prominent bodies of a video, frame after frame (call ``step`` in order)."""
 
     def __init__(self):
         self.detector = new_interpreter(DETECTOR.model)
@@ -73,7 +73,7 @@ class BodyTracker:
         # they are there; the decoder's thread and the face model are light.
         self.landmark = new_interpreter(LANDMARK_MODEL, threads=min(2, os.cpu_count() or 1))
         self.anchors = anchor_centres(DETECTOR)
-        self.crop: Crop | None = None
+        self.crops: list[Crop] = []
 
     def _landmarks(self, frame: np.ndarray, crop: Crop):
         patch = crop.cut(frame, LANDMARK_PX).astype(np.float32) / 255.0
@@ -88,21 +88,57 @@ class BodyTracker:
         return points, visibility, presence
 
     def reset(self) -> None:
-        self.crop = None
+        self.crops = []
 
-    def step(self, frame: np.ndarray) -> Body | None:
-        """The body in this RGB frame, or None."""
-        attempts = ("track", "detect") if self.crop is not None else ("detect",)
-        for attempt in attempts:
-            crop = self.crop
-            if attempt == "detect":
-                found = detect(self.detector, DETECTOR, self.anchors, frame)
-                if not found:
-                    break
-                crop = _crop(found[0].keypoints[0], found[0].keypoints[1])
+    def step(self, frame: np.ndarray, most: int = 1) -> list[Body]:
+        """Up to ``most`` bodies in this RGB frame: each followed from its crop in the last
+        frame, the missing ones detected again (a stage shows several performers)."""
+        bodies: list[Body] = []
+        centres: list[tuple[np.ndarray, float]] = []  # (hip centre, body size) of each
+        crops: list[Crop] = []
+
+        def take(crop: Crop) -> bool:
             points, visibility, presence = self._landmarks(frame, crop)
-            if presence >= MIN_PRESENCE:
-                self.crop = steady(crop, _crop(points[33], points[34]))
-                return Body(points[:N_KEYPOINTS], visibility, presence)
-        self.crop = None
-        return None
+            if presence < MIN_PRESENCE or _near(points[33], centres):
+                return False
+            bodies.append(Body(points[:N_KEYPOINTS], visibility, presence))
+            centres.append((points[33], float(np.linalg.norm(points[34] - points[33]))))
+            crops.append(steady(crop, _crop(points[33], points[34])))
+            return True
+
+        for crop in self.crops[:most]:
+            take(crop)
+        # The detector reports the most prominent person: look again with the bodies
+        # found so far painted over, until no one new turns up.
+        picture = _painted_over(frame, bodies) if bodies else frame
+        for _ in range(most - len(bodies)):
+            found = detect(self.detector, DETECTOR, self.anchors, picture)
+            new = [d for d in found if not _near(d.keypoints[0], centres)]
+            if not new or not take(_crop(new[0].keypoints[0], new[0].keypoints[1])):
+                break
+            picture = _painted_over(frame, bodies)
+        self.crops = crops
+        return bodies
+
+
+def _painted_over(frame: np.ndarray, bodies: list[Body], margin: float = 0.15) -> np.ndarray:
+    """A copy of the frame with each body's box (its seen keypoints, grown by ``margin``)
+    filled with the frame's median colour."""
+    out = frame.copy()
+    fill = np.median(frame[::8, ::8].reshape(-1, 3), axis=0).astype(np.uint8)
+    h, w = frame.shape[:2]
+    for body in bodies:
+        seen = body.points[body.visibility > 0.5]
+        if len(seen) < 2:
+            continue
+        (x0, y0), (x1, y1) = seen.min(axis=0), seen.max(axis=0)
+        dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+        x0, x1 = int(np.clip(x0 - dx, 0, w)), int(np.clip(x1 + dx, 0, w))
+        y0, y1 = int(np.clip(y0 - dy, 0, h)), int(np.clip(y1 + dy, 0, h))
+        out[y0:y1, x0:x1] = fill
+    return out
+
+
+def _near(hip: np.ndarray, centres: list[tuple[np.ndarray, float]]) -> bool:
+    """Whether a hip centre lies on a body already found (within a quarter of its size)."""
+    return any(np.linalg.norm(hip - c) < 0.25 * size for c, size in centres)

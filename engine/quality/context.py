@@ -41,6 +41,12 @@ class Context:
     label_size: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     speakers: tuple[str, ...] = ()  # who speaks, when only the scene is known
+    # (start_s, end_s, names left to right) of each stage shot: several performers
+    stages: tuple[tuple[float, float, tuple[str, ...]], ...] = ()
+
+    def stage_at(self, t_s: float) -> tuple[str, ...]:
+        """The performers of the stage shot at ``t_s``, left to right; () elsewhere."""
+        return next((names for a, b, names in self.stages if a <= t_s < b), ())
 
 
 def provenance_path(video: Path) -> Path:
@@ -90,6 +96,11 @@ def _from_timeline(timeline: dict) -> Context:
             (str(s["what"]), float(s["start_s"]), float(s["end_s"]))
             for s in timeline.get("segments", [])
         )
+        stages = tuple(
+            (float(s["start_s"]), float(s["end_s"]), tuple(map(str, order)))
+            for s in timeline.get("segments", [])
+            if len(order := (s.get("stage") or {}).get("left_to_right") or ()) > 1
+        )
         label = timeline.get("label") or {}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AssetError(
@@ -104,6 +115,7 @@ def _from_timeline(timeline: dict) -> Context:
         label.get("position"),
         label.get("text"),
         float(size) if isinstance(size, int | float) else None,
+        stages=stages,
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from engine.errors import AssetError
 from engine.quality import context, media
 from engine.quality.blinks import eye_patches, find_blinks
-from engine.quality.bodies import N_KEYPOINTS, BodyTracker
+from engine.quality.bodies import N_KEYPOINTS, Body, BodyTracker
 from engine.quality.context import Act, Context
 from engine.quality.dance import (
     STEADY_JOINT_SHARE,
@@ -35,6 +35,7 @@ from engine.quality.dance import (
     music_beats,
     shifted_baseline,
 )
+from engine.quality.dancers import whose_bodies
 from engine.quality.faces import FaceTracker
 from engine.quality.lipsync import ENVELOPE_HZ, measure_sync, speech_envelope
 from engine.quality.loudness import integrated_lufs, true_peak_dbtp
@@ -56,8 +57,7 @@ class Pass:
     faces: list[list] = field(default_factory=list)  # per frame: [(track, mouth, eyes, inside)]
     main_face: list[int] = field(default_factory=list)  # track of the largest face or -1
     eye_patches: list = field(default_factory=list)  # per frame (D,) or None
-    body_points: dict[int, np.ndarray] = field(default_factory=dict)
-    body_visibility: dict[int, np.ndarray] = field(default_factory=dict)
+    bodies: dict[int, list[Body]] = field(default_factory=dict)  # frames of dance spans
     thumbs: list[tuple[float, np.ndarray]] = field(default_factory=list)
     watch: PictureWatch | None = None
 
@@ -87,7 +87,7 @@ def judge(
             f"{info.path}: not one frame of the video could be decoded",
             hint="the file is damaged; render it again",
         )
-    if ctx.source == "video only" and not any(seen.faces) and not seen.body_points:
+    if ctx.source == "video only" and not any(seen.faces) and not any(seen.bodies.values()):
         raise AssetError(
             f"{info.path}: no face or body in any frame, and no provenance to say why",
             hint="qc judges talking and dancing photos; keep the .provenance.json beside the "
@@ -102,7 +102,7 @@ def judge(
     }
     _speech_checks(report, bounds, seen, acts, envelope, info)
     _blink_checks(report, bounds, seen, info)
-    _dance_checks(report, bounds, seen, acts, samples, info)
+    _dance_checks(report, bounds, seen, acts, samples, info, ctx)
     flags = _picture_checks(report, bounds, seen, acts, ctx, info)
     _audio_checks(report, bounds, samples, info)
     for check in report.checks:
@@ -149,11 +149,8 @@ def _decode_pass(info: media.VideoInfo, ctx: Context, acts: list[Act]) -> Pass:
             seen.main_face.append(-1)
             seen.eye_patches.append(None)
         if bodies is not None:
-            if _in_any(t_s, dance_spans):
-                body = bodies.step(frame)
-                if body is not None:
-                    seen.body_points[index] = body.points
-                    seen.body_visibility[index] = body.visibility
+            if _in_any(t_s, dance_spans):  # on a stage, every performer's body
+                seen.bodies[index] = bodies.step(frame, most=max(1, len(ctx.stage_at(t_s))))
             else:
                 bodies.reset()
         if index % thumb_every == 0:
@@ -330,8 +327,9 @@ def _dance_spans(acts: list[Act]) -> list[Act]:
     return spans
 
 
-def _dance_checks(report, bounds, seen: Pass, acts, samples, info) -> None:
+def _dance_checks(report, bounds, seen: Pass, acts, samples, info, ctx: Context) -> None:
     figures = []
+    owners = whose_bodies(seen.bodies, seen.times, ctx.stage_at, info.width)
     for span in _dance_spans(acts):
         frames = _frames_in(seen, span.start_s, span.end_s)
         if len(frames) < 5:
@@ -340,8 +338,11 @@ def _dance_checks(report, bounds, seen: Pass, acts, samples, info) -> None:
         points = np.full((len(frames), N_KEYPOINTS, 2), np.nan)
         visibility = np.zeros((len(frames), N_KEYPOINTS))
         for k, i in enumerate(frames):
-            if i in seen.body_points:
-                points[k], visibility[k] = seen.body_points[i], seen.body_visibility[i]
+            body = owners.get(i)
+            if isinstance(body, dict):  # a stage shot: this dancer's own body
+                body = body.get(span.who)
+            if body is not None:
+                points[k], visibility[k] = body.points, body.visibility
         found = float(np.isfinite(points[:, 0, 0]).mean())
         report.checks.append(
             Check("dance.body_found", round(found, 3), bounds["dance.body_found"], subject, where)

@@ -81,7 +81,8 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -
     layers = [inputs[p["layer"]] for p in performers]
     places = [p.get("place") for p in performers]
     back = backdrop(spec["backdrop"], inputs, size)
-    placements = place_figures([Figure.of(layer) for layer in layers], places, size, top)
+    figures = [Figure.of(layer) for layer in layers]
+    placements = place_figures(figures, places, size, top)
     matches = colour_matches(layers, placements, back, float(spec.get("match", 0.0)))
     layers = [_matched(layer, m) for layer, m in zip(layers, matches, strict=True)]
     controls = [  # a face of one who only dances may have no rig (``_riggable``)
@@ -122,7 +123,10 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -
         size, back, layers, talking, places, dancers, top, fps=fps, duration_s=duration_s
     )
     names = [p["name"] for p in performers]
+    # where each face stands on the stage, so qc can tell whose body is whose
+    centres = [sum(pl.face_box(fig)[::2]) for pl, fig in zip(placements, figures, strict=True)]
     picture.stage_report = {
+        "left_to_right": [name for _, name in sorted(zip(centres, names, strict=True))],
         "match": {
             name: {
                 "from": list(m.mean),  # Lab means: the cut-out's and the backdrop's around
