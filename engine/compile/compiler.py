@@ -264,9 +264,9 @@ class _Compiler:
         self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict, still_head: bool
     ) -> dict:
         find = self.find_face(name, photo, image, optional=still_head)
-        rig = self.add(
-            "face.rig", {"out_size": None}, {"photo": image, "face": find}, label=name, cost=0.3
-        )
+        # one who only dances keeps a face the mesh cannot take (a side profile) as it is
+        rig_params = {"out_size": None} | ({"optional": True} if still_head else {})
+        rig = self.add("face.rig", rig_params, {"photo": image, "face": find}, label=name, cost=0.3)
         inputs[f"face_{name}"] = rig
         face = {
             "rig": f"face_{name}",
