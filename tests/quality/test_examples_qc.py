@@ -150,7 +150,18 @@ ASPECTS = {
     "portrait-4x5": (360, 450),
     "wide": (640, 360),
 }
-ASPECT_CASES = [("concert", "vertical"), ("two-photos", "vertical")]
+# In 9:16 the crowded (staggered) song stands the camera operator behind the singer (qc
+# finds his body in 56 % of his dance) and Eileen sways partly out of the frame in the
+# dance break (her bones read 0.21-0.25). qc judged both dancers on one body until it
+# followed every performer (56ff8ca); the crowded layout is issue 12's to fix, and this
+# case turns into a failure the day it passes (strict).
+HIDDEN_DANCER = pytest.mark.xfail(
+    strict=True, reason="9:16 concert: a dancer hidden behind the singer (issue 12)"
+)
+ASPECT_CASES = [
+    pytest.param("concert", "vertical", marks=HIDDEN_DANCER),
+    ("two-photos", "vertical"),
+]
 ASPECT_CASES += [("campaign", aspect) for aspect in ("wide", "square", "portrait-4x5")]
 ASPECT_CASES += [
     pytest.param(
