@@ -31,7 +31,8 @@ NEURAL_LINES = ("Hello! I speak with a neural voice now.", "Ask me anything at a
 # espeak 512x512 sound 371 (518) ms, mouth 418 (840); 720x720 521 (923), 561 (1243);
 # neural 512x512 640 (1089), 727 (1118); 720x720 1144 (2095), 1096 (1989): the first
 # sentence's synthesis (neural median 311 / 585 ms) and Chromium's jitter buffer (up to
-# 450 ms under this load) are most of it.
+# 450 ms under this load) are most of it. Nearly idle (load 0.4-1.3): espeak 199 (307) /
+# 241 (524) at 512x512; neural 378 (707) / 387 (556) at 512x512, 390 (603) / 439 (597) at 720x720.
 LATENCY_BOUND_MS = {"espeak": 1500, "neural": 4000}
 
 
