@@ -136,7 +136,7 @@ def _stage(spec: dict, inputs: dict, layout: dict, fps: int, top: float = 0.0) -
             }
             for name, m in zip(names, matches, strict=True)
             if m is not None
-        }
+        },
     }
     if turns is not None:
         from engine.nodes.render.listen import turn_record
