@@ -470,10 +470,11 @@ class Checker:
             )
             return
         cast = set(_get(shot, "cast", list) or [])
+        spoken = {name for name, verb in VERBS.items() if verb.spoken}
         speaks = any(
             isinstance(a, dict)
             and len(a) == 1
-            and next(iter(a)) in ("say", "sing")
+            and next(iter(a)) in spoken
             and (_get(next(iter(a.values())), "who", str) in cast)
             for a in actions
         )

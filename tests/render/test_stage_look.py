@@ -202,7 +202,7 @@ def test_on_the_video_the_listener_turns_toward_the_speaker_and_back(renders):
     assert {(t["who"], t["toward"]) for t in turns} >= {("eileen", "left"), ("grace", "right")}
     eileen = next(t for t in turns if t["who"] == "eileen" and t["toward"] == "left")
     assert g0 < eileen["start_s"] < g0 + ATTACK_S and g1 < eileen["end_s"] < g1 + RELEASE_S
-    assert "stage" not in renders["still"][1]["timeline"]["segments"][0]
+    assert "turns" not in renders["still"][1]["timeline"]["segments"][0]["stage"]
 
 
 def _lab_mean(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
