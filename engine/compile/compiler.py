@@ -264,10 +264,17 @@ class _Compiler:
         self, shot: Shot, name: str, photo: Asset, image: str, inputs: dict, still_head: bool
     ) -> dict:
         find = self.find_face(name, photo, image, optional=still_head)
-        # one who only dances keeps a face the mesh cannot take (a side profile) as it is
+        rig_inputs = {"photo": image, "face": find}
+        return self.animated_face(shot, name, rig_inputs, inputs, still_head, cost=0.3)
+
+    def animated_face(
+        self, shot: Shot, name: str, rig_inputs: dict, inputs: dict, still_head: bool, **kw
+    ) -> dict:
+        """A cast member's ``face.rig`` node (in ``inputs``) and the face animation's spec.
+        One who only dances (``still_head``) keeps a face the mesh cannot take (a side
+        profile) as it is, and leaves their head to the body rig."""
         rig_params = {"out_size": None} | ({"optional": True} if still_head else {})
-        rig = self.add("face.rig", rig_params, {"photo": image, "face": find}, label=name, cost=0.3)
-        inputs[f"face_{name}"] = rig
+        inputs[f"face_{name}"] = self.add("face.rig", rig_params, rig_inputs, label=name, **kw)
         face = {
             "rig": f"face_{name}",
             "seed": _seed(self.out.seed, name, shot.index),
@@ -404,18 +411,8 @@ class _Compiler:
                 cost=1.0,
             )
             inputs[f"layer_{name}"] = cutout
-            # one who only dances keeps a face the mesh cannot take as it is (optional)
-            rig_params = {"out_size": None} | ({"optional": True} if only_dances(mine) else {})
-            inputs[f"face_{name}"] = self.add(
-                "face.rig", rig_params, {"photo": cutout, "face": cutout}, label=name
-            )
-            face = {
-                "rig": f"face_{name}",
-                "seed": _seed(self.out.seed, name, shot.index),
-                "actions": self.face_actions(shot, name, inputs),
-            }
-            if only_dances(mine):
-                face["still_head"] = True
+            rig_inputs = {"photo": cutout, "face": cutout}
+            face = self.animated_face(shot, name, rig_inputs, inputs, only_dances(mine))
             dancer = self.dancer(shot, name, ch.photo, image, inputs) if dances else None
             dancing = dancing or bool(dances)
             place = next((p for p in shot.place if p.who == name), None)
